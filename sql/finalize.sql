@@ -1,0 +1,40 @@
+-- phone_holds finalize: privileges and the documentation psql's \df+ shows.
+
+-- Nobody calls these by default. Grant EXECUTE to the roles that should (README: Privileges);
+-- being SECURITY INVOKER, they also need the table privileges listed there.
+DO $revoke$
+DECLARE
+    fn regprocedure;
+BEGIN
+    FOR fn IN
+        SELECT d.objid::regprocedure
+          FROM pg_depend AS d
+         WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
+           AND d.refclassid = 'pg_extension'::regclass
+           AND d.refobjid = (SELECT e.oid FROM pg_extension AS e WHERE e.extname = 'phone_holds')
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', fn);
+    END LOOP;
+END
+$revoke$;
+
+COMMENT ON FUNCTION public.assign_phone_to_lead(uuid, timestamptz) IS
+    'The lead''s phone number. A lead that holds one keeps it, its hold becoming greatest(release_at, as_of + phone_holds.initial_hold); otherwise it gets its previous number if free, else the number released longest ago, held until as_of + initial_hold. Empty pool: SQLSTATE 53000.';
+
+COMMENT ON FUNCTION public.extend_phone_for_appointment(uuid, timestamptz, timestamptz) IS
+    'Holds the lead''s number until greatest(release_at, appointment_time + phone_holds.follow_up_window) and records the latest appointment; assigns a number first if the lead holds none. Returns the new release_at. Refuses (22008) an appointment whose follow-up window is over or beyond phone_holds.booking_horizon.';
+
+COMMENT ON FUNCTION public.extend_phone_for_appointment(uuid, timestamp, timestamptz) IS
+    'The seed''s call form with a timestamp without time zone: the value is read as UTC (what ''...Z''::TIMESTAMP meant before PostgreSQL dropped the Z). Otherwise as extend_phone_for_appointment(uuid, timestamptz).';
+
+COMMENT ON FUNCTION public.complete_appointment_for_phone(uuid, text, timestamptz) IS
+    'Records an appointment outcome. showed/no_show: release_at = as_of + phone_holds.follow_up_window, appointment kept. cancelled/rescheduled: release_at = as_of, appointment cleared. Case, -/space for _ and "canceled" are accepted; anything else is 22023. A lead holding no number: NULL and a NOTICE, nothing changed.';
+
+COMMENT ON FUNCTION public.reschedule_appointment_for_phone(uuid, timestamptz, timestamptz) IS
+    'Cancels the lead''s appointment and books new_time in one step, so the release job cannot take the number in between. Returns the new release_at (new_time + follow-up window).';
+
+COMMENT ON FUNCTION public.release_expired_phone_numbers(timestamptz) IS
+    'Returns to the pool every assigned number whose release_at <= as_of and whose appointment is neither in the future nor within the follow-up window; returns how many. One statement; concurrent runs release each number once.';
+
+COMMENT ON FUNCTION public.phone_number_holder_at(text, timestamptz) IS
+    'The lead that held the number at that moment according to public.phone_hold_ledger, or NULL if it was in the pool (or before the ledger began).';

@@ -1,0 +1,152 @@
+//! Every error phone_holds raises: its SQLSTATE, message, detail and hint in one place.
+//!
+//! Only standard SQLSTATEs are used (pgrx cannot raise custom ones), each for one kind of
+//! problem, so n8n, psql scripts and the voice agent's glue can branch on the code alone.
+//! README.md lists the same table; keep the two in step.
+
+use crate::rules::{outcome::ACCEPTED, BookingError, Instant, UnknownOutcome};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoldError {
+    /// 22004: an argument was NULL. Functions are not STRICT on purpose: a NULL lead must not
+    /// silently return NULL and look like success to a workflow.
+    NullArgument(&'static str),
+    /// 22023: an outcome that normalises to none of the accepted values.
+    UnknownOutcome(UnknownOutcome),
+    /// 22008: an appointment whose follow-up window is over, or beyond the booking horizon.
+    Booking(BookingError),
+    /// 22008: an infinite or far-fetched timestamp argument.
+    TimeOutOfRange { what: &'static str, value: String },
+    /// 53000: no number is available to assign.
+    PoolExhausted,
+    /// 42P01: the pool or ledger table is gone.
+    TableMissing { relation: String },
+}
+
+/// Long texts are cut in messages so a hostile payload cannot flood the log.
+fn quoted(raw: &str) -> String {
+    const MAX_CHARS: usize = 64;
+    let mut shown: String = raw.chars().take(MAX_CHARS).collect();
+    if raw.chars().nth(MAX_CHARS).is_some() {
+        shown.push('…');
+    }
+    format!("{shown:?}")
+}
+
+fn iso(t: &Instant) -> String {
+    t.format("%Y-%m-%d %H:%M:%S%.f+00").to_string()
+}
+
+impl HoldError {
+    pub fn sqlstate(&self) -> PgSqlErrorCode {
+        use PgSqlErrorCode::*;
+        match self {
+            HoldError::NullArgument(_) => ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            HoldError::UnknownOutcome(_) => ERRCODE_INVALID_PARAMETER_VALUE,
+            HoldError::Booking(_) | HoldError::TimeOutOfRange { .. } => ERRCODE_DATETIME_FIELD_OVERFLOW,
+            HoldError::PoolExhausted => ERRCODE_INSUFFICIENT_RESOURCES,
+            HoldError::TableMissing { .. } => ERRCODE_UNDEFINED_TABLE,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            HoldError::NullArgument(arg) => format!("phone_holds: {arg} must not be NULL"),
+            HoldError::UnknownOutcome(UnknownOutcome(raw)) => {
+                format!("phone_holds: unknown appointment outcome {}", quoted(raw))
+            }
+            HoldError::Booking(BookingError::FollowUpOver { appointment, .. }) => {
+                format!("phone_holds: appointment {} is too far in the past to hold a number for", iso(appointment))
+            }
+            HoldError::Booking(BookingError::BeyondHorizon { appointment, .. }) => {
+                format!("phone_holds: appointment {} is beyond the booking horizon", iso(appointment))
+            }
+            HoldError::TimeOutOfRange { what, value } => {
+                format!("phone_holds: {what} {} is outside the supported range", quoted(value))
+            }
+            HoldError::PoolExhausted => "phone_holds: no phone number is available to assign".into(),
+            HoldError::TableMissing { relation } => format!("phone_holds: table {relation} does not exist"),
+        }
+    }
+
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            HoldError::Booking(BookingError::FollowUpOver { window_ended, .. }) => {
+                Some(format!("Its follow-up window ended at {}.", iso(window_ended)))
+            }
+            HoldError::Booking(BookingError::BeyondHorizon { latest, .. }) => {
+                Some(format!("The latest bookable time is {}.", iso(latest)))
+            }
+            HoldError::PoolExhausted => {
+                Some("Every row of public.signalwire_phone_numbers is assigned or locked by another transaction.".into())
+            }
+            _ => None,
+        }
+    }
+
+    pub fn hint(&self) -> String {
+        match self {
+            HoldError::NullArgument(_) => "Pass a value; as_of may be omitted to mean now().".into(),
+            HoldError::UnknownOutcome(_) => format!(
+                "Accepted outcomes: {} (case, '-' or ' ' for '_', and 'canceled' are accepted).",
+                ACCEPTED.join(", ")
+            ),
+            HoldError::Booking(BookingError::FollowUpOver { .. }) => {
+                "Check the date and its time zone; pass timestamptz, e.g. '2025-10-20T14:00:00Z'::timestamptz.".into()
+            }
+            HoldError::Booking(BookingError::BeyondHorizon { .. }) => {
+                "Check the year; raise phone_holds.booking_horizon if such bookings are real.".into()
+            }
+            HoldError::TimeOutOfRange { .. } => "Use a finite timestamp between the years 1 and 9999.".into(),
+            HoldError::PoolExhausted => {
+                "Add numbers to public.signalwire_phone_numbers, or run release_expired_phone_numbers().".into()
+            }
+            HoldError::TableMissing { .. } => {
+                "Run ALTER EXTENSION phone_holds UPDATE, or DROP and CREATE EXTENSION phone_holds to recreate it (rows of an existing table are kept).".into()
+            }
+        }
+    }
+
+    /// Raises the error; the caller's transaction is aborted, so nothing is left half-changed.
+    pub fn raise(self) -> ! {
+        let mut report = ErrorReport::new(self.sqlstate(), self.message(), function_name!()).set_hint(self.hint());
+        if let Some(detail) = self.detail() {
+            report = report.set_detail(detail);
+        }
+        report.report(PgLogLevel::ERROR);
+        unreachable!("an ERROR report does not return")
+    }
+}
+
+impl From<BookingError> for HoldError {
+    fn from(e: BookingError) -> Self {
+        HoldError::Booking(e)
+    }
+}
+
+impl From<UnknownOutcome> for HoldError {
+    fn from(e: UnknownOutcome) -> Self {
+        HoldError::UnknownOutcome(e)
+    }
+}
+
+/// Unwraps a required argument.
+pub fn required<T>(value: Option<T>, name: &'static str) -> Result<T, HoldError> {
+    value.ok_or(HoldError::NullArgument(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_raw_text_is_cut_and_quoted() {
+        let huge = "x".repeat(10_000);
+        let shown = quoted(&huge);
+        assert!(shown.chars().count() < 80, "{shown}");
+        assert!(shown.ends_with("…\""));
+        assert_eq!(quoted("a\"b"), "\"a\\\"b\"");
+    }
+}

@@ -1,0 +1,61 @@
+//! The three hold windows as GUCs, each in seconds with PostgreSQL's time units, so
+//! `SET phone_holds.initial_hold = '12h'` works and a bad value is refused when it is set.
+//! The rest of the code asks [`windows`] and never touches the GUC machinery.
+
+use crate::rules::Windows;
+use chrono::TimeDelta;
+use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
+
+const HOUR: i32 = 3600;
+const DAY: i32 = 24 * HOUR;
+
+static INITIAL_HOLD: GucSetting<i32> = GucSetting::<i32>::new(18 * HOUR);
+static FOLLOW_UP_WINDOW: GucSetting<i32> = GucSetting::<i32>::new(24 * HOUR);
+static BOOKING_HORIZON: GucSetting<i32> = GucSetting::<i32>::new(365 * DAY);
+
+/// Registers the settings; called once per backend from `_PG_init`.
+pub fn init() {
+    // Upper bounds keep every window below ten years, so hold arithmetic on the supported
+    // years (1 to 9999) can never leave chrono's range.
+    const TEN_YEARS: i32 = 3650 * DAY;
+    GucRegistry::define_int_guc(
+        c"phone_holds.initial_hold",
+        c"How long a newly assigned number stays with its lead.",
+        c"A lead that asks again is given at least this much from that moment. Default 18h.",
+        &INITIAL_HOLD,
+        60,
+        TEN_YEARS,
+        GucContext::Userset,
+        GucFlags::UNIT_S,
+    );
+    GucRegistry::define_int_guc(
+        c"phone_holds.follow_up_window",
+        c"How long a number stays with its lead after an appointment or an outcome.",
+        c"Release waits until this long after the latest appointment; showed/no_show hold this long. Default 24h.",
+        &FOLLOW_UP_WINDOW,
+        60,
+        TEN_YEARS,
+        GucContext::Userset,
+        GucFlags::UNIT_S,
+    );
+    GucRegistry::define_int_guc(
+        c"phone_holds.booking_horizon",
+        c"How far ahead an appointment may be booked.",
+        c"Bookings further ahead are refused as probable typos (SQLSTATE 22008). Default 365d.",
+        &BOOKING_HORIZON,
+        HOUR,
+        TEN_YEARS,
+        GucContext::Userset,
+        GucFlags::UNIT_S,
+    );
+}
+
+/// The windows in force for this statement.
+pub fn windows() -> Windows {
+    let seconds = |s: &GucSetting<i32>| TimeDelta::seconds(i64::from(s.get()));
+    Windows {
+        initial_hold: seconds(&INITIAL_HOLD),
+        follow_up: seconds(&FOLLOW_UP_WINDOW),
+        booking_horizon: seconds(&BOOKING_HORIZON),
+    }
+}

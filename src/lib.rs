@@ -1,0 +1,39 @@
+//! phone_holds: a lead keeps its phone number through an appointment and its follow-up window,
+//! then the number goes back to the pool.
+//!
+//! `rules` holds the decisions as plain Rust; `spi` the prepared SQL; `lifecycle` the order of
+//! steps; `sql_api` the functions PostgreSQL sees. Plain-SQL objects live in `sql/`.
+
+mod errors;
+mod gucs;
+mod lifecycle;
+pub mod rules;
+mod spi;
+mod sql_api;
+mod time;
+
+#[cfg(any(test, feature = "pg_test"))]
+mod tests;
+
+use pgrx::prelude::*;
+
+::pgrx::pg_module_magic!(name, version);
+
+extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
+extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    gucs::init();
+}
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

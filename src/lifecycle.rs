@@ -1,0 +1,76 @@
+//! Each hold operation as its sequence of steps: lock, read, decide with the rules, write.
+//!
+//! Arguments arrive here already checked and converted; errors are returned, and the SQL layer
+//! raises them, aborting the caller's transaction so no step is left half-done.
+
+use crate::errors::HoldError;
+use crate::rules::{booking::check_appointment, release::appointment_cutoff, Hold, Instant, Outcome, Windows};
+use crate::spi::pool::{Event, Held, Pool};
+use pgrx::datum::Uuid;
+use pgrx::prelude::*;
+
+/// The lead's number, assigning one first if it holds none (its previous number if free).
+/// The second value says whether the number was assigned by this call.
+fn held_or_assigned(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows) -> Result<(Held, bool), HoldError> {
+    if let Some(held) = pool.held_by(lead)? {
+        return Ok((held, false));
+    }
+    // No row to lock yet: serialise on the lead itself, then look again, since a concurrent
+    // call may have assigned a number between the first look and the lock.
+    pool.lock_lead(lead);
+    if let Some(held) = pool.held_by(lead)? {
+        return Ok((held, false));
+    }
+    let hold = Hold::fresh(as_of, w);
+    let number = pool.take_free_number(lead, hold.release_at.expect("fresh holds have a release time"), as_of)?;
+    Ok((Held { number, hold }, true))
+}
+
+/// `assign_phone_to_lead`: the lead's number, kept for at least another initial hold.
+pub fn assign(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows) -> Result<String, HoldError> {
+    let (held, assigned_now) = held_or_assigned(pool, lead, as_of, w)?;
+    if !assigned_now {
+        pool.write_hold(lead, &held, held.hold.reused(as_of, w), None, Event::Reused, as_of);
+    }
+    Ok(held.number)
+}
+
+/// `extend_phone_for_appointment`: hold through the appointment's follow-up window.
+pub fn book(pool: &mut Pool, lead: Uuid, appointment: Instant, as_of: Instant, w: &Windows) -> Result<Instant, HoldError> {
+    // Refuse a bad time before a number is taken for it.
+    check_appointment(appointment, as_of, w)?;
+    let (held, _) = held_or_assigned(pool, lead, as_of, w)?;
+    let new = held.hold.booked(appointment, as_of, w)?;
+    pool.write_hold(lead, &held, new, None, Event::Extended, as_of);
+    Ok(new.release_at.expect("booked holds have a release time"))
+}
+
+/// `complete_appointment_for_phone`: the outcome's hold, or `None` (with a NOTICE) when the
+/// lead holds no number, so a retried webhook is harmless.
+pub fn complete(pool: &mut Pool, lead: Uuid, outcome: Outcome, as_of: Instant, w: &Windows) -> Result<Option<Instant>, HoldError> {
+    let Some(held) = pool.held_by(lead)? else {
+        ereport!(
+            NOTICE,
+            PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+            format!("phone_holds: lead {lead} holds no phone number; outcome {outcome} changes nothing")
+        );
+        return Ok(None);
+    };
+    let new = held.hold.completed(outcome, as_of, w);
+    pool.write_hold(lead, &held, new, Some(outcome.as_str()), Event::Completed, as_of);
+    Ok(new.release_at)
+}
+
+/// `reschedule_appointment_for_phone`: cancel and book again in one step.
+pub fn reschedule(pool: &mut Pool, lead: Uuid, new_time: Instant, as_of: Instant, w: &Windows) -> Result<Instant, HoldError> {
+    check_appointment(new_time, as_of, w)?;
+    let (held, _) = held_or_assigned(pool, lead, as_of, w)?;
+    let new = held.hold.rescheduled(new_time, as_of, w)?;
+    pool.write_hold(lead, &held, new, Some(Outcome::Rescheduled.as_str()), Event::Rescheduled, as_of);
+    Ok(new.release_at.expect("rescheduled holds have a release time"))
+}
+
+/// `release_expired_phone_numbers`: how many numbers went back to the pool.
+pub fn release(pool: &mut Pool, as_of: Instant, w: &Windows) -> i32 {
+    pool.release_due(as_of, appointment_cutoff(as_of, w.follow_up))
+}

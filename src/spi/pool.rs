@@ -1,0 +1,152 @@
+//! Typed calls on the pool and ledger tables, one prepared statement each.
+
+use super::plans::plan;
+use super::statements::Statement;
+use crate::errors::HoldError;
+use crate::rules::{lead_lock, Hold, Instant};
+use crate::time::{instant, to_pg};
+use pgrx::datum::{DatumWithOid, TimestampWithTimeZone, Uuid};
+use pgrx::pg_sys::panic::CaughtError;
+use pgrx::prelude::*;
+use pgrx::spi::{SpiClient, SpiTupleTable};
+use std::panic::AssertUnwindSafe;
+
+/// A number a lead holds, as the row says now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub number: String,
+    pub hold: Hold,
+}
+
+/// The ledger's name for each kind of hold change.
+#[derive(Debug, Clone, Copy)]
+pub enum Event {
+    Reused,
+    Extended,
+    Completed,
+    Rescheduled,
+}
+
+impl Event {
+    fn as_str(self) -> &'static str {
+        match self {
+            Event::Reused => "reused",
+            Event::Extended => "extended",
+            Event::Completed => "completed",
+            Event::Rescheduled => "rescheduled",
+        }
+    }
+}
+
+/// One SPI connection for one SQL function call.
+pub struct Pool<'a, 'conn> {
+    client: &'a mut SpiClient<'conn>,
+}
+
+/// Runs `f` with an SPI connection. A table dropped from under the extension surfaces as
+/// [`HoldError::TableMissing`] with a hint, instead of a bare "relation does not exist".
+pub fn with_pool<R>(f: impl FnOnce(&mut Pool<'_, '_>) -> Result<R, HoldError>) -> Result<R, HoldError> {
+    PgTryBuilder::new(AssertUnwindSafe(|| Spi::connect_mut(|client| f(&mut Pool { client }))))
+        .catch_when(PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, |caught| match caught {
+            CaughtError::PostgresError(ref report) => {
+                Err(HoldError::TableMissing { relation: missing_relation(report.message()) })
+            }
+            other => other.rethrow(),
+        })
+        .execute()
+}
+
+/// `relation "public.x" does not exist` → `public.x`.
+fn missing_relation(message: &str) -> String {
+    message.split('"').nth(1).unwrap_or(message).to_owned()
+}
+
+fn spi_failed(e: pgrx::spi::SpiError) -> ! {
+    panic!("phone_holds: SPI call failed: {e}")
+}
+
+fn ts_arg<'a>(t: Option<Instant>) -> DatumWithOid<'a> {
+    t.map(to_pg).into()
+}
+
+impl Pool<'_, '_> {
+    fn run(&mut self, statement: Statement, args: &[DatumWithOid<'_>]) -> SpiTupleTable<'_> {
+        let prepared = plan(self.client, statement);
+        let result = if statement.writes() {
+            self.client.update(prepared, None, args)
+        } else {
+            self.client.select(prepared, None, args)
+        };
+        result.unwrap_or_else(|e| spi_failed(e))
+    }
+
+    /// Makes every other hold change of `lead` wait until this transaction ends.
+    pub fn lock_lead(&mut self, lead: Uuid) {
+        let key = lead_lock::key_for(lead.as_bytes());
+        self.run(Statement::LockLead, &[lead_lock::NAMESPACE.into(), key.into()]);
+    }
+
+    /// The number `lead` holds, locked against concurrent changes and the release job.
+    pub fn held_by(&mut self, lead: Uuid) -> Result<Option<Held>, HoldError> {
+        let table = self.run(Statement::HeldBy, &[lead.into()]);
+        if table.is_empty() {
+            return Ok(None);
+        }
+        let row = table.first();
+        let get_ts = |i| -> Result<Option<Instant>, HoldError> {
+            row.get::<TimestampWithTimeZone>(i)
+                .unwrap_or_else(|e| spi_failed(e))
+                .map(|t| instant(t, "stored timestamp"))
+                .transpose()
+        };
+        let number: String = row.get(1).unwrap_or_else(|e| spi_failed(e)).expect("number is never NULL");
+        Ok(Some(Held { number, hold: Hold { release_at: get_ts(2)?, appointment_at: get_ts(3)? } }))
+    }
+
+    /// Assigns a free number to `lead` with hold `release_at`, writing its ledger row;
+    /// the lead's previous number if that one is free, else the one rested longest.
+    pub fn take_free_number(&mut self, lead: Uuid, release_at: Instant, as_of: Instant) -> Result<String, HoldError> {
+        for statement in [Statement::TakePrevious, Statement::TakeRested] {
+            let taken = self.run(statement, &[lead.into(), to_pg(release_at).into(), to_pg(as_of).into()]);
+            if !taken.is_empty() {
+                let number: Option<String> = taken.first().get(1).unwrap_or_else(|e| spi_failed(e));
+                return Ok(number.expect("number is never NULL"));
+            }
+        }
+        Err(HoldError::PoolExhausted)
+    }
+
+    /// Stores `new` as the hold of `held` (which `lead` holds and this transaction has locked),
+    /// with its ledger row. `outcome` is recorded when given and kept otherwise.
+    pub fn write_hold(&mut self, lead: Uuid, held: &Held, new: Hold, outcome: Option<&str>, event: Event, as_of: Instant) {
+        let written = self.run(
+            Statement::WriteHold,
+            &[
+                held.number.as_str().into(),
+                lead.into(),
+                ts_arg(new.release_at),
+                ts_arg(new.appointment_at),
+                outcome.into(),
+                to_pg(as_of).into(),
+                event.as_str().into(),
+                ts_arg(held.hold.release_at),
+            ],
+        );
+        assert_eq!(written.len(), 1, "phone_holds: the locked hold of {} vanished", held.number);
+    }
+
+    /// Releases every due number at `as_of` and returns how many.
+    pub fn release_due(&mut self, as_of: Instant, appointment_cutoff: Instant) -> i32 {
+        let table = self.run(Statement::ReleaseDue, &[to_pg(as_of).into(), to_pg(appointment_cutoff).into()]);
+        table.first().get(1).unwrap_or_else(|e| spi_failed(e)).unwrap_or(0)
+    }
+
+    /// The lead that held `number` at `at`, by the ledger.
+    pub fn holder_at(&mut self, number: &str, at: Instant) -> Option<Uuid> {
+        let table = self.run(Statement::HolderAt, &[number.into(), to_pg(at).into()]);
+        if table.is_empty() {
+            return None;
+        }
+        table.first().get(1).unwrap_or_else(|e| spi_failed(e))
+    }
+}

@@ -1,0 +1,152 @@
+//! The SQL phone_holds runs, as fixed text with `$n` parameters.
+//!
+//! Every name is schema-qualified and the functions run with `search_path = pg_catalog,
+//! pg_temp`, so an object planted in a caller's search_path cannot change what they do.
+//! The `WHERE` clauses match the partial indexes created by `sql/bootstrap.sql`.
+
+use pgrx::pg_sys::{self, PgOid};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Statement {
+    LockLead,
+    HeldBy,
+    TakePrevious,
+    TakeRested,
+    WriteHold,
+    ReleaseDue,
+    HolderAt,
+}
+
+impl Statement {
+    pub const COUNT: usize = 7;
+
+    pub fn sql(self) -> &'static str {
+        match self {
+            // Serialises hold changes of one lead ($1 namespace, $2 lead key): see rules::lead_lock.
+            Statement::LockLead => "SELECT pg_catalog.pg_advisory_xact_lock($1, $2)",
+
+            // The lead's current number, locked for the rest of the transaction.
+            Statement::HeldBy => {
+                "SELECT n.number::text, n.release_at, n.appointment_scheduled_at, n.last_call_outcome::text
+                   FROM public.signalwire_phone_numbers AS n
+                  WHERE n.currently_assigned_to = $1 AND n.assignment_status = 'assigned'
+                  FOR UPDATE"
+            }
+
+            // The number the lead held last, if it is free again: a lead who calls back after a
+            // release reaches the same number. ($1 lead, $2 release_at, $3 as_of)
+            Statement::TakePrevious => {
+                "WITH taken AS (
+                     UPDATE public.signalwire_phone_numbers AS n
+                        SET assignment_status = 'assigned', currently_assigned_to = $1, release_at = $2,
+                            appointment_scheduled_at = NULL, last_call_outcome = NULL
+                      WHERE n.assignment_status = 'available'
+                        AND n.number = (SELECT l.number FROM public.phone_hold_ledger AS l
+                                         WHERE l.lead_id = $1 ORDER BY l.id DESC LIMIT 1)
+                  RETURNING n.number),
+                 logged AS (
+                     INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at)
+                     SELECT $3, 'assigned', taken.number, $1, $2 FROM taken)
+                 SELECT taken.number::text FROM taken"
+            }
+
+            // The number that has rested longest (never used first); numbers locked by a
+            // concurrent assignment are skipped, so two callers never get the same one.
+            // ($1 lead, $2 release_at, $3 as_of)
+            Statement::TakeRested => {
+                "WITH taken AS (
+                     UPDATE public.signalwire_phone_numbers AS n
+                        SET assignment_status = 'assigned', currently_assigned_to = $1, release_at = $2,
+                            appointment_scheduled_at = NULL, last_call_outcome = NULL
+                      WHERE n.assignment_status = 'available'
+                        AND n.number = (SELECT p.number FROM public.signalwire_phone_numbers AS p
+                                         WHERE p.assignment_status = 'available'
+                                         ORDER BY p.released_at NULLS FIRST, p.number
+                                         LIMIT 1 FOR UPDATE SKIP LOCKED)
+                  RETURNING n.number),
+                 logged AS (
+                     INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at)
+                     SELECT $3, 'assigned', taken.number, $1, $2 FROM taken)
+                 SELECT taken.number::text FROM taken"
+            }
+
+            // A new hold for a number the lead holds and has locked, with its ledger row.
+            // ($1 number, $2 lead, $3 release_at, $4 appointment, $5 outcome or NULL to keep,
+            //  $6 as_of, $7 event, $8 previous release_at)
+            Statement::WriteHold => {
+                "WITH changed AS (
+                     UPDATE public.signalwire_phone_numbers AS n
+                        SET release_at = $3, appointment_scheduled_at = $4,
+                            last_call_outcome = COALESCE($5, n.last_call_outcome)
+                      WHERE n.number = $1 AND n.currently_assigned_to = $2 AND n.assignment_status = 'assigned'
+                  RETURNING n.number)
+                 INSERT INTO public.phone_hold_ledger
+                        (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome)
+                 SELECT $6, $7, changed.number, $2, $8, $3, $4, $5 FROM changed"
+            }
+
+            // The seed's four priority rules as one set-based statement: hold over ($1 as_of), and
+            // no appointment after the cutoff ($2 = as_of - follow-up window; see rules::release).
+            // Rows locked by a running hold change are left for the next run.
+            Statement::ReleaseDue => {
+                "WITH due AS (
+                     SELECT n.number, n.currently_assigned_to, n.release_at
+                       FROM public.signalwire_phone_numbers AS n
+                      WHERE n.assignment_status = 'assigned' AND n.release_at <= $1
+                        AND (n.appointment_scheduled_at IS NULL OR n.appointment_scheduled_at <= $2)
+                        FOR UPDATE SKIP LOCKED),
+                 released AS (
+                     UPDATE public.signalwire_phone_numbers AS n
+                        SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL,
+                            appointment_scheduled_at = NULL, released_at = $1
+                       FROM due
+                      WHERE n.number = due.number
+                  RETURNING n.number, due.currently_assigned_to, due.release_at),
+                 logged AS (
+                     INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, old_release_at)
+                     SELECT $1, 'released', released.number, released.currently_assigned_to, released.release_at
+                       FROM released)
+                 SELECT count(*)::int4 FROM released"
+            }
+
+            // Who held $1 at $2, from the ledger: the latest event at or before that moment.
+            Statement::HolderAt => {
+                "SELECT CASE WHEN l.event = 'released' THEN NULL ELSE l.lead_id END
+                   FROM public.phone_hold_ledger AS l
+                  WHERE l.number = $1 AND l.at <= $2
+                  ORDER BY l.at DESC, l.id DESC
+                  LIMIT 1"
+            }
+        }
+    }
+
+    pub fn arg_types(self) -> &'static [pg_sys::Oid] {
+        use pg_sys::{INT4OID, TEXTOID, TIMESTAMPTZOID, UUIDOID};
+        match self {
+            Statement::LockLead => &[INT4OID, INT4OID],
+            Statement::HeldBy => &[UUIDOID],
+            Statement::TakePrevious | Statement::TakeRested => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID],
+            Statement::WriteHold => &[
+                TEXTOID,
+                UUIDOID,
+                TIMESTAMPTZOID,
+                TIMESTAMPTZOID,
+                TEXTOID,
+                TIMESTAMPTZOID,
+                TEXTOID,
+                TIMESTAMPTZOID,
+            ],
+            Statement::ReleaseDue => &[TIMESTAMPTZOID, TIMESTAMPTZOID],
+            Statement::HolderAt => &[TEXTOID, TIMESTAMPTZOID],
+        }
+    }
+
+    /// Whether the statement writes; read-only ones run under the caller's snapshot.
+    pub fn writes(self) -> bool {
+        !matches!(self, Statement::HolderAt)
+    }
+
+    pub fn arg_oids(self) -> Vec<PgOid> {
+        self.arg_types().iter().map(|&oid| PgOid::from(oid)).collect()
+    }
+}

@@ -1,0 +1,26 @@
+//! The SQL-facing functions: argument checks and conversion, then one lifecycle call.
+//!
+//! Every function is VOLATILE, SECURITY INVOKER (the caller's table privileges apply), runs
+//! with `search_path = pg_catalog, pg_temp`, and takes `as_of timestamptz DEFAULT now()` last,
+//! so tests and replays control time without sleeping. None is STRICT: a NULL argument is an
+//! error (22004), not a silent NULL result.
+
+mod appointments;
+mod assign;
+mod ledger;
+mod release;
+
+use crate::errors::{required, HoldError};
+use crate::rules::Instant;
+use crate::time::instant;
+use pgrx::datum::TimestampWithTimeZone;
+
+/// The `as_of` argument as an instant.
+fn as_of_arg(value: Option<TimestampWithTimeZone>) -> Result<Instant, HoldError> {
+    instant(required(value, "as_of")?, "as_of")
+}
+
+/// Raises the error of a failed call, returns the value of a good one.
+fn answer<T>(result: Result<T, HoldError>) -> T {
+    result.unwrap_or_else(|e| e.raise())
+}
