@@ -3,4 +3,9 @@
 //! leaves it: an empty pool and an empty ledger. Each file is one `#[pg_schema] mod tests`,
 //! so all test functions live in the SQL schema `tests`; their names must differ.
 
-mod smoke;
+mod adoption;
+mod ledger;
+mod refusals;
+mod release_rule;
+mod scenarios;
+mod support;

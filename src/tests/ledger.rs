@@ -1,0 +1,60 @@
+//! The ledger: every hold change recorded, and who held a number at a given moment.
+
+use pgrx::prelude::*;
+
+#[pg_schema]
+mod tests {
+    use crate::tests::support::*;
+    use pgrx::prelude::*;
+
+    fn holder(number: &str, h: i64) -> Option<String> {
+        one(&format!("SELECT phone_number_holder_at('{number}', {})::text", ts(h)))
+    }
+
+    #[pg_test]
+    fn every_change_is_in_the_ledger_with_old_and_new_release_times() {
+        pool_of(1);
+        for sql in [
+            format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(0)),
+            format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(1)),
+            format!("SELECT extend_phone_for_appointment('{LEAD_A}', {}, {})", ts(50), ts(2)),
+            format!("SELECT reschedule_appointment_for_phone('{LEAD_A}', {}, {})", ts(60), ts(3)),
+            format!("SELECT complete_appointment_for_phone('{LEAD_A}', 'No Show', {})", ts(61)),
+            format!("SELECT release_expired_phone_numbers({})", ts(85)),
+        ] {
+            Spi::run(&sql).unwrap();
+        }
+        let rows = one(
+            "SELECT string_agg(concat_ws(' ', at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome), E'\\n' ORDER BY id)
+               FROM public.phone_hold_ledger",
+        )
+        .unwrap();
+        let n = "+15550000001";
+        let expected = [
+            format!("{} assigned {n} {LEAD_A} {}", at(0), at(18)),
+            format!("{} reused {n} {LEAD_A} {} {}", at(1), at(18), at(19)),
+            format!("{} extended {n} {LEAD_A} {} {} {}", at(2), at(19), at(74), at(50)),
+            format!("{} rescheduled {n} {LEAD_A} {} {} {} rescheduled", at(3), at(74), at(84), at(60)),
+            format!("{} completed {n} {LEAD_A} {} {} {} no_show", at(61), at(84), at(85), at(60)),
+            format!("{} released {n} {LEAD_A} {}", at(85), at(85)),
+        ]
+        .join("\n");
+        assert_eq!(rows, expected);
+    }
+
+    #[pg_test]
+    fn a_call_after_release_is_routed_to_the_lead_that_held_the_number() {
+        pool_of(1);
+        let n = "+15550000001";
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(0))).unwrap();
+        Spi::run(&format!("SELECT release_expired_phone_numbers({})", ts(18))).unwrap();
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_B}', {})", ts(30))).unwrap();
+        assert_eq!(holder(n, -1), None, "before anyone held it");
+        assert_eq!(holder(n, 0), Some(LEAD_A.into()));
+        assert_eq!(holder(n, 17), Some(LEAD_A.into()));
+        assert_eq!(holder(n, 18), None, "in the pool");
+        assert_eq!(holder(n, 29), None);
+        assert_eq!(holder(n, 30), Some(LEAD_B.into()));
+        assert_eq!(holder("+19999999999", 30), None, "unknown number");
+    }
+}
