@@ -34,15 +34,20 @@ impl Statement {
             }
 
             // The number the lead held last, if it is free again: a lead who calls back after a
-            // release reaches the same number. ($1 lead, $2 release_at, $3 as_of)
+            // release reaches the same number. Like every assignment it never waits on a row
+            // lock (SKIP LOCKED), so one call per transaction cannot deadlock: the only locks it
+            // waits for are its own lead's. ($1 lead, $2 release_at, $3 as_of)
             Statement::TakePrevious => {
                 "WITH taken AS (
                      UPDATE public.signalwire_phone_numbers AS n
                         SET assignment_status = 'assigned', currently_assigned_to = $1, release_at = $2,
                             appointment_scheduled_at = NULL, last_call_outcome = NULL
                       WHERE n.assignment_status = 'available'
-                        AND n.number = (SELECT l.number FROM public.phone_hold_ledger AS l
-                                         WHERE l.lead_id = $1 ORDER BY l.id DESC LIMIT 1)
+                        AND n.number = (SELECT p.number FROM public.signalwire_phone_numbers AS p
+                                         WHERE p.assignment_status = 'available'
+                                           AND p.number = (SELECT l.number FROM public.phone_hold_ledger AS l
+                                                            WHERE l.lead_id = $1 ORDER BY l.id DESC LIMIT 1)
+                                           FOR UPDATE SKIP LOCKED)
                   RETURNING n.number),
                  logged AS (
                      INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at)

@@ -2,6 +2,7 @@
 //! a transaction that is rolled back, so each starts from the extension as `CREATE EXTENSION`
 //! leaves it: an empty pool and an empty ledger. Each file is one `#[pg_schema] mod tests`,
 //! so all test functions live in the SQL schema `tests`; their names must differ.
+//! They share lead ids and numbers, so `scripts/test.sh` runs them one at a time.
 
 mod adoption;
 mod ledger;
