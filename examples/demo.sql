@@ -1,0 +1,79 @@
+-- phone_holds demo: the seed's four scenarios, with time moved by the as_of argument.
+-- Run by scripts/demo.sh against a throwaway cluster; every step prints the pool.
+\set ON_ERROR_STOP on
+\pset footer off
+SET client_min_messages = warning;
+SET TimeZone = 'UTC';
+CREATE EXTENSION phone_holds;
+
+INSERT INTO signalwire_phone_numbers (number, name, vapi_phone_number_id) VALUES
+    ('+15550100001', 'Line 1', 'vapi-1'), ('+15550100002', 'Line 2', 'vapi-2'),
+    ('+15550100003', 'Line 3', 'vapi-3'), ('+15550100004', 'Line 4', 'vapi-4');
+
+-- The leads, and the pool as the demo prints it.
+\set amy   '''aaaaaaaa-0000-4000-8000-000000000001'''
+\set ben   '''bbbbbbbb-0000-4000-8000-000000000002'''
+\set cat   '''cccccccc-0000-4000-8000-000000000003'''
+\set dan   '''dddddddd-0000-4000-8000-000000000004'''
+\set pool 'SELECT number, assignment_status AS status, CASE left(currently_assigned_to::text, 8) WHEN ''aaaaaaaa'' THEN ''Amy'' WHEN ''bbbbbbbb'' THEN ''Ben'' WHEN ''cccccccc'' THEN ''Cat'' WHEN ''dddddddd'' THEN ''Dan'' END AS lead, to_char(release_at, ''Dy Mon DD HH24:MI'') AS release_at, to_char(appointment_scheduled_at, ''Dy Mon DD HH24:MI'') AS appointment, last_call_outcome AS outcome FROM signalwire_phone_numbers ORDER BY number;'
+
+\echo
+\echo '=== Scenario 1: no appointment booked ========================================'
+\echo 'Sat Oct 18 12:00 - Amy gives her phone: she is assigned a number for 18 hours.'
+SELECT assign_phone_to_lead(:amy, '2025-10-18 12:00+00') AS amy_number;
+:pool
+\echo 'Sun Oct 19 05:59 - the 15-minute release job runs: Amy''s 18 hours are not over.'
+SELECT release_expired_phone_numbers('2025-10-19 05:59+00') AS released;
+\echo 'Sun Oct 19 06:00 - the job runs again: 18 hours have passed, the number goes back.'
+SELECT release_expired_phone_numbers('2025-10-19 06:00+00') AS released;
+:pool
+
+\echo
+\echo '=== Scenario 2: appointment booked ==========================================='
+\echo 'Sat Oct 18 12:00 - Ben gives his phone.'
+SELECT assign_phone_to_lead(:ben, '2025-10-18 12:00+00') AS ben_number;
+\echo 'Sat Oct 18 13:00 - Barbara books Ben for Mon Oct 20, 2pm: the hold moves to Oct 21, 2pm.'
+SELECT extend_phone_for_appointment(:ben, '2025-10-20 14:00+00', '2025-10-18 13:00+00') AS new_release_at;
+:pool
+\echo 'Sun Oct 19 06:00 - the job runs: the 18-hour hold no longer applies to Ben.'
+SELECT release_expired_phone_numbers('2025-10-19 06:00+00') AS released;
+\echo 'Tue Oct 21 13:59 - still within 24 hours of the appointment.'
+SELECT release_expired_phone_numbers('2025-10-21 13:59+00') AS released;
+\echo 'Tue Oct 21 14:00 - 24 hours after the appointment: released.'
+SELECT release_expired_phone_numbers('2025-10-21 14:00+00') AS released;
+:pool
+
+\echo
+\echo '=== Scenario 3: no-show ======================================================'
+\echo 'Sat Oct 18 12:00 - Cat books for Mon Oct 20, 2pm (a number is assigned with the booking).'
+SELECT extend_phone_for_appointment(:cat, '2025-10-20 14:00+00', '2025-10-18 12:00+00') AS new_release_at;
+\echo 'Mon Oct 20 15:00 - Cat did not show; the broker marks "No-Show": 24 hours from now.'
+SELECT complete_appointment_for_phone(:cat, 'No-Show', '2025-10-20 15:00+00') AS new_release_at;
+:pool
+\echo 'Tue Oct 21 15:00 - the follow-up window is over: released.'
+SELECT release_expired_phone_numbers('2025-10-21 14:59+00') AS released_at_14_59,
+       release_expired_phone_numbers('2025-10-21 15:00+00') AS released_at_15_00;
+
+\echo
+\echo '=== Scenario 4: cancellation, then a new booking ============================='
+\echo 'Sat Oct 18 12:00 - Dan books for Mon Oct 20, 2pm.'
+SELECT extend_phone_for_appointment(:dan, '2025-10-20 14:00+00', '2025-10-18 12:00+00') AS new_release_at;
+\echo 'Sun Oct 19 09:00 - Dan cancels: the number is due at once, and the job releases it.'
+SELECT complete_appointment_for_phone(:dan, 'canceled', '2025-10-19 09:00+00') AS new_release_at;
+SELECT release_expired_phone_numbers('2025-10-19 09:00+00') AS released;
+:pool
+\echo 'Sun Oct 19 10:00 - Dan books again for Wed Oct 22, 10am: he gets his own number back.'
+SELECT extend_phone_for_appointment(:dan, '2025-10-22 10:00+00', '2025-10-19 10:00+00') AS new_release_at;
+\echo 'Sun Oct 19 11:00 - and moves it to Thu Oct 23, 9am in one step (no window for the job).'
+SELECT reschedule_appointment_for_phone(:dan, '2025-10-23 09:00+00', '2025-10-19 11:00+00') AS new_release_at;
+:pool
+
+\echo
+\echo '=== The ledger of Dan''s number, and who to route a call to ================'
+SELECT to_char(at, 'Dy Mon DD HH24:MI') AS at, event, to_char(new_release_at, 'Dy Mon DD HH24:MI') AS new_release_at,
+       to_char(appointment_at, 'Dy Mon DD HH24:MI') AS appointment, outcome
+  FROM phone_hold_ledger
+ WHERE number = (SELECT number FROM signalwire_phone_numbers WHERE currently_assigned_to = :dan)
+ ORDER BY id;
+\echo 'A call rings Line 2 on Mon Oct 20 at noon; whose conversation is it?'
+SELECT phone_number_holder_at('+15550100002', '2025-10-20 12:00+00') = :ben AS is_ben;

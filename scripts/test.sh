@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests of the rules and #[pg_test]s (cargo pgrx test), then the
+# end-to-end tests against a throwaway cluster (tests/e2e). Installs what it needs first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+
+echo "== unit tests and #[pg_test]s"
+# initdb refuses root: pgrx runs the test cluster as postgres in a directory it can write.
+PGRX_DATA=/tmp/phone_holds-pgdata
+install -d -o postgres -g postgres "$PGRX_DATA"
+# The pg_tests share leads and numbers, so they run one at a time.
+RUST_TEST_THREADS=1 cargo pgrx test pg15 --runas postgres --pgdata "$PGRX_DATA"
+
+echo "== end-to-end tests (real cluster, extension installed as a user would)"
+cargo pgrx install --pg-config "$PG_CONFIG" >/tmp/phone_holds-install.log 2>&1 \
+    || { cat /tmp/phone_holds-install.log; exit 1; }
+cargo test -p phone_holds_e2e

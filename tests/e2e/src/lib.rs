@@ -1,0 +1,94 @@
+//! A throwaway PostgreSQL 15 cluster for end-to-end tests.
+//!
+//! The cluster runs as the `postgres` user (initdb refuses root), listens only on a unix socket
+//! in its own directory under /tmp on a private port, and is stopped and removed when the
+//! [`Cluster`] is dropped, even when the test panics. The extension must already be installed
+//! (`cargo pgrx install`, as `scripts/test.sh` does).
+
+use postgres::{Client, NoTls};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+pub struct Cluster {
+    dir: PathBuf,
+    port: u16,
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false)
+}
+
+/// Runs a PostgreSQL program as `postgres` (through runuser when we are root).
+fn as_postgres(program: &str, args: &[&str]) {
+    let path = Path::new(PG_BIN).join(program);
+    let mut cmd = if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(&path);
+        c
+    } else {
+        Command::new(&path)
+    };
+    let out = cmd.args(args).output().unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A port nobody listens on now; the socket file is named after it.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Cluster {
+    /// Starts a fresh cluster; `settings` are extra `-c name=value` server settings.
+    pub fn start(name: &str, settings: &[&str]) -> Cluster {
+        let dir = PathBuf::from(format!("/tmp/phone_holds-e2e-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        if is_root() {
+            let ok = Command::new("chown").args(["postgres:postgres"]).arg(&dir).status().unwrap().success();
+            assert!(ok, "chown {dir:?}");
+        }
+        let port = free_port();
+        let data = dir.join("data");
+        let log = dir.join("server.log");
+        as_postgres("initdb", &["-D", data.to_str().unwrap(), "-U", "postgres", "-A", "trust", "--no-sync"]);
+        let mut options = format!("-c listen_addresses='' -k {} -p {port} -c fsync=off", dir.display());
+        for s in settings {
+            options.push_str(" -c ");
+            options.push_str(s);
+        }
+        let cluster = Cluster { dir, port };
+        as_postgres("pg_ctl", &["-D", data.to_str().unwrap(), "-l", log.to_str().unwrap(), "-w", "-o", &options, "start"]);
+        cluster
+    }
+
+    pub fn connect(&self) -> Client {
+        Client::connect(&format!("host={} port={} user=postgres dbname=postgres", self.dir.display(), self.port), NoTls)
+            .expect("connect to the test cluster")
+    }
+
+    /// The server log so far, for assertion messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let data = self.dir.join("data");
+        as_postgres("pg_ctl", &["-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The SQLSTATE of a failed statement, or "" for an error that is not from the server.
+pub fn sqlstate(e: &postgres::Error) -> String {
+    e.code().map(|c| c.code().to_owned()).unwrap_or_default()
+}

@@ -1,0 +1,172 @@
+//! Concurrency against a real cluster: many sessions assigning, releasing and rescheduling at
+//! the same moment never give one number to two leads or release a number twice.
+
+use phone_holds_e2e::{sqlstate, Cluster};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+const SESSIONS: usize = 8;
+const POOL: i32 = 20;
+const LEADS_PER_SESSION: usize = 5;
+const SHARED_LEAD: &str = "5a5a5a5a-0000-4000-8000-000000000000";
+const T0: &str = "2025-10-18 12:00:00+00";
+
+fn lead(session: usize, i: usize) -> String {
+    format!("00000000-0000-4000-8000-{:06}{:06}", session, i)
+}
+
+fn setup(cluster: &Cluster) {
+    let mut c = cluster.connect();
+    c.batch_execute(&format!(
+        "CREATE EXTENSION phone_holds;
+         INSERT INTO signalwire_phone_numbers (number)
+         SELECT '+1555' || lpad(i::text, 7, '0') FROM generate_series(1, {POOL}) AS i;"
+    ))
+    .unwrap();
+}
+
+/// Runs `work(session, client)` in SESSIONS threads that start together.
+fn together<T: Send + 'static>(cluster: &Cluster, work: fn(usize, &mut postgres::Client) -> T) -> Vec<T> {
+    let barrier = Arc::new(Barrier::new(SESSIONS));
+    let handles: Vec<_> = (0..SESSIONS)
+        .map(|s| {
+            let mut client = cluster.connect();
+            let barrier = barrier.clone();
+            thread::spawn(move || {
+                barrier.wait();
+                work(s, &mut client)
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().expect("session thread")).collect()
+}
+
+#[test]
+fn concurrent_assignments_never_share_a_number() {
+    let cluster = Cluster::start("assign", &[]);
+    setup(&cluster);
+
+    // Each session asks for its own five leads and for one lead they all share: 8 x 5 = 40
+    // distinct leads plus the shared one compete for 20 numbers.
+    let results = together(&cluster, |s, c| {
+        let mut got = Vec::new();
+        for i in 0..LEADS_PER_SESSION {
+            for who in [lead(s, i), SHARED_LEAD.to_owned()] {
+                let r = c
+                    .query_one("SELECT assign_phone_to_lead($1::text::uuid, $2::text::timestamptz)", &[&who, &T0])
+                    .map(|row| row.get::<_, String>(0))
+                    .map_err(|e| sqlstate(&e));
+                got.push((who, r));
+            }
+        }
+        got
+    });
+
+    let mut holder_of: HashMap<String, String> = HashMap::new();
+    let mut shared_numbers = HashSet::new();
+    let mut exhausted = 0;
+    for (who, r) in results.into_iter().flatten() {
+        match r {
+            Ok(number) => {
+                if who == SHARED_LEAD {
+                    shared_numbers.insert(number.clone());
+                }
+                if let Some(previous) = holder_of.insert(number.clone(), who.clone()) {
+                    assert_eq!(previous, who, "{number} was given to two leads");
+                }
+            }
+            Err(code) => {
+                assert_eq!(code, "53000", "only an empty pool may refuse an assignment");
+                assert_ne!(who, SHARED_LEAD, "the shared lead holds a number once it has one");
+                exhausted += 1;
+            }
+        }
+    }
+    assert_eq!(shared_numbers.len(), 1, "the shared lead always got the same number: {shared_numbers:?}");
+    assert_eq!(holder_of.len(), POOL as usize, "every number was handed out");
+    assert_eq!(exhausted, SESSIONS * LEADS_PER_SESSION - (POOL as usize - 1));
+
+    // The table agrees: one lead per number, one number per lead, one 'assigned' ledger row each.
+    let mut c = cluster.connect();
+    let row = c
+        .query_one(
+            "SELECT count(*), count(DISTINCT currently_assigned_to),
+                    (SELECT count(*) FROM phone_hold_ledger WHERE event = 'assigned')
+               FROM signalwire_phone_numbers WHERE assignment_status = 'assigned'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1), row.get::<_, i64>(2)), (20, 20, 20));
+}
+
+#[test]
+fn concurrent_release_runs_release_each_number_once() {
+    let cluster = Cluster::start("release", &[]);
+    setup(&cluster);
+    let mut c = cluster.connect();
+    for i in 0..POOL as usize {
+        c.execute("SELECT assign_phone_to_lead($1::text::uuid, $2::text::timestamptz)", &[&lead(99, i), &T0]).unwrap();
+    }
+
+    let released: Vec<i32> = together(&cluster, |_, c| {
+        c.query_one("SELECT release_expired_phone_numbers('2025-10-19 06:00+00')", &[]).unwrap().get(0)
+    });
+    assert_eq!(released.iter().sum::<i32>(), POOL, "per run: {released:?}");
+    let row = c
+        .query_one(
+            "SELECT count(*), count(DISTINCT number) FROM phone_hold_ledger WHERE event = 'released'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (POOL as i64, POOL as i64));
+}
+
+#[test]
+fn a_reschedule_racing_the_release_job_keeps_the_number() {
+    let cluster = Cluster::start("reschedule", &[]);
+    setup(&cluster);
+    let mut c = cluster.connect();
+    let dan = lead(7, 7);
+    let number: String = c
+        .query_one(
+            "SELECT assign_phone_to_lead($1::text::uuid, $2::text::timestamptz)",
+            &[&dan, &T0],
+        )
+        .unwrap()
+        .get(0);
+    c.execute(
+        "SELECT extend_phone_for_appointment($1::text::uuid, '2025-10-20 14:00+00', $2::text::timestamptz)",
+        &[&dan, &T0],
+    )
+    .unwrap();
+
+    // Half the sessions reschedule Dan again and again while the other half run the release
+    // job at the same instant. With the seed's cancel-then-book, a release landing between
+    // the two would take the number; in one step it never can.
+    together(&cluster, |s, c| {
+        let dan = lead(7, 7);
+        for round in 0..25 {
+            if s % 2 == 0 {
+                let day = 21 + (round % 5);
+                let when = format!("2025-10-{day} 09:00+00");
+                c.execute(
+                    "SELECT reschedule_appointment_for_phone($1::text::uuid, $2::text::timestamptz, '2025-10-19 12:00+00')",
+                    &[&dan, &when],
+                )
+                .unwrap();
+            } else {
+                c.execute("SELECT release_expired_phone_numbers('2025-10-19 12:00+00')", &[]).unwrap();
+            }
+        }
+    });
+    let row = c
+        .query_one(
+            "SELECT number, (SELECT count(*) FROM phone_hold_ledger WHERE event = 'released')
+               FROM signalwire_phone_numbers WHERE currently_assigned_to = $1::text::uuid",
+            &[&dan],
+        )
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), number);
+    assert_eq!(row.get::<_, i64>(1), 0, "the number never went back to the pool:\n{}", cluster.log());
+}
