@@ -131,4 +131,39 @@ mod tests {
         let f = failure("SELECT release_expired_phone_numbers()");
         assert_eq!(f.sqlstate, "42501", "{f:?}");
     }
+
+    /// The GRANTs README.md documents are enough for the whole lifecycle, as the caller.
+    #[pg_test]
+    fn the_documented_grants_are_enough() {
+        pool_of(1);
+        Spi::run("CREATE ROLE phone_holds_test_caller").unwrap();
+        Spi::run(
+            "GRANT EXECUTE ON FUNCTION
+                 assign_phone_to_lead(uuid, timestamptz),
+                 extend_phone_for_appointment(uuid, timestamptz, timestamptz),
+                 extend_phone_for_appointment(uuid, timestamp, timestamptz),
+                 complete_appointment_for_phone(uuid, text, timestamptz),
+                 reschedule_appointment_for_phone(uuid, timestamptz, timestamptz),
+                 release_expired_phone_numbers(timestamptz),
+                 phone_number_holder_at(text, timestamptz)
+               TO phone_holds_test_caller;
+             GRANT SELECT, UPDATE ON public.signalwire_phone_numbers TO phone_holds_test_caller;
+             GRANT SELECT, INSERT ON public.phone_hold_ledger TO phone_holds_test_caller;",
+        )
+        .unwrap();
+        Spi::run("SET LOCAL ROLE phone_holds_test_caller").unwrap();
+        for sql in [
+            format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(0)),
+            format!("SELECT extend_phone_for_appointment('{LEAD_A}', {}, {})", ts(50), ts(1)),
+            format!("SELECT extend_phone_for_appointment('{LEAD_A}', '2025-10-20 15:00'::timestamp, {})", ts(1)),
+            format!("SELECT reschedule_appointment_for_phone('{LEAD_A}', {}, {})", ts(60), ts(2)),
+            format!("SELECT complete_appointment_for_phone('{LEAD_A}', 'cancelled', {})", ts(3)),
+            format!("SELECT release_expired_phone_numbers({})", ts(3)),
+            format!("SELECT phone_number_holder_at('+15550000001', {})", ts(1)),
+        ] {
+            Spi::run(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        Spi::run("RESET ROLE").unwrap();
+        assert_eq!(count("SELECT count(*) FROM public.phone_hold_ledger"), 6);
+    }
 }
