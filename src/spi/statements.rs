@@ -6,6 +6,29 @@
 
 use pgrx::pg_sys::{self, PgOid};
 
+/// Assigns the free number `$pick` selects to lead $1 with hold $2, logging it at $3.
+/// Picks lock with SKIP LOCKED: two callers never get the same number, and an assignment never
+/// waits on a row lock, so one call per transaction cannot deadlock (the only lock it waits
+/// for is its own lead's).
+macro_rules! take_number {
+    ($pick:literal) => {
+        concat!(
+            "WITH taken AS (
+                 UPDATE public.signalwire_phone_numbers AS n
+                    SET assignment_status = 'assigned', currently_assigned_to = $1, release_at = $2,
+                        appointment_scheduled_at = NULL, last_call_outcome = NULL
+                  WHERE n.assignment_status = 'available' AND n.number = (",
+            $pick,
+            ")
+              RETURNING n.number),
+             logged AS (
+                 INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at)
+                 SELECT $3, 'assigned', taken.number, $1, $2 FROM taken)
+             SELECT taken.number::text FROM taken"
+        )
+    };
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Statement {
     LockLead,
@@ -34,46 +57,22 @@ impl Statement {
             }
 
             // The number the lead held last, if it is free again: a lead who calls back after a
-            // release reaches the same number. Like every assignment it never waits on a row
-            // lock (SKIP LOCKED), so one call per transaction cannot deadlock: the only locks it
-            // waits for are its own lead's. ($1 lead, $2 release_at, $3 as_of)
-            Statement::TakePrevious => {
-                "WITH taken AS (
-                     UPDATE public.signalwire_phone_numbers AS n
-                        SET assignment_status = 'assigned', currently_assigned_to = $1, release_at = $2,
-                            appointment_scheduled_at = NULL, last_call_outcome = NULL
-                      WHERE n.assignment_status = 'available'
-                        AND n.number = (SELECT p.number FROM public.signalwire_phone_numbers AS p
-                                         WHERE p.assignment_status = 'available'
-                                           AND p.number = (SELECT l.number FROM public.phone_hold_ledger AS l
-                                                            WHERE l.lead_id = $1 ORDER BY l.id DESC LIMIT 1)
-                                           FOR UPDATE SKIP LOCKED)
-                  RETURNING n.number),
-                 logged AS (
-                     INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at)
-                     SELECT $3, 'assigned', taken.number, $1, $2 FROM taken)
-                 SELECT taken.number::text FROM taken"
-            }
+            // release reaches the same number. ($1 lead, $2 release_at, $3 as_of)
+            Statement::TakePrevious => take_number!(
+                "SELECT p.number FROM public.signalwire_phone_numbers AS p
+                  WHERE p.assignment_status = 'available'
+                    AND p.number = (SELECT l.number FROM public.phone_hold_ledger AS l
+                                     WHERE l.lead_id = $1 ORDER BY l.id DESC LIMIT 1)
+                    FOR UPDATE SKIP LOCKED"
+            ),
 
-            // The number that has rested longest (never used first); numbers locked by a
-            // concurrent assignment are skipped, so two callers never get the same one.
-            // ($1 lead, $2 release_at, $3 as_of)
-            Statement::TakeRested => {
-                "WITH taken AS (
-                     UPDATE public.signalwire_phone_numbers AS n
-                        SET assignment_status = 'assigned', currently_assigned_to = $1, release_at = $2,
-                            appointment_scheduled_at = NULL, last_call_outcome = NULL
-                      WHERE n.assignment_status = 'available'
-                        AND n.number = (SELECT p.number FROM public.signalwire_phone_numbers AS p
-                                         WHERE p.assignment_status = 'available'
-                                         ORDER BY p.released_at NULLS FIRST, p.number
-                                         LIMIT 1 FOR UPDATE SKIP LOCKED)
-                  RETURNING n.number),
-                 logged AS (
-                     INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at)
-                     SELECT $3, 'assigned', taken.number, $1, $2 FROM taken)
-                 SELECT taken.number::text FROM taken"
-            }
+            // The number that has rested longest (never used first). ($1 lead, $2 release_at, $3 as_of)
+            Statement::TakeRested => take_number!(
+                "SELECT p.number FROM public.signalwire_phone_numbers AS p
+                  WHERE p.assignment_status = 'available'
+                  ORDER BY p.released_at NULLS FIRST, p.number
+                  LIMIT 1 FOR UPDATE SKIP LOCKED"
+            ),
 
             // A new hold for a number the lead holds and has locked, with its ledger row.
             // ($1 number, $2 lead, $3 release_at, $4 appointment, $5 outcome or NULL to keep,

@@ -1,10 +1,24 @@
 use super::{answer, as_of_arg};
-use crate::errors::required;
-use crate::rules::Outcome;
+use crate::errors::{required, HoldError};
+use crate::rules::{Instant, Outcome};
 use crate::time::{instant, instant_from_naive_utc, to_pg};
 use crate::{gucs, lifecycle, spi::pool::with_pool};
 use pgrx::datum::{Timestamp, TimestampWithTimeZone, Uuid};
 use pgrx::prelude::*;
+
+/// The two `extend_phone_for_appointment` overloads differ only in how the time is read.
+fn extend(
+    lead_id: Option<Uuid>,
+    appointment: impl FnOnce() -> Result<Instant, HoldError>,
+    as_of: Option<TimestampWithTimeZone>,
+) -> TimestampWithTimeZone {
+    answer((|| {
+        let lead = required(lead_id, "lead_id")?;
+        let appointment = appointment()?;
+        let as_of = as_of_arg(as_of)?;
+        with_pool(|pool| lifecycle::book(pool, lead, appointment, as_of, &gucs::windows())).map(to_pg)
+    })())
+}
 
 /// Holds the lead's number until `appointment_time` + follow-up window (the latest appointment
 /// wins; a booking never shortens a hold), assigning a number first if the lead holds none.
@@ -16,12 +30,7 @@ fn extend_phone_for_appointment(
     appointment_time: Option<TimestampWithTimeZone>,
     as_of: default!(Option<TimestampWithTimeZone>, "now()"),
 ) -> TimestampWithTimeZone {
-    answer((|| {
-        let lead = required(lead_id, "lead_id")?;
-        let appointment = instant(required(appointment_time, "appointment_time")?, "appointment_time")?;
-        let as_of = as_of_arg(as_of)?;
-        with_pool(|pool| lifecycle::book(pool, lead, appointment, as_of, &gucs::windows())).map(to_pg)
-    })())
+    extend(lead_id, || instant(required(appointment_time, "appointment_time")?, "appointment_time"), as_of)
 }
 
 /// The seed's call form `extend_phone_for_appointment(uuid, '…Z'::TIMESTAMP)`: PostgreSQL has
@@ -33,12 +42,7 @@ fn extend_phone_for_appointment_utc(
     appointment_time: Option<Timestamp>,
     as_of: default!(Option<TimestampWithTimeZone>, "now()"),
 ) -> TimestampWithTimeZone {
-    answer((|| {
-        let lead = required(lead_id, "lead_id")?;
-        let appointment = instant_from_naive_utc(required(appointment_time, "appointment_time")?, "appointment_time")?;
-        let as_of = as_of_arg(as_of)?;
-        with_pool(|pool| lifecycle::book(pool, lead, appointment, as_of, &gucs::windows())).map(to_pg)
-    })())
+    extend(lead_id, || instant_from_naive_utc(required(appointment_time, "appointment_time")?, "appointment_time"), as_of)
 }
 
 /// Records how the appointment went: showed/no_show hold the number a follow-up window from
