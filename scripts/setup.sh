@@ -16,7 +16,7 @@ if ! command -v cargo >/dev/null; then
     exit 1
 fi
 
-packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron libclang-dev clang sudo build-essential pkg-config)
+packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron libclang-dev sudo build-essential pkg-config)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
