@@ -20,6 +20,8 @@ use pgrx::prelude::*;
 ::pgrx::pg_module_magic!(name, version);
 
 extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
+extension_sql_file!("../sql/monitoring.sql", name = "monitoring", requires = ["bootstrap"]);
+extension_sql_file!("../sql/cron.sql", name = "cron", requires = ["bootstrap"]);
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[pg_guard]

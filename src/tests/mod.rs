@@ -6,6 +6,7 @@
 
 mod adoption;
 mod ledger;
+mod monitoring;
 mod refusals;
 mod release_rule;
 mod scenarios;
