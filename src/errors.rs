@@ -23,6 +23,8 @@ pub enum HoldError {
     PoolExhausted,
     /// 42P01: the pool or ledger table is gone.
     TableMissing { relation: String },
+    /// 22023: a payload that is not the message the function takes (see rules::payload).
+    NotThisMessage(String),
 }
 
 /// Long texts are cut in messages so a hostile payload cannot flood the log.
@@ -44,7 +46,7 @@ impl HoldError {
         use PgSqlErrorCode::*;
         match self {
             HoldError::NullArgument(_) => ERRCODE_NULL_VALUE_NOT_ALLOWED,
-            HoldError::UnknownOutcome(_) => ERRCODE_INVALID_PARAMETER_VALUE,
+            HoldError::UnknownOutcome(_) | HoldError::NotThisMessage(_) => ERRCODE_INVALID_PARAMETER_VALUE,
             HoldError::Booking(_) | HoldError::TimeOutOfRange { .. } => ERRCODE_DATETIME_FIELD_OVERFLOW,
             HoldError::PoolExhausted => ERRCODE_INSUFFICIENT_RESOURCES,
             HoldError::TableMissing { .. } => ERRCODE_UNDEFINED_TABLE,
@@ -68,6 +70,7 @@ impl HoldError {
             }
             HoldError::PoolExhausted => "phone_holds: no phone number is available to assign".into(),
             HoldError::TableMissing { relation } => format!("phone_holds: table {relation} does not exist"),
+            HoldError::NotThisMessage(why) => format!("phone_holds: {why}"),
         }
     }
 
@@ -103,10 +106,18 @@ impl HoldError {
             HoldError::PoolExhausted => {
                 "Add numbers to public.signalwire_phone_numbers, or run release_expired_phone_numbers().".into()
             }
+            HoldError::NotThisMessage(_) => {
+                "vapi_tool_calls() takes the body VAPI posts for tool calls; vapi_end_of_call() an end-of-call-report or {\"leadId\", \"outcome\", \"appointmentTime\"}. See examples/vapi/.".into()
+            }
             HoldError::TableMissing { .. } => {
                 "Run ALTER EXTENSION phone_holds UPDATE, or DROP and CREATE EXTENSION phone_holds to recreate it (rows of an existing table are kept).".into()
             }
         }
+    }
+
+    /// The message without its prefix, as a clause a voice agent can read out.
+    pub fn spoken(&self) -> String {
+        self.message().trim_start_matches("phone_holds: ").to_owned()
     }
 
     /// Raises the error; the caller's transaction is aborted, so nothing is left half-changed.

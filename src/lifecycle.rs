@@ -36,13 +36,14 @@ pub fn assign(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows) -> Resul
 }
 
 /// `extend_phone_for_appointment`: hold through the appointment's follow-up window.
-pub fn book(pool: &mut Pool, lead: Uuid, appointment: Instant, as_of: Instant, w: &Windows) -> Result<Instant, HoldError> {
+/// Returns the number and its new release time.
+pub fn book(pool: &mut Pool, lead: Uuid, appointment: Instant, as_of: Instant, w: &Windows) -> Result<(String, Instant), HoldError> {
     // Refuse a bad time before a number is taken for it.
     check_appointment(appointment, as_of, w)?;
     let (held, _) = held_or_assigned(pool, lead, as_of, w)?;
     let new = held.hold.booked(appointment, as_of, w)?;
     pool.write_hold(lead, &held, new, None, Event::Extended, as_of);
-    Ok(new.release_at.expect("booked holds have a release time"))
+    Ok((held.number, new.release_at.expect("booked holds have a release time")))
 }
 
 /// `complete_appointment_for_phone`: the outcome's hold, or `None` (with a NOTICE) when the
@@ -62,12 +63,13 @@ pub fn complete(pool: &mut Pool, lead: Uuid, outcome: Outcome, as_of: Instant, w
 }
 
 /// `reschedule_appointment_for_phone`: cancel and book again in one step.
-pub fn reschedule(pool: &mut Pool, lead: Uuid, new_time: Instant, as_of: Instant, w: &Windows) -> Result<Instant, HoldError> {
+/// Returns the number and its new release time.
+pub fn reschedule(pool: &mut Pool, lead: Uuid, new_time: Instant, as_of: Instant, w: &Windows) -> Result<(String, Instant), HoldError> {
     check_appointment(new_time, as_of, w)?;
     let (held, _) = held_or_assigned(pool, lead, as_of, w)?;
     let new = held.hold.rescheduled(new_time, as_of, w)?;
     pool.write_hold(lead, &held, new, Some(Outcome::Rescheduled.as_str()), Event::Rescheduled, as_of);
-    Ok(new.release_at.expect("rescheduled holds have a release time"))
+    Ok((held.number, new.release_at.expect("rescheduled holds have a release time")))
 }
 
 /// `release_expired_phone_numbers`: how many numbers went back to the pool.

@@ -7,6 +7,7 @@ pub mod booking;
 pub mod hold;
 pub mod lead_lock;
 pub mod outcome;
+pub mod payload;
 pub mod release;
 pub mod windows;
 

@@ -9,6 +9,7 @@ mod appointments;
 mod assign;
 mod ledger;
 mod release;
+mod vapi;
 
 use crate::errors::{required, HoldError};
 use crate::rules::Instant;

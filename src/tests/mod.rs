@@ -11,3 +11,4 @@ mod refusals;
 mod release_rule;
 mod scenarios;
 mod support;
+mod vapi;

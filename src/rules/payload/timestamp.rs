@@ -1,0 +1,104 @@
+//! Appointment times as text: RFC 3339 / ISO 8601 with an explicit zone.
+//!
+//! Accepted: `2025-10-20T14:00:00Z`, `2025-10-20T10:00:00-04:00`, `2025-10-20 14:00:00.250+00:00`,
+//! `2025-10-20T14:00Z` (seconds may be left out), a lower-case `t`/`z`.
+//! The rule for text without a zone (`2025-10-20T14:00:00`): refused as ambiguous. A voice
+//! agent's "2pm" is the lead's local time, which the database cannot know; guessing UTC
+//! would hold the number for the wrong hours, so the agent is asked for an offset instead.
+
+use super::{quote, Refusal};
+use crate::rules::Instant;
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
+
+pub fn parse(raw: &str, what: &str) -> Result<Instant, Refusal> {
+    let s = raw.trim();
+    let with_seconds = |s: &str| -> Option<String> {
+        // RFC 3339 needs seconds; ISO 8601 lets them go: insert ":00" after HH:MM.
+        let t = s.find(['T', 't', ' '])?;
+        let time = &s[t + 1..];
+        let hhmm = time.get(..5)?;
+        let rest = &time[5..];
+        (hhmm.as_bytes().get(2) == Some(&b':') && !rest.starts_with(':')).then(|| format!("{}{hhmm}:00{rest}", &s[..=t]))
+    };
+    let parsed = DateTime::parse_from_rfc3339(s)
+        .ok()
+        .or_else(|| with_seconds(s).and_then(|s| DateTime::parse_from_rfc3339(&s).ok()));
+    match parsed {
+        Some(t) if (1..=9999).contains(&t.with_timezone(&Utc).year()) => Ok(t.with_timezone(&Utc)),
+        Some(_) => Err(Refusal(format!("{what} {} is outside the years 1 to 9999", quote(raw)))),
+        None if looks_zoneless(s) => Err(Refusal(format!(
+            "{what} {} has no time zone; say it with an offset such as 2025-10-20T14:00:00-04:00 or Z for UTC",
+            quote(raw)
+        ))),
+        None => Err(Refusal(format!(
+            "{what} {} is not a date and time such as 2025-10-20T14:00:00-04:00",
+            quote(raw)
+        ))),
+    }
+}
+
+/// A well-formed date and time that only lacks its zone.
+fn looks_zoneless(s: &str) -> bool {
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        .iter()
+        .any(|f| NaiveDateTime::parse_from_str(s, f).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Instant {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
+    }
+
+    #[test]
+    fn zones_offsets_fractions_and_short_forms() {
+        let two_pm = utc(2025, 10, 20, 14, 0, 0);
+        for raw in [
+            "2025-10-20T14:00:00Z",
+            "2025-10-20T10:00:00-04:00",
+            "2025-10-20T19:30:00+05:30",
+            "2025-10-20 14:00:00+00:00",
+            "2025-10-20t14:00:00z",
+            "2025-10-20T14:00Z",
+            "2025-10-20T10:00-04:00",
+            " 2025-10-20T14:00:00.000Z ",
+        ] {
+            assert_eq!(parse(raw, "appointment_time"), Ok(two_pm), "{raw}");
+        }
+        assert_eq!(
+            parse("2025-10-20T14:00:00.250Z", "t").unwrap().timestamp_subsec_millis(),
+            250
+        );
+    }
+
+    #[test]
+    fn dst_edges_and_leap_days_are_exact_instants() {
+        // The offset says which of New York's two 01:30s on 2025-11-02 is meant.
+        assert_eq!(parse("2025-11-02T01:30:00-04:00", "t"), Ok(utc(2025, 11, 2, 5, 30, 0)));
+        assert_eq!(parse("2025-11-02T01:30:00-05:00", "t"), Ok(utc(2025, 11, 2, 6, 30, 0)));
+        assert_eq!(parse("2028-02-29T09:00:00Z", "t"), Ok(utc(2028, 2, 29, 9, 0, 0)));
+        assert!(parse("2027-02-29T09:00:00Z", "t").is_err());
+    }
+
+    #[test]
+    fn text_without_a_zone_is_refused_as_ambiguous() {
+        for raw in ["2025-10-20T14:00:00", "2025-10-20 14:00", "2025-10-20T14:00:00.5"] {
+            let Refusal(msg) = parse(raw, "appointment_time").unwrap_err();
+            assert!(msg.contains("has no time zone") && msg.contains(&format!("\"{raw}\"")), "{msg}");
+        }
+    }
+
+    #[test]
+    fn malformed_text_is_refused_with_the_value_quoted() {
+        for raw in ["", "tomorrow at 2", "2025-10-20", "2025-13-01T00:00:00Z", "2025-10-20T25:00:00Z", "1760968800", "2025-10-20T14:00:00+25:00"] {
+            let Refusal(msg) = parse(raw, "appointment_time").unwrap_err();
+            assert!(msg.starts_with("appointment_time \""), "{msg}");
+            assert!(msg.contains("is not a date and time"), "{raw}: {msg}");
+        }
+        let Refusal(msg) = parse(&"9".repeat(5000), "appointment_time").unwrap_err();
+        assert!(msg.len() < 200, "{msg}");
+    }
+}

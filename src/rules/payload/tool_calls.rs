@@ -1,0 +1,179 @@
+//! VAPI's `tool-calls` message: the body VAPI posts to a tool's server URL.
+//!
+//! ```json
+//! {"message": {"type": "tool-calls", "call": {...},
+//!   "toolCallList": [{"id": "call_1", "type": "function",
+//!                     "function": {"name": "book_appointment", "arguments": {...}}}]}}
+//! ```
+//! `arguments` may be an object or a JSON string (the LLM's raw output); the flattened form
+//! `{"id", "name", "arguments"}` of VAPI's newer docs is read too. A lead id missing from the
+//! arguments is taken from the call's metadata, where an assistant usually carries it.
+
+use super::fields::{at, field, text};
+use super::{lead_id, timestamp, NotThisMessage, Refusal, Request};
+use serde_json::Value;
+
+/// The functions this server answers, by the name the VAPI tool gives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Function {
+    Book,
+    Cancel,
+    Reschedule,
+    Unknown(String),
+}
+
+pub const FUNCTIONS: [&str; 3] = ["book_appointment", "cancel_appointment", "reschedule_appointment"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolCall {
+    pub id: String,
+    pub function: Function,
+    pub request: Result<Request, Refusal>,
+}
+
+/// The `message` object, whether the body is `{"message": …}` or the message itself.
+pub fn message(payload: &Value) -> &Value {
+    field(payload, &["message"]).unwrap_or(payload)
+}
+
+pub fn parse(payload: &Value) -> Result<Vec<ToolCall>, NotThisMessage> {
+    let message = message(payload);
+    let kind = field(message, &["type"]).and_then(Value::as_str);
+    if kind != Some("tool-calls") {
+        return Err(NotThisMessage(format!(
+            "expected a VAPI message of type \"tool-calls\", got {}",
+            kind.map_or("none".to_owned(), super::quote)
+        )));
+    }
+    let list = field(message, &["toolCallList"]).and_then(Value::as_array).ok_or_else(|| {
+        NotThisMessage("the tool-calls message has no toolCallList array".to_owned())
+    })?;
+    let metadata_lead = at(message, &["call", "metadata", "lead_id"])
+        .or_else(|| at(message, &["call", "assistantOverrides", "variableValues", "lead_id"]));
+    Ok(list.iter().map(|call| one_call(call, metadata_lead)).collect())
+}
+
+fn one_call(call: &Value, metadata_lead: Option<&Value>) -> ToolCall {
+    let id = field(call, &["id"]).and_then(text).unwrap_or_default();
+    let function_object = field(call, &["function"]).unwrap_or(call);
+    let name = field(function_object, &["name"]).and_then(text).unwrap_or_default();
+    let function = match name.as_str() {
+        "book_appointment" => Function::Book,
+        "cancel_appointment" => Function::Cancel,
+        "reschedule_appointment" => Function::Reschedule,
+        _ => Function::Unknown(name),
+    };
+    let request = arguments(function_object).and_then(|args| request(&function, &args, metadata_lead));
+    ToolCall { id, function, request }
+}
+
+/// The call's arguments as an object, parsing them when they came as a JSON string.
+fn arguments(function_object: &Value) -> Result<Value, Refusal> {
+    match field(function_object, &["arguments", "parameters"]) {
+        None => Ok(Value::Object(Default::default())),
+        Some(Value::String(s)) => serde_json::from_str::<Value>(s)
+            .ok()
+            .filter(Value::is_object)
+            .ok_or_else(|| Refusal(format!("the arguments {} are not a JSON object", super::quote(s)))),
+        Some(v) if v.is_object() => Ok(v.clone()),
+        Some(v) => Err(Refusal(format!("the arguments {} are not a JSON object", super::quote(&v.to_string())))),
+    }
+}
+
+fn request(function: &Function, args: &Value, metadata_lead: Option<&Value>) -> Result<Request, Refusal> {
+    if let Function::Unknown(name) = function {
+        return Err(Refusal(format!(
+            "this server has no function {}; it handles {}",
+            super::quote(name),
+            FUNCTIONS.join(", ")
+        )));
+    }
+    let lead = field(args, &["lead_id", "leadId"])
+        .or(metadata_lead)
+        .map(|v| text(v).unwrap_or_else(|| v.to_string()))
+        .ok_or_else(|| Refusal("lead_id is missing".to_owned()))?;
+    let lead = lead_id::parse(&lead)?;
+    let time = |names: &[&str], what: &str| -> Result<_, Refusal> {
+        let v = field(args, names).ok_or_else(|| Refusal(format!("{what} is missing")))?;
+        timestamp::parse(&text(v).unwrap_or_else(|| v.to_string()), what)
+    };
+    Ok(match function {
+        Function::Book => Request::Book { lead, at: time(&["appointment_time", "appointmentTime"], "appointment_time")? },
+        Function::Cancel => Request::Cancel { lead },
+        Function::Reschedule => Request::Reschedule {
+            lead,
+            at: time(&["new_time", "newTime", "appointment_time", "appointmentTime"], "new_time")?,
+        },
+        Function::Unknown(_) => unreachable!("refused above"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+
+    const LEAD: &str = "07f26a19-e9dc-422c-b61d-030e3c7971bb";
+
+    #[test]
+    fn the_example_booking_parses() {
+        let payload: Value = serde_json::from_str(include_str!("../../../examples/vapi/tool-calls-book.json")).unwrap();
+        let calls = parse(&payload).unwrap();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].function, Function::Book);
+        assert_eq!(
+            calls[0].request,
+            Ok(Request::Book { lead: lead_id::parse(LEAD).unwrap(), at: Utc.with_ymd_and_hms(2025, 10, 20, 18, 0, 0).unwrap() })
+        );
+    }
+
+    #[test]
+    fn the_example_batch_parses_each_call_on_its_own() {
+        let payload: Value = serde_json::from_str(include_str!("../../../examples/vapi/tool-calls-batch.json")).unwrap();
+        let calls = parse(&payload).unwrap();
+        let kinds: Vec<_> = calls.iter().map(|c| (c.id.as_str(), c.request.is_ok())).collect();
+        assert_eq!(
+            kinds,
+            [("call_book_ben", true), ("call_no_zone", false), ("call_move_amy", true), ("call_cancel_cat", true), ("call_weather", false)]
+        );
+        let Err(Refusal(why)) = &calls[1].request else { panic!() };
+        assert!(why.contains("has no time zone"), "{why}");
+        let Err(Refusal(why)) = &calls[4].request else { panic!() };
+        assert!(why.contains("\"get_weather\""), "{why}");
+    }
+
+    #[test]
+    fn string_arguments_flattened_calls_and_metadata_leads() {
+        let payload = json!({"message": {"type": "tool-calls",
+            "call": {"metadata": {"leadId": LEAD}},
+            "toolCallList": [
+                {"id": "a", "function": {"name": "cancel_appointment", "arguments": "{}"}},
+                {"id": "b", "name": "book_appointment", "arguments": {"appointmentTime": "2025-10-20T14:00:00Z"}},
+                {"id": "c", "function": {"name": "book_appointment", "arguments": "{not json"}}]}});
+        let calls = parse(&payload).unwrap();
+        assert_eq!(calls[0].request, Ok(Request::Cancel { lead: lead_id::parse(LEAD).unwrap() }));
+        assert!(matches!(calls[1].request, Ok(Request::Book { .. })));
+        assert!(matches!(&calls[2].request, Err(Refusal(m)) if m.contains("not a JSON object")));
+    }
+
+    #[test]
+    fn missing_and_bad_arguments_are_refused_per_call() {
+        let payload = json!({"message": {"type": "tool-calls", "toolCallList": [
+            {"id": "1", "function": {"name": "book_appointment", "arguments": {"appointment_time": "2025-10-20T14:00:00Z"}}},
+            {"id": "2", "function": {"name": "book_appointment", "arguments": {"lead_id": LEAD}}},
+            {"id": "3", "function": {"name": "reschedule_appointment", "arguments": {"lead_id": "42", "new_time": "x"}}}]}});
+        let why: Vec<String> = parse(&payload).unwrap().into_iter().map(|c| c.request.unwrap_err().0).collect();
+        assert_eq!(why[0], "lead_id is missing");
+        assert_eq!(why[1], "appointment_time is missing");
+        assert!(why[2].starts_with("lead_id \"42\" is not a UUID"), "{}", why[2]);
+    }
+
+    #[test]
+    fn other_messages_are_not_tool_calls() {
+        assert!(parse(&json!({"message": {"type": "status-update"}})).is_err());
+        assert!(parse(&json!({"message": {"type": "tool-calls"}})).is_err());
+        assert!(parse(&json!("tool-calls")).is_err());
+        assert!(parse(&json!({})).is_err());
+    }
+}
