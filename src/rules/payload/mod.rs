@@ -44,12 +44,14 @@ mod tests {
 
     /// Every file under examples/vapi/ is a fixture of some test; a new one must join this list
     /// (and a test), so the examples cannot drift from what the code accepts.
-    const FIXTURES: [&str; 7] = [
+    const FIXTURES: [&str; 9] = [
         "book_appointment.tool.json",
+        "cancel_appointment.tool.json",
         "end-of-call-report-booked.json",
         "end-of-call-report-no-answer.json",
         "option-b-booked.json",
         "option-b-cancelled.json",
+        "reschedule_appointment.tool.json",
         "tool-calls-batch.json",
         "tool-calls-book.json",
     ];
@@ -65,15 +67,27 @@ mod tests {
         assert_eq!(found, FIXTURES);
     }
 
+    /// The tool definitions to paste into VAPI name the functions and arguments the server
+    /// reads, and their example times are ones it accepts.
     #[test]
-    fn the_tool_definition_matches_what_the_server_reads() {
-        let tool: Value = serde_json::from_str(include_str!("../../../examples/vapi/book_appointment.tool.json")).unwrap();
-        assert_eq!(tool["type"], "function");
-        assert_eq!(tool["function"]["name"], super::tool_calls::FUNCTIONS[0]);
-        assert_eq!(tool["function"]["parameters"]["required"], serde_json::json!(["lead_id", "appointment_time"]));
-        let time = tool["function"]["parameters"]["properties"]["appointment_time"]["description"].as_str().unwrap();
-        assert!(time.contains("offset"), "the agent must be told to give an offset: {time}");
-        let example = time.split_whitespace().find(|w| w.starts_with("2025-")).unwrap().trim_end_matches('.');
-        assert!(super::timestamp::parse(example, "t").is_ok(), "the description's example must parse: {example}");
+    fn the_tool_definitions_match_what_the_server_reads() {
+        let tools = [
+            (include_str!("../../../examples/vapi/book_appointment.tool.json"), "book_appointment", vec!["lead_id", "appointment_time"]),
+            (include_str!("../../../examples/vapi/cancel_appointment.tool.json"), "cancel_appointment", vec!["lead_id"]),
+            (include_str!("../../../examples/vapi/reschedule_appointment.tool.json"), "reschedule_appointment", vec!["lead_id", "new_time"]),
+        ];
+        for (text, name, required) in tools {
+            let tool: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(tool["type"], "function");
+            assert_eq!(tool["function"]["name"], name);
+            assert!(super::tool_calls::FUNCTIONS.contains(&name));
+            assert_eq!(tool["function"]["parameters"]["required"], serde_json::json!(required));
+            for time_arg in required.iter().filter(|a| a.ends_with("time")) {
+                let said = tool["function"]["parameters"]["properties"][time_arg]["description"].as_str().unwrap();
+                assert!(said.contains("offset"), "{name}: the agent must be told to give an offset: {said}");
+                let example = said.split_whitespace().find(|w| w.starts_with("2025-")).unwrap().trim_end_matches('.');
+                assert!(super::timestamp::parse(example, "t").is_ok(), "{name}: the example must parse: {example}");
+            }
+        }
     }
 }

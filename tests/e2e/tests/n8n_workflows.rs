@@ -1,0 +1,161 @@
+//! The n8n workflows under examples/n8n/: importable as they are (n8n's export format), every
+//! SQL parameterised, and every query working against the extension with the values n8n
+//! would bind (as text, which is what n8n's Postgres node sends).
+
+use phone_holds_e2e::Cluster;
+use postgres::types::{ToSql, Type};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+fn workflows() -> Vec<(String, Value)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/n8n");
+    let mut found: Vec<(String, Value)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?} is not JSON: {e}"));
+            (path.file_name().unwrap().to_string_lossy().into_owned(), json)
+        })
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
+}
+
+fn postgres_nodes(workflow: &Value) -> impl Iterator<Item = &Value> {
+    workflow["nodes"].as_array().unwrap().iter().filter(|n| n["type"] == "n8n-nodes-base.postgres")
+}
+
+/// `={{ [ a, b ] }}` → `["a", "b"]`: the array form, which n8n binds element by element
+/// (the comma-separated string form splits values that contain commas, such as JSON).
+fn replacement_expressions(node: &Value) -> Vec<String> {
+    let raw = node["parameters"]["options"]["queryReplacement"].as_str().unwrap_or_default();
+    let inner = raw
+        .strip_prefix("={{ [")
+        .and_then(|s| s.strip_suffix("] }}"))
+        .unwrap_or_else(|| panic!("{}: queryReplacement must be an array expression, got {raw:?}", node["name"]));
+    let mut parts = Vec::new();
+    let (mut depth, mut current) = (0, String::new());
+    for c in inner.chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(current.trim().to_owned());
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    parts.push(current.trim().to_owned());
+    parts
+}
+
+fn placeholders(query: &str) -> usize {
+    (1..10).filter(|i| query.contains(&format!("${i}"))).count()
+}
+
+#[test]
+fn the_workflows_are_importable_n8n_exports() {
+    let found = workflows();
+    let names: Vec<&str> = found.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(names, ["Appointment_Outcome_Handler.json", "VAPI_Appointment_Phone_Extension.json", "VAPI_Call_Ended.json"]);
+    for (file, w) in &found {
+        assert_eq!(w["name"].as_str(), Some(file.trim_end_matches(".json")), "{file}: name");
+        let nodes = w["nodes"].as_array().unwrap_or_else(|| panic!("{file}: nodes"));
+        let mut node_names = HashSet::new();
+        for n in nodes {
+            let name = n["name"].as_str().unwrap_or_else(|| panic!("{file}: a node without a name"));
+            assert!(node_names.insert(name), "{file}: two nodes named {name}");
+            assert!(n["type"].as_str().is_some_and(|t| t.starts_with("n8n-nodes-base.")), "{file}/{name}: type");
+            assert!(n["typeVersion"].is_number(), "{file}/{name}: typeVersion");
+            assert!(n["parameters"].is_object(), "{file}/{name}: parameters");
+            assert!(n["position"].as_array().is_some_and(|p| p.len() == 2 && p.iter().all(Value::is_number)), "{file}/{name}: position");
+            assert!(n["id"].as_str().is_some(), "{file}/{name}: id");
+        }
+        // Connections join existing nodes, and every node is reached from the webhook.
+        let connections = w["connections"].as_object().unwrap_or_else(|| panic!("{file}: connections"));
+        let mut reached = HashSet::new();
+        let webhook = nodes.iter().find(|n| n["type"] == "n8n-nodes-base.webhook").expect("a webhook trigger");
+        let mut frontier = vec![webhook["name"].as_str().unwrap()];
+        while let Some(from) = frontier.pop() {
+            reached.insert(from);
+            for output in connections.get(from).and_then(|c| c["main"].as_array()).into_iter().flatten() {
+                for link in output.as_array().unwrap() {
+                    let to = link["node"].as_str().unwrap();
+                    assert!(node_names.contains(to), "{file}: connection to unknown node {to}");
+                    frontier.push(to);
+                }
+            }
+        }
+        assert_eq!(reached, node_names, "{file}: every node is reached from the webhook");
+        assert!(connections.keys().all(|k| node_names.contains(k.as_str())), "{file}: connection from unknown node");
+        let responder = nodes.iter().find(|n| n["type"] == "n8n-nodes-base.respondToWebhook");
+        assert!(responder.is_some() && webhook["parameters"]["responseMode"] == "responseNode", "{file}: answers the webhook");
+    }
+}
+
+#[test]
+fn every_query_is_parameterised() {
+    for (file, w) in workflows() {
+        let mut count = 0;
+        for node in postgres_nodes(&w) {
+            count += 1;
+            let query = node["parameters"]["query"].as_str().unwrap();
+            assert_eq!(node["parameters"]["operation"], "executeQuery", "{file}");
+            assert!(!query.contains("{{") && !query.contains("$json") && !query.contains('\''), "{file}: values pasted into SQL: {query}");
+            let expressions = replacement_expressions(node);
+            assert!(placeholders(query) > 0, "{file}: no parameters in {query}");
+            assert_eq!(placeholders(query), expressions.len(), "{file}: {query} vs {expressions:?}");
+        }
+        assert_eq!(count, 1, "{file}: one Postgres node");
+    }
+}
+
+#[test]
+fn the_workflow_queries_run_against_the_extension() {
+    let cluster = Cluster::start("n8n", &[]);
+    let mut c = cluster.connect();
+    c.batch_execute(
+        "CREATE EXTENSION phone_holds;
+         INSERT INTO signalwire_phone_numbers (number) VALUES ('+15550000001'), ('+15550000002');",
+    )
+    .unwrap();
+    let query_of = |file: &str| -> String {
+        let (_, w) = workflows().into_iter().find(|(f, _)| f == file).unwrap();
+        let query = postgres_nodes(&w).next().unwrap()["parameters"]["query"].as_str().unwrap().to_owned();
+        query
+    };
+    let run = |c: &mut postgres::Client, query: &str, values: &[&str]| -> Value {
+        let params: Vec<(&(dyn ToSql + Sync), Type)> = values.iter().map(|v| (v as &(dyn ToSql + Sync), Type::TEXT)).collect();
+        let row = c.query_typed(query, &params).unwrap().into_iter().next().unwrap();
+        let value: Option<Value> = row.try_get(0).ok();
+        value.unwrap_or_else(|| row.get::<_, Option<std::time::SystemTime>>(0).map_or(Value::Null, |_| Value::Bool(true)))
+    };
+
+    // The workflow's query runs at now(), so the example's appointment moves to three days
+    // from today: its day changes, nothing else.
+    let day: String = c.query_one("SELECT to_char(now() + interval '3 days', 'YYYY-MM-DD')", &[]).unwrap().get(0);
+    let booking = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/vapi/tool-calls-book.json"))
+        .unwrap()
+        .replace("2025-10-20", &day);
+    let response = run(&mut c, &query_of("VAPI_Appointment_Phone_Extension.json"), &[&booking]);
+    println!("vapi_tool_calls response for examples/vapi/tool-calls-book.json (moved to {day}): {response}");
+    assert_eq!(response["results"][0]["toolCallId"], "call_book_07f26a19");
+    let said = response["results"][0]["result"].as_str().unwrap();
+    assert!(said.starts_with(&format!("Booked for {day} 18:00 UTC.")), "{said}");
+
+    let showed = run(
+        &mut c,
+        &query_of("Appointment_Outcome_Handler.json"),
+        &["07f26a19-e9dc-422c-b61d-030e3c7971bb", "showed"],
+    );
+    assert_eq!(showed, Value::Bool(true), "complete_appointment_for_phone returned a release time");
+
+    let report = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/vapi/option-b-cancelled.json")).unwrap();
+    let outcome = run(&mut c, &query_of("VAPI_Call_Ended.json"), &[&report]);
+    assert_eq!(outcome["action"], "cancelled");
+}
