@@ -145,7 +145,9 @@ mod tests {
                  complete_appointment_for_phone(uuid, text, timestamptz),
                  reschedule_appointment_for_phone(uuid, timestamptz, timestamptz),
                  release_expired_phone_numbers(timestamptz),
-                 phone_number_holder_at(text, timestamptz)
+                 phone_number_holder_at(text, timestamptz),
+                 vapi_tool_calls(jsonb, timestamptz),
+                 vapi_end_of_call(jsonb, timestamptz)
                TO phone_holds_test_caller;
              GRANT SELECT, UPDATE ON public.signalwire_phone_numbers TO phone_holds_test_caller;
              GRANT SELECT, INSERT ON public.phone_hold_ledger TO phone_holds_test_caller;",
@@ -160,10 +162,18 @@ mod tests {
             format!("SELECT complete_appointment_for_phone('{LEAD_A}', 'cancelled', {})", ts(3)),
             format!("SELECT release_expired_phone_numbers({})", ts(3)),
             format!("SELECT phone_number_holder_at('+15550000001', {})", ts(1)),
+            format!(
+                "SELECT vapi_end_of_call('{{\"leadId\": \"{LEAD_B}\", \"outcome\": \"booked\", \"appointmentTime\": \"2025-10-20T14:00:00Z\"}}', {})",
+                ts(4)
+            ),
+            format!(
+                "SELECT vapi_tool_calls('{{\"message\": {{\"type\": \"tool-calls\", \"toolCallList\": [{{\"id\": \"1\", \"function\": {{\"name\": \"cancel_appointment\", \"arguments\": {{\"lead_id\": \"{LEAD_B}\"}}}}}}]}}}}', {})",
+                ts(5)
+            ),
         ] {
             Spi::run(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
         Spi::run("RESET ROLE").unwrap();
-        assert_eq!(count("SELECT count(*) FROM public.phone_hold_ledger"), 6);
+        assert_eq!(count("SELECT count(*) FROM public.phone_hold_ledger"), 9, "6 changes for Lead A, then B assigned, booked, cancelled");
     }
 }
