@@ -5,6 +5,7 @@
 //! They share lead ids and numbers, so `scripts/test.sh` runs them one at a time.
 
 mod adoption;
+mod hostile;
 mod ledger;
 mod monitoring;
 mod refusals;
