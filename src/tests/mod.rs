@@ -11,5 +11,6 @@ mod monitoring;
 mod refusals;
 mod release_rule;
 mod scenarios;
+mod security;
 mod support;
 mod vapi;
