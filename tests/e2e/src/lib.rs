@@ -92,3 +92,5 @@ impl Drop for Cluster {
 pub fn sqlstate(e: &postgres::Error) -> String {
     e.code().map(|c| c.code().to_owned()).unwrap_or_default()
 }
+
+pub mod invariants;

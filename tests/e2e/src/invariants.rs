@@ -1,0 +1,120 @@
+//! The promises phone_holds keeps, checked from the outside on one consistent snapshot of the
+//! pool table and the ledger.
+//!
+//! The ledger is replayed number by number in id order (changes of one number are serialised
+//! by its row lock, so id order is their commit order). Replay checks each event against the
+//! state before it and, at the end, against the table.
+
+use postgres::{Client, IsolationLevel};
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+/// The follow-up window the checks assume (the extension's default).
+const FOLLOW_UP_SECS: u64 = 24 * 3600;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Hold {
+    lead: Option<String>,
+    release_at: Option<SystemTime>,
+    appointment_at: Option<SystemTime>,
+}
+
+/// Every broken promise found, as sentences; empty when all hold.
+pub fn violations(client: &mut Client) -> Vec<String> {
+    let mut tx = client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().unwrap();
+    let mut found = Vec::new();
+
+    for row in tx
+        .query(
+            "SELECT currently_assigned_to::text, count(*) FROM public.signalwire_phone_numbers
+              WHERE assignment_status = 'assigned' GROUP BY 1 HAVING count(*) > 1",
+            &[],
+        )
+        .unwrap()
+    {
+        found.push(format!("lead {:?} holds {} numbers", row.get::<_, Option<String>>(0), row.get::<_, i64>(1)));
+    }
+    for row in tx
+        .query(
+            "SELECT number FROM public.signalwire_phone_numbers
+              WHERE (assignment_status = 'assigned') <> (currently_assigned_to IS NOT NULL)
+                 OR (currently_assigned_to IS NOT NULL) <> (release_at IS NOT NULL)",
+            &[],
+        )
+        .unwrap()
+    {
+        found.push(format!("{}: assigned, lead and release_at disagree", row.get::<_, String>(0)));
+    }
+
+    // Replay.
+    let mut replayed: HashMap<String, Hold> = HashMap::new();
+    for row in tx
+        .query(
+            "SELECT id, at, event, number, lead_id::text, new_release_at, appointment_at
+               FROM public.phone_hold_ledger ORDER BY id",
+            &[],
+        )
+        .unwrap()
+    {
+        let id: i64 = row.get(0);
+        let at: SystemTime = row.get(1);
+        let event: String = row.get(2);
+        let number: String = row.get(3);
+        let lead: Option<String> = row.get(4);
+        let before = replayed.get(&number).cloned().unwrap_or_default();
+        let after = Hold { lead: lead.clone(), release_at: row.get(5), appointment_at: row.get(6) };
+        match event.as_str() {
+            "assigned" | "adopted" => {
+                if before.lead.is_some() {
+                    found.push(format!("ledger {id}: {number} given to {lead:?} while {:?} held it", before.lead));
+                }
+                replayed.insert(number, after);
+            }
+            "reused" | "extended" | "completed" | "rescheduled" => {
+                if before.lead != lead {
+                    found.push(format!("ledger {id}: {event} of {number} for {lead:?}, held by {:?}", before.lead));
+                }
+                replayed.insert(number, after);
+            }
+            "released" => {
+                if before.lead.is_none() {
+                    found.push(format!("ledger {id}: {number} released while in the pool"));
+                }
+                if before.release_at.is_some_and(|r| r > at) {
+                    found.push(format!("ledger {id}: {number} released before its hold ended"));
+                }
+                if before.appointment_at.is_some_and(|a| a + std::time::Duration::from_secs(FOLLOW_UP_SECS) > at) {
+                    found.push(format!("ledger {id}: {number} released within its appointment's follow-up window"));
+                }
+                replayed.insert(number, Hold::default());
+            }
+            other => found.push(format!("ledger {id}: unknown event {other}")),
+        }
+    }
+
+    for row in tx
+        .query(
+            "SELECT number, currently_assigned_to::text, release_at, appointment_scheduled_at
+               FROM public.signalwire_phone_numbers",
+            &[],
+        )
+        .unwrap()
+    {
+        let number: String = row.get(0);
+        let table = Hold { lead: row.get(1), release_at: row.get(2), appointment_at: row.get(3) };
+        let mut from_ledger = replayed.remove(&number).unwrap_or_default();
+        if from_ledger.lead.is_none() {
+            // In the pool, the table keeps no appointment either.
+            from_ledger.appointment_at = None;
+        }
+        let table_cmp = if table.lead.is_none() { Hold { appointment_at: None, ..table.clone() } } else { table.clone() };
+        if table_cmp != from_ledger {
+            found.push(format!("{number}: the table says {table:?}, the ledger replays to {from_ledger:?}"));
+        }
+    }
+    for number in replayed.keys() {
+        found.push(format!("{number}: in the ledger but not in the table"));
+    }
+    tx.commit().unwrap();
+    found
+}
