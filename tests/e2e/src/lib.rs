@@ -74,6 +74,21 @@ impl Cluster {
             .expect("connect to the test cluster")
     }
 
+    /// Connects, waiting up to 60 s for the server to accept connections again (after a crash
+    /// restart, say).
+    pub fn reconnect(&self) -> Client {
+        let started = std::time::Instant::now();
+        loop {
+            let attempt = Client::connect(&format!("host={} port={} user=postgres dbname=postgres", self.dir.display(), self.port), NoTls)
+                .and_then(|mut c| c.simple_query("SELECT 1").map(|_| c));
+            match attempt {
+                Ok(c) => return c,
+                Err(_) if started.elapsed() < std::time::Duration::from_secs(60) => std::thread::sleep(std::time::Duration::from_millis(200)),
+                Err(e) => panic!("the server did not come back: {e}\n{}", self.log()),
+            }
+        }
+    }
+
     /// The server log so far, for assertion messages.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
