@@ -6,6 +6,11 @@
 -- their rows in place and CREATE EXTENSION adopts them again.
 -- Every check reads the catalog first: CREATE ... IF NOT EXISTS is refused in extension
 -- scripts for objects the extension does not own.
+--
+-- Restoring a pg_dump: the dump recreates these tables, their indexes and the views itself,
+-- after CREATE EXTENSION. Restore with phone_holds.restoring = on (README: Backups) and this
+-- script leaves the tables to the dump.
+-- The setting is read as text: the library that defines it is not loaded yet.
 
 DO $bootstrap$
 DECLARE
@@ -13,6 +18,9 @@ DECLARE
     col record;
     expected record;
 BEGIN
+    IF current_setting('phone_holds.restoring', true) IN ('on', 'true') THEN
+        RETURN;
+    END IF;
     IF pool IS NULL THEN
         CREATE TABLE public.signalwire_phone_numbers (
             number                   text PRIMARY KEY,
@@ -103,6 +111,9 @@ $bootstrap$;
 -- the functions' statements are written against (src/spi/statements.rs).
 DO $indexes$
 BEGIN
+    IF current_setting('phone_holds.restoring', true) IN ('on', 'true') THEN
+        RETURN;
+    END IF;
     IF to_regclass('public.phone_holds_one_number_per_lead') IS NULL THEN
         CREATE UNIQUE INDEX phone_holds_one_number_per_lead
             ON public.signalwire_phone_numbers (currently_assigned_to)
@@ -125,6 +136,9 @@ $indexes$;
 -- DROP/CREATE EXTENSION like the pool.
 DO $ledger$
 BEGIN
+    IF current_setting('phone_holds.restoring', true) IN ('on', 'true') THEN
+        RETURN;
+    END IF;
     IF to_regclass('public.phone_hold_ledger') IS NULL THEN
         CREATE TABLE public.phone_hold_ledger (
             id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -141,24 +155,23 @@ BEGIN
         );
         CREATE INDEX phone_hold_ledger_by_number ON public.phone_hold_ledger (number, at DESC, id DESC);
         CREATE INDEX phone_hold_ledger_by_lead ON public.phone_hold_ledger (lead_id, id DESC);
+        COMMENT ON TABLE public.phone_hold_ledger IS
+            'phone_holds: one row per hold change (adopted, assigned, reused, extended, completed, rescheduled, released); at = the call''s as_of.';
     END IF;
+
+    -- Holds that existed before the extension: recorded once, so the ledger can answer who
+    -- holds them from now on. A hold whose latest ledger row already says so is not recorded again.
+    INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at, appointment_at, outcome)
+    SELECT now(), 'adopted', n.number, n.currently_assigned_to, n.release_at, n.appointment_scheduled_at, n.last_call_outcome
+      FROM public.signalwire_phone_numbers AS n
+     WHERE n.assignment_status = 'assigned' AND n.currently_assigned_to IS NOT NULL
+       AND NOT EXISTS (
+           SELECT 1
+             FROM (SELECT l.event, l.lead_id FROM public.phone_hold_ledger AS l
+                    WHERE l.number = n.number ORDER BY l.at DESC, l.id DESC LIMIT 1) AS latest
+            WHERE latest.event <> 'released' AND latest.lead_id = n.currently_assigned_to);
 END
 $ledger$;
-
-COMMENT ON TABLE public.phone_hold_ledger IS
-    'phone_holds: one row per hold change (adopted, assigned, reused, extended, completed, rescheduled, released); at = the call''s as_of.';
-
--- Holds that existed before the extension: recorded once, so the ledger can answer who holds
--- them from now on. A hold whose latest ledger row already says so is not recorded again.
-INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at, appointment_at, outcome)
-SELECT now(), 'adopted', n.number, n.currently_assigned_to, n.release_at, n.appointment_scheduled_at, n.last_call_outcome
-  FROM public.signalwire_phone_numbers AS n
- WHERE n.assignment_status = 'assigned' AND n.currently_assigned_to IS NOT NULL
-   AND NOT EXISTS (
-       SELECT 1
-         FROM (SELECT l.event, l.lead_id FROM public.phone_hold_ledger AS l
-                WHERE l.number = n.number ORDER BY l.at DESC, l.id DESC LIMIT 1) AS latest
-        WHERE latest.event <> 'released' AND latest.lead_id = n.currently_assigned_to);
 
 -- Detach what this script created, so DROP EXTENSION never takes the data with it.
 DO $detach$

@@ -18,9 +18,6 @@ BEGIN
 END
 $revoke$;
 
--- The monitoring views call this helper with the reader's privileges; it only reads a setting.
-GRANT EXECUTE ON FUNCTION public.phone_holds_follow_up_window() TO PUBLIC;
-
 COMMENT ON FUNCTION public.assign_phone_to_lead(uuid, timestamptz) IS
     'The lead''s phone number. A lead that holds one keeps it, its hold becoming greatest(release_at, as_of + phone_holds.initial_hold); otherwise it gets its previous number if free, else the number released longest ago, held until as_of + initial_hold. Empty pool: SQLSTATE 53000.';
 

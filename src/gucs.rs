@@ -12,6 +12,8 @@ const DAY: i32 = 24 * HOUR;
 static INITIAL_HOLD: GucSetting<i32> = GucSetting::<i32>::new(18 * HOUR);
 static FOLLOW_UP_WINDOW: GucSetting<i32> = GucSetting::<i32>::new(24 * HOUR);
 static BOOKING_HORIZON: GucSetting<i32> = GucSetting::<i32>::new(365 * DAY);
+/// Read by the install script only (as text, before this library is loaded): see sql/bootstrap.sql.
+static RESTORING: GucSetting<bool> = GucSetting::<bool>::new(false);
 
 /// Registers the settings; called once per backend from `_PG_init`.
 pub fn init() {
@@ -47,6 +49,14 @@ pub fn init() {
         TEN_YEARS,
         GucContext::Userset,
         GucFlags::UNIT_S,
+    );
+    GucRegistry::define_bool_guc(
+        c"phone_holds.restoring",
+        c"Set while restoring a pg_dump: CREATE EXTENSION then leaves the tables and views to the dump.",
+        c"See README, Backups. Has no effect outside CREATE EXTENSION.",
+        &RESTORING,
+        GucContext::Userset,
+        GucFlags::default(),
     );
 }
 

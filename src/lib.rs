@@ -22,6 +22,7 @@ use pgrx::prelude::*;
 extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
 extension_sql_file!("../sql/monitoring.sql", name = "monitoring", requires = ["bootstrap"]);
 extension_sql_file!("../sql/cron.sql", name = "cron", requires = ["bootstrap"]);
+extension_sql_file!("../sql/check.sql", name = "check", requires = ["bootstrap"]);
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[pg_guard]

@@ -11,7 +11,7 @@ mod tests {
     fn seed_shaped_table() {
         Spi::run("SET LOCAL TimeZone = 'UTC'").unwrap();
         Spi::run("DROP EXTENSION phone_holds CASCADE").unwrap();
-        Spi::run("DROP TABLE public.signalwire_phone_numbers, public.phone_hold_ledger").unwrap();
+        Spi::run("DROP TABLE public.signalwire_phone_numbers, public.phone_hold_ledger CASCADE").unwrap();
         Spi::run(&format!(
             "CREATE TABLE public.signalwire_phone_numbers (
                  id serial PRIMARY KEY,
@@ -116,7 +116,7 @@ mod tests {
         let public_can = count(
             "SELECT count(*) FROM pg_proc AS p JOIN pg_depend AS d ON d.objid = p.oid AND d.deptype = 'e'
               WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'phone_holds')
-                AND p.pronamespace = 'public'::regnamespace AND p.proname <> 'phone_holds_follow_up_window'
+                AND p.pronamespace = 'public'::regnamespace
                 AND (p.proacl IS NULL OR aclcontains(p.proacl, makeaclitem(0, p.proowner, 'EXECUTE', false)))",
         );
         assert_eq!(public_can, 0);
@@ -175,5 +175,32 @@ mod tests {
         }
         Spi::run("RESET ROLE").unwrap();
         assert_eq!(count("SELECT count(*) FROM public.phone_hold_ledger"), 9, "6 changes for Lead A, then B assigned, booked, cancelled");
+    }
+
+    #[pg_test]
+    fn the_self_check_is_empty_until_a_hand_edit_breaks_a_promise() {
+        pool_of(3);
+        Spi::run(&format!("SELECT extend_phone_for_appointment('{LEAD_A}', {}, {})", ts(50), ts(0))).unwrap();
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_B}', {})", ts(0))).unwrap();
+        assert_eq!(count("SELECT count(*) FROM phone_holds_check()"), 0);
+        // Hand edits the extension's own constraints would refuse, so those go first.
+        Spi::run(
+            "ALTER TABLE public.signalwire_phone_numbers DROP CONSTRAINT signalwire_phone_numbers_hold_shape;
+             DROP INDEX public.phone_holds_one_number_per_lead;",
+        )
+        .unwrap();
+        Spi::run(&format!(
+            "UPDATE public.signalwire_phone_numbers SET assignment_status = 'assigned', currently_assigned_to = '{LEAD_A}',
+                    release_at = now() WHERE number = '+15550000003'"
+        ))
+        .unwrap();
+        Spi::run("UPDATE public.signalwire_phone_numbers SET release_at = NULL WHERE number = '+15550000002'").unwrap();
+        let problems = one("SELECT string_agg(problem || ' ' || number, '; ' ORDER BY problem, number) FROM phone_holds_check()").unwrap();
+        assert_eq!(
+            problems,
+            "assignment_status, currently_assigned_to and release_at disagree +15550000002; \
+             lead holds 2 numbers +15550000001; \
+             the ledger says nothing, the table says assigned to 07f26a19-e9dc-422c-b61d-030e3c7971bb +15550000003"
+        );
     }
 }

@@ -70,8 +70,37 @@ impl Cluster {
     }
 
     pub fn connect(&self) -> Client {
-        Client::connect(&format!("host={} port={} user=postgres dbname=postgres", self.dir.display(), self.port), NoTls)
+        self.connect_to("postgres")
+    }
+
+    pub fn connect_to(&self, database: &str) -> Client {
+        Client::connect(&format!("host={} port={} user=postgres dbname={database}", self.dir.display(), self.port), NoTls)
             .expect("connect to the test cluster")
+    }
+
+    /// A file path inside the cluster's directory, which the `postgres` user can write.
+    pub fn path(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+
+    /// Runs a PostgreSQL client program (pg_dump, pg_restore …) against this cluster as
+    /// `postgres`, with `env` set; returns whether it succeeded and what it printed.
+    pub fn tool(&self, program: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+        let path = Path::new(PG_BIN).join(program);
+        let mut cmd = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--", "env"]);
+            c
+        } else {
+            Command::new("env")
+        };
+        for (k, v) in env {
+            cmd.arg(format!("{k}={v}"));
+        }
+        let port = self.port.to_string();
+        let dir = self.dir.display().to_string();
+        let out = cmd.arg(&path).args(["-h", &dir, "-p", &port, "-U", "postgres"]).args(args).output().unwrap();
+        (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
     }
 
     /// Connects, waiting up to 60 s for the server to accept connections again (after a crash
