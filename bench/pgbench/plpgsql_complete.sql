@@ -1,0 +1,3 @@
+-- BENCHMARK FIXTURE ONLY: pgbench script (plpgsql, complete).
+\set lead random(1, :leads)
+SELECT bench_plpgsql.complete_appointment_for_phone(('00000000-0000-4000-8000-' || lpad(:lead::text, 12, '0'))::uuid, 'showed');

@@ -1,0 +1,277 @@
+//! The phone_holds benchmark: native functions against the PL/pgSQL reference
+//! (bench/reference_plpgsql.sql) and the bare-SQL floor (bench/floor.sql, bench/pgbench/floor_*),
+//! side by side in one throwaway cluster, as ratios: these machines are noisy, so only
+//! figures taken in the same run are compared.
+//!
+//! `bench [--pools 1000,100000,1000000] [--seconds 10] [--calls 1000000] [--out FILE]`
+
+use phone_holds_e2e::Cluster;
+use postgres::Client;
+use std::fmt::Write as _;
+use std::time::Instant;
+
+const VARIANTS: [&str; 3] = ["native", "plpgsql", "floor"];
+const T0: &str = "2025-10-18 12:00:00+00";
+const DUE: i64 = 10_000;
+const LEADS: i64 = 10_000;
+
+struct Options {
+    pools: Vec<i64>,
+    seconds: u32,
+    calls: i64,
+    out: Option<String>,
+}
+
+fn options() -> Options {
+    let mut o = Options { pools: vec![1_000, 100_000, 1_000_000], seconds: 10, calls: 1_000_000, out: None };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    for pair in args.chunks(2) {
+        let value = pair.get(1).unwrap_or_else(|| panic!("{} needs a value", pair[0]));
+        match pair[0].as_str() {
+            "--pools" => o.pools = value.split(',').map(|p| p.parse().expect("--pools: numbers")).collect(),
+            "--seconds" => o.seconds = value.parse().expect("--seconds: a number"),
+            "--calls" => o.calls = value.parse().expect("--calls: a number"),
+            "--out" => o.out = Some(value.clone()),
+            other => panic!("unknown option {other}"),
+        }
+    }
+    o
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    xs[xs.len() / 2]
+}
+
+/// The floor's release statement, from bench/floor.sql.
+fn floor_release() -> String {
+    let text = include_str!("../floor.sql");
+    let start = text.find("-- name: release").expect("floor.sql names its release statement");
+    text[start..].lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n")
+}
+
+/// A pool of `size` numbers: `due` held and due at T0, a fifth of the rest held for days, the
+/// others free; ledger rows for every hold.
+fn load_pool(c: &mut Client, size: i64, due: i64) {
+    let held_later = (size - due) / 5;
+    c.batch_execute(&format!(
+        "TRUNCATE public.signalwire_phone_numbers, public.phone_hold_ledger RESTART IDENTITY;
+         INSERT INTO public.signalwire_phone_numbers (number, name, assignment_status, currently_assigned_to, release_at, released_at)
+         SELECT '+1' || lpad(i::text, 10, '0'), 'Line ' || i,
+                CASE WHEN i <= {due} + {held_later} THEN 'assigned' ELSE 'available' END,
+                CASE WHEN i <= {due} + {held_later} THEN md5(i::text)::uuid END,
+                CASE WHEN i <= {due} THEN '{T0}'::timestamptz - interval '1 hour'
+                     WHEN i <= {due} + {held_later} THEN '{T0}'::timestamptz + interval '10 days' END,
+                CASE WHEN i > {due} + {held_later} THEN '{T0}'::timestamptz - make_interval(mins => i % 10000) END
+           FROM generate_series(1, {size}) AS i;
+         INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at)
+         SELECT '{T0}'::timestamptz - interval '19 hours', 'assigned', number, currently_assigned_to, release_at
+           FROM public.signalwire_phone_numbers WHERE assignment_status = 'assigned';"
+    ))
+    .unwrap();
+    vacuum(c);
+}
+
+/// Fresh statistics and visibility map, outside a transaction block as VACUUM needs.
+fn vacuum(c: &mut Client) {
+    c.batch_execute("VACUUM ANALYZE public.signalwire_phone_numbers").unwrap();
+    c.batch_execute("VACUUM ANALYZE public.phone_hold_ledger").unwrap();
+}
+
+/// Milliseconds one release takes at `as_of`, inside a transaction that is rolled back so every
+/// variant starts from the same rows; and how many it released.
+fn time_release(c: &mut Client, variant: &str, as_of: &str) -> (f64, i32) {
+    let mut tx = c.transaction().unwrap();
+    let started = Instant::now();
+    let released: i32 = match variant {
+        "native" => tx.query_one("SELECT release_expired_phone_numbers($1::text::timestamptz)", &[&as_of]),
+        "plpgsql" => tx.query_one("SELECT bench_plpgsql.release_expired_phone_numbers($1::text::timestamptz)", &[&as_of]),
+        _ => {
+            let sql = floor_release().replace("$1", "$1::text::timestamptz").replace("$2", "($1::text::timestamptz - interval '24 hours')");
+            tx.query_one(sql.as_str(), &[&as_of])
+        }
+    }
+    .unwrap()
+    .get(0);
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    tx.rollback().unwrap();
+    (ms, released)
+}
+
+/// pgbench with 2 clients for `seconds`: (transactions per second, mean latency in ms).
+fn pgbench(cluster: &Cluster, script: &str, seconds: u32) -> (f64, f64) {
+    let path = format!("{}/pgbench/{script}.sql", env!("CARGO_MANIFEST_DIR"));
+    let copy = cluster.path(&format!("{script}.sql"));
+    std::fs::copy(&path, &copy).unwrap();
+    let (ok, out) = cluster.tool(
+        "pgbench",
+        &["-n", "-M", "prepared", "-c", "2", "-j", "2", "-T", &seconds.to_string(), "-D", &format!("leads={LEADS}"), "-f", &copy, "postgres"],
+        &[],
+    );
+    assert!(ok, "pgbench {script}: {out}");
+    let field = |prefix: &str| -> f64 {
+        let line = out.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("pgbench said:\n{out}"));
+        line[prefix.len()..].split_whitespace().next().unwrap().parse().unwrap()
+    };
+    (field("tps = "), field("latency average = "))
+}
+
+/// Private (anonymous) resident memory of a backend in KiB: heap growth, not shared buffers.
+fn rss_anon_kib(pid: i32) -> i64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("RssAnon:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap().trim().to_owned()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let mem_gib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| s.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()))
+        .map(|k| k / 1024.0 / 1024.0)
+        .unwrap_or(0.0);
+    format!("{cpu}, {cores} cores, {mem_gib:.0} GiB")
+}
+
+fn main() {
+    let o = options();
+    let cluster = Cluster::start("bench", &["shared_buffers=1GB", "max_wal_size=8GB", "checkpoint_timeout=30min"]);
+    let mut c = cluster.connect();
+    c.batch_execute("CREATE EXTENSION phone_holds").unwrap();
+    c.batch_execute(include_str!("../reference_plpgsql.sql")).unwrap();
+    let server: String = c.query_one("SHOW server_version", &[]).unwrap().get(0);
+    let build = std::env::var("PHONE_HOLDS_BUILD").unwrap_or_else(|_| "as installed".into());
+    let mut rows: Vec<[String; 7]> = Vec::new();
+    let mut checks: Vec<(String, bool)> = Vec::new();
+    let ratio = |a: f64, b: f64| format!("{:.2}", a / b);
+
+    let mut nothing_due_native = Vec::new();
+    for &size in &o.pools {
+        let due = DUE.min(size / 2);
+        load_pool(&mut c, size, due);
+        eprintln!("bench: pool of {size} loaded ({due} due)");
+        let mut due_ms = Vec::new();
+        let mut idle_ms = Vec::new();
+        for variant in VARIANTS {
+            let runs: Vec<(f64, i32)> = (0..5).map(|_| time_release(&mut c, variant, "2025-10-18 12:00:00+00")).collect();
+            assert!(runs.iter().all(|r| r.1 as i64 == due), "{variant} released {:?}, expected {due}", runs.iter().map(|r| r.1).collect::<Vec<_>>());
+            due_ms.push(median(runs.iter().map(|r| r.0).collect()));
+            let idle: Vec<f64> = (0..25).map(|_| time_release(&mut c, variant, "2025-10-18 10:00:00+00").0).collect();
+            idle_ms.push(median(idle));
+        }
+        rows.push([
+            format!("release, {due} due (ms)"),
+            size.to_string(),
+            format!("{:.1}", due_ms[0]),
+            format!("{:.1}", due_ms[1]),
+            format!("{:.1}", due_ms[2]),
+            ratio(due_ms[0], due_ms[2]),
+            ratio(due_ms[1], due_ms[0]),
+        ]);
+        rows.push([
+            "release, nothing due (ms)".into(),
+            size.to_string(),
+            format!("{:.3}", idle_ms[0]),
+            format!("{:.3}", idle_ms[1]),
+            format!("{:.3}", idle_ms[2]),
+            ratio(idle_ms[0], idle_ms[2]),
+            ratio(idle_ms[1], idle_ms[0]),
+        ]);
+        nothing_due_native.push(idle_ms[0]);
+        if size == *o.pools.last().unwrap() {
+            checks.push((format!("release, pool {size}, {due} due: native ≤ 1.1 × floor ({})", ratio(due_ms[0], due_ms[2])), due_ms[0] <= 1.1 * due_ms[2]));
+            checks.push((format!("release, pool {size}, {due} due: PL/pgSQL ≥ 5 × native ({})", ratio(due_ms[1], due_ms[0])), due_ms[1] >= 5.0 * due_ms[0]));
+        }
+    }
+    if nothing_due_native.len() > 1 {
+        let growth = nothing_due_native.last().unwrap() / nothing_due_native[0];
+        checks.push((
+            format!("release, nothing due: time at pool {} / time at pool {} ≤ 2 ({growth:.2})", o.pools.last().unwrap(), o.pools[0]),
+            growth <= 2.0,
+        ));
+    }
+
+    // Throughput: every lead holds a number, so each variant takes its "held" path.
+    let size = LEADS * 10;
+    load_pool(&mut c, size, 0);
+    c.batch_execute(&format!(
+        "UPDATE public.signalwire_phone_numbers SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL;
+         TRUNCATE public.phone_hold_ledger;
+         SELECT count(assign_phone_to_lead(('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid)) FROM generate_series(1, {LEADS}) AS i;"
+    ))
+    .unwrap();
+    vacuum(&mut c);
+    for op in ["assign", "extend", "complete"] {
+        let results: Vec<(f64, f64)> = VARIANTS.iter().map(|v| pgbench(&cluster, &format!("{v}_{op}"), o.seconds)).collect();
+        let tps: Vec<f64> = results.iter().map(|r| r.0).collect();
+        let lat: Vec<f64> = results.iter().map(|r| r.1).collect();
+        rows.push([format!("{op}, 2 clients (TPS)"), size.to_string(), format!("{:.0}", tps[0]), format!("{:.0}", tps[1]), format!("{:.0}", tps[2]), ratio(tps[0], tps[2]), ratio(tps[1], tps[0])]);
+        rows.push([format!("{op}, latency (ms)"), size.to_string(), format!("{:.3}", lat[0]), format!("{:.3}", lat[1]), format!("{:.3}", lat[2]), ratio(lat[0], lat[2]), ratio(lat[1], lat[0])]);
+        checks.push((format!("{op}: native TPS ≥ 0.9 × floor ({})", ratio(tps[0], tps[2])), tps[0] >= 0.9 * tps[2]));
+        checks.push((format!("{op}: native TPS ≥ 1.0 × PL/pgSQL ({})", ratio(tps[0], tps[1])), tps[0] >= tps[1]));
+    }
+
+    // Memory: one session, many calls, in statements of 1,000 calls each.
+    let pid: i32 = c.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
+    let batch = |c: &mut Client, k: i64| {
+        let call = match k % 3 {
+            0 => "assign_phone_to_lead(l)::text",
+            1 => "extend_phone_for_appointment(l, now() + interval '3 days')::text",
+            _ => "complete_appointment_for_phone(l, 'showed')::text",
+        };
+        c.batch_execute(&format!(
+            "SELECT count({call}) FROM (SELECT ('00000000-0000-4000-8000-' || lpad(((i % {LEADS}) + 1)::text, 12, '0'))::uuid AS l
+                                       FROM generate_series({k} * 1000, {k} * 1000 + 999) AS i) AS leads"
+        ))
+        .unwrap();
+    };
+    for k in 0..30 {
+        batch(&mut c, k);
+    }
+    let before = rss_anon_kib(pid);
+    let started = Instant::now();
+    let batches = o.calls / 1000;
+    for k in 0..batches {
+        batch(&mut c, k);
+    }
+    let after = rss_anon_kib(pid);
+    let per_call_us = started.elapsed().as_secs_f64() * 1e6 / (batches * 1000) as f64;
+    rows.push([
+        format!("backend RssAnon growth over {} calls (KiB)", batches * 1000),
+        size.to_string(),
+        format!("{}", after - before),
+        "".into(),
+        "".into(),
+        "".into(),
+        format!("{before} → {after} KiB, {per_call_us:.1} µs/call"),
+    ]);
+    checks.push((format!("RSS growth over {} calls < 1 MiB ({} KiB)", batches * 1000, after - before), after - before < 1024));
+
+    // The table, printed and written.
+    let mut table = String::new();
+    writeln!(table, "| measurement | pool | native | PL/pgSQL | floor | native / floor | PL/pgSQL / native |").unwrap();
+    writeln!(table, "|---|---:|---:|---:|---:|---:|---:|").unwrap();
+    for r in &rows {
+        writeln!(table, "| {} |", r.join(" | ")).unwrap();
+    }
+    let mut report = format!(
+        "# phone_holds benchmark results\n\nMachine: {}. PostgreSQL {server}, extension build: {build}. \
+         Cluster: throwaway, fsync off, shared_buffers 1GB. Release timings: median of 5 runs (25 when nothing is due), \
+         each in a transaction rolled back so every variant meets the same rows; throughput: pgbench, 2 clients, \
+         {} s, prepared protocol, {LEADS} leads that all hold a number. For time, lower is better; for TPS, higher.\n\n{table}\nTargets:\n",
+        machine(),
+        o.seconds
+    );
+    for (what, met) in &checks {
+        writeln!(report, "- {} {what}", if *met { "met:" } else { "MISSED:" }).unwrap();
+    }
+    println!("{report}");
+    if let Some(out) = o.out {
+        std::fs::write(&out, &report).unwrap();
+        eprintln!("bench: written to {out}");
+    }
+}
