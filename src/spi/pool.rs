@@ -132,7 +132,7 @@ impl Pool<'_, '_> {
                 ts_arg(held.hold.release_at),
             ],
         );
-        assert_eq!(written.len(), 1, "phone_holds: the locked hold of {} vanished", held.number);
+        assert_eq!(written.len(), 1, "phone_holds: the hold of {} must be written exactly once", held.number);
     }
 
     /// Releases every due number at `as_of` and returns how many.

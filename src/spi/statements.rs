@@ -1,8 +1,11 @@
 //! The SQL phone_holds runs, as fixed text with `$n` parameters.
 //!
-//! Every name is schema-qualified and the functions run with `search_path = pg_catalog,
-//! pg_temp`, so an object planted in a caller's search_path cannot change what they do.
-//! The `WHERE` clauses match the partial indexes created by `sql/bootstrap.sql`.
+//! Every name is schema-qualified, operators and casts included (`OPERATOR(pg_catalog.=)`,
+//! `::pg_catalog.text`), so an object planted in a caller's search_path cannot change what
+//! they do, and PostgreSQL re-planning them under another search_path finds the same objects.
+//! This is cheaper than a `SET search_path` on every function, which costs each call a GUC
+//! save and restore. The `WHERE` clauses match the partial indexes created by
+//! `sql/bootstrap.sql`.
 
 use pgrx::pg_sys::{self, PgOid};
 
@@ -17,14 +20,14 @@ macro_rules! take_number {
                  UPDATE public.signalwire_phone_numbers AS n
                     SET assignment_status = 'assigned', currently_assigned_to = $1, release_at = $2,
                         appointment_scheduled_at = NULL, last_call_outcome = NULL
-                  WHERE n.assignment_status = 'available' AND n.number = (",
+                  WHERE n.assignment_status OPERATOR(pg_catalog.=) 'available' AND n.number OPERATOR(pg_catalog.=) (",
             $pick,
             ")
               RETURNING n.number),
              logged AS (
                  INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at)
                  SELECT $3, 'assigned', taken.number, $1, $2 FROM taken)
-             SELECT taken.number::text FROM taken"
+             SELECT taken.number::pg_catalog.text FROM taken"
         )
     };
 }
@@ -50,9 +53,9 @@ impl Statement {
 
             // The lead's current number, locked for the rest of the transaction.
             Statement::HeldBy => {
-                "SELECT n.number::text, n.release_at, n.appointment_scheduled_at, n.last_call_outcome::text
+                "SELECT n.number::pg_catalog.text, n.release_at, n.appointment_scheduled_at, n.last_call_outcome::pg_catalog.text
                    FROM public.signalwire_phone_numbers AS n
-                  WHERE n.currently_assigned_to = $1 AND n.assignment_status = 'assigned'
+                  WHERE n.currently_assigned_to OPERATOR(pg_catalog.=) $1 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
                   FOR UPDATE"
             }
 
@@ -60,16 +63,16 @@ impl Statement {
             // release reaches the same number. ($1 lead, $2 release_at, $3 as_of)
             Statement::TakePrevious => take_number!(
                 "SELECT p.number FROM public.signalwire_phone_numbers AS p
-                  WHERE p.assignment_status = 'available'
-                    AND p.number = (SELECT l.number FROM public.phone_hold_ledger AS l
-                                     WHERE l.lead_id = $1 ORDER BY l.id DESC LIMIT 1)
+                  WHERE p.assignment_status OPERATOR(pg_catalog.=) 'available'
+                    AND p.number OPERATOR(pg_catalog.=) (SELECT l.number FROM public.phone_hold_ledger AS l
+                                     WHERE l.lead_id OPERATOR(pg_catalog.=) $1 ORDER BY l.id DESC LIMIT 1)
                     FOR UPDATE SKIP LOCKED"
             ),
 
             // The number that has rested longest (never used first). ($1 lead, $2 release_at, $3 as_of)
             Statement::TakeRested => take_number!(
                 "SELECT p.number FROM public.signalwire_phone_numbers AS p
-                  WHERE p.assignment_status = 'available'
+                  WHERE p.assignment_status OPERATOR(pg_catalog.=) 'available'
                   ORDER BY p.released_at NULLS FIRST, p.number
                   LIMIT 1 FOR UPDATE SKIP LOCKED"
             ),
@@ -82,7 +85,7 @@ impl Statement {
                      UPDATE public.signalwire_phone_numbers AS n
                         SET release_at = $3, appointment_scheduled_at = $4,
                             last_call_outcome = COALESCE($5, n.last_call_outcome)
-                      WHERE n.number = $1 AND n.currently_assigned_to = $2 AND n.assignment_status = 'assigned'
+                      WHERE n.number OPERATOR(pg_catalog.=) $1 AND n.currently_assigned_to OPERATOR(pg_catalog.=) $2 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
                   RETURNING n.number)
                  INSERT INTO public.phone_hold_ledger
                         (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome)
@@ -96,28 +99,28 @@ impl Statement {
                 "WITH due AS (
                      SELECT n.number, n.currently_assigned_to, n.release_at
                        FROM public.signalwire_phone_numbers AS n
-                      WHERE n.assignment_status = 'assigned' AND n.release_at <= $1
-                        AND (n.appointment_scheduled_at IS NULL OR n.appointment_scheduled_at <= $2)
+                      WHERE n.assignment_status OPERATOR(pg_catalog.=) 'assigned' AND n.release_at OPERATOR(pg_catalog.<=) $1
+                        AND (n.appointment_scheduled_at IS NULL OR n.appointment_scheduled_at OPERATOR(pg_catalog.<=) $2)
                         FOR UPDATE SKIP LOCKED),
                  released AS (
                      UPDATE public.signalwire_phone_numbers AS n
                         SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL,
                             appointment_scheduled_at = NULL, released_at = $1
                        FROM due
-                      WHERE n.number = due.number
+                      WHERE n.number OPERATOR(pg_catalog.=) due.number
                   RETURNING n.number, due.currently_assigned_to, due.release_at),
                  logged AS (
                      INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, old_release_at)
                      SELECT $1, 'released', released.number, released.currently_assigned_to, released.release_at
                        FROM released)
-                 SELECT count(*)::int4 FROM released"
+                 SELECT pg_catalog.count(*)::pg_catalog.int4 FROM released"
             }
 
             // Who held $1 at $2, from the ledger: the latest event at or before that moment.
             Statement::HolderAt => {
-                "SELECT CASE WHEN l.event = 'released' THEN NULL ELSE l.lead_id END
+                "SELECT CASE WHEN l.event OPERATOR(pg_catalog.=) 'released' THEN NULL ELSE l.lead_id END
                    FROM public.phone_hold_ledger AS l
-                  WHERE l.number = $1 AND l.at <= $2
+                  WHERE l.number OPERATOR(pg_catalog.=) $1 AND l.at OPERATOR(pg_catalog.<=) $2
                   ORDER BY l.at DESC, l.id DESC
                   LIMIT 1"
             }

@@ -24,7 +24,6 @@ fn extend(
 /// wins; a booking never shortens a hold), assigning a number first if the lead holds none.
 /// Returns the new release_at.
 #[pg_extern(volatile, parallel_unsafe)]
-#[search_path(pg_catalog, pg_temp)]
 fn extend_phone_for_appointment(
     lead_id: Option<Uuid>,
     appointment_time: Option<TimestampWithTimeZone>,
@@ -36,7 +35,6 @@ fn extend_phone_for_appointment(
 /// The seed's call form `extend_phone_for_appointment(uuid, '…Z'::TIMESTAMP)`: PostgreSQL has
 /// already dropped the zone, so the wall-clock value is read as UTC, which is what the `Z` said.
 #[pg_extern(volatile, parallel_unsafe, name = "extend_phone_for_appointment")]
-#[search_path(pg_catalog, pg_temp)]
 fn extend_phone_for_appointment_utc(
     lead_id: Option<Uuid>,
     appointment_time: Option<Timestamp>,
@@ -48,7 +46,6 @@ fn extend_phone_for_appointment_utc(
 /// Records how the appointment went: showed/no_show hold the number a follow-up window from
 /// as_of; cancelled/rescheduled make it due now. A lead without a number: NULL and a NOTICE.
 #[pg_extern(volatile, parallel_unsafe)]
-#[search_path(pg_catalog, pg_temp)]
 fn complete_appointment_for_phone(
     lead_id: Option<Uuid>,
     outcome: Option<&str>,
@@ -65,7 +62,6 @@ fn complete_appointment_for_phone(
 /// Moves the lead's appointment to `new_time` in one step (cancel + book): no release run can
 /// take the number in between. Returns the new release_at.
 #[pg_extern(volatile, parallel_unsafe)]
-#[search_path(pg_catalog, pg_temp)]
 fn reschedule_appointment_for_phone(
     lead_id: Option<Uuid>,
     new_time: Option<TimestampWithTimeZone>,

@@ -7,7 +7,6 @@ use pgrx::prelude::*;
 /// The lead's phone number: the one it holds (kept for at least another initial hold), else its
 /// previous number if free, else the number rested longest. Empty pool: SQLSTATE 53000.
 #[pg_extern(volatile, parallel_unsafe)]
-#[search_path(pg_catalog, pg_temp)]
 fn assign_phone_to_lead(
     lead_id: Option<Uuid>,
     as_of: default!(Option<TimestampWithTimeZone>, "now()"),

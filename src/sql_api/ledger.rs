@@ -8,7 +8,6 @@ use pgrx::prelude::*;
 /// The lead that held `number` at moment `at`, by the ledger; NULL when it was in the pool or
 /// the ledger does not reach back that far. Routes a call that arrives after a release.
 #[pg_extern(stable, parallel_restricted)]
-#[search_path(pg_catalog, pg_temp)]
 fn phone_number_holder_at(number: Option<&str>, at: Option<TimestampWithTimeZone>) -> Option<Uuid> {
     answer((|| {
         let number = required(number, "number")?;

@@ -1,9 +1,10 @@
 //! The SQL-facing functions: argument checks and conversion, then one lifecycle call.
 //!
-//! Every function is VOLATILE, SECURITY INVOKER (the caller's table privileges apply), runs
-//! with `search_path = pg_catalog, pg_temp`, and takes `as_of timestamptz DEFAULT now()` last,
-//! so tests and replays control time without sleeping. None is STRICT: a NULL argument is an
-//! error (22004), not a silent NULL result.
+//! Every function is VOLATILE, SECURITY INVOKER (the caller's table privileges apply), and
+//! takes `as_of timestamptz DEFAULT now()` last, so tests and replays control time without
+//! sleeping. None is STRICT: a NULL argument is an error (22004), not a silent NULL result.
+//! None depends on the caller's search_path: the SQL they run names every object by schema
+//! (see `spi::statements`).
 
 mod appointments;
 mod assign;

@@ -7,7 +7,6 @@ use pgrx::prelude::*;
 /// follow-up window) in one statement, and says how many. Safe to run concurrently: rows another
 /// transaction is changing are left for the next run.
 #[pg_extern(volatile, parallel_unsafe)]
-#[search_path(pg_catalog, pg_temp)]
 fn release_expired_phone_numbers(as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> i32 {
     answer((|| {
         let as_of = as_of_arg(as_of)?;

@@ -59,7 +59,6 @@ fn warn_refused(what: &str, why: &str) {
 /// `cancel_appointment(lead_id)`, `reschedule_appointment(lead_id, new_time)`. Returns
 /// `{"results": [{"toolCallId", "result"}]}` with one sentence per call.
 #[pg_extern(volatile, parallel_unsafe)]
-#[search_path(pg_catalog, pg_temp)]
 fn vapi_tool_calls(payload: Option<JsonB>, as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> JsonB {
     answer((|| {
         let payload = required(payload, "payload")?;
@@ -95,7 +94,6 @@ fn vapi_tool_calls(payload: Option<JsonB>, as_of: default!(Option<TimestampWithT
 /// `{"callId", "leadId", "outcome", "action", "number", "appointmentTime", "releaseAt", "reason"}`,
 /// with `action` one of booked, rescheduled, cancelled, none, rejected.
 #[pg_extern(volatile, parallel_unsafe)]
-#[search_path(pg_catalog, pg_temp)]
 fn vapi_end_of_call(payload: Option<JsonB>, as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> JsonB {
     answer((|| {
         let payload = required(payload, "payload")?;
