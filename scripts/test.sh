@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests of the rules and #[pg_test]s (cargo pgrx test), then the
-# end-to-end tests against a throwaway cluster (tests/e2e). Installs what it needs first.
+# end-to-end tests against a throwaway cluster (tests/e2e), with a smoke run of the benchmark
+# before them. Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -14,8 +15,12 @@ install -d -o postgres -g postgres "$PGRX_DATA"
 # The pg_tests share leads and numbers, so they run one at a time.
 RUST_TEST_THREADS=1 cargo pgrx test pg15 --runas postgres --pgdata "$PGRX_DATA"
 
-echo "== end-to-end tests (real cluster, extension installed as a user would)"
 cargo pgrx install --pg-config "$PG_CONFIG" >/tmp/phone_holds-install.log 2>&1 \
     || { cat /tmp/phone_holds-install.log; exit 1; }
+
+echo "== benchmark smoke run (smallest pool, the debug build just installed: it proves the benchmark works; its figures mean nothing)"
+PHONE_HOLDS_BUILD=debug bash bench/run.sh --pools 1000 --seconds 1 --calls 3000 --out /tmp/phone_holds-bench-smoke.md
+
+echo "== end-to-end tests (real cluster, extension installed as a user would)"
 # The stress harness runs 60 s by default; 20 s keeps the whole run short and still ~50,000 operations.
 PHONE_HOLDS_STRESS_SECONDS=${PHONE_HOLDS_STRESS_SECONDS:-20} cargo test -p phone_holds_e2e -- --nocapture

@@ -4,6 +4,7 @@
 //! raises them, aborting the caller's transaction so no step is left half-done.
 
 use crate::errors::HoldError;
+use crate::rules::hold::completion;
 use crate::rules::{booking::check_appointment, release::appointment_cutoff, Hold, Instant, Outcome, Windows};
 use crate::spi::pool::{Event, Held, Pool};
 use pgrx::datum::Uuid;
@@ -47,19 +48,18 @@ pub fn book(pool: &mut Pool, lead: Uuid, appointment: Instant, as_of: Instant, w
 }
 
 /// `complete_appointment_for_phone`: the outcome's hold, or `None` (with a NOTICE) when the
-/// lead holds no number, so a retried webhook is harmless.
+/// lead holds no number, so a retried webhook is harmless. The new hold does not depend on the
+/// old one, so reading, writing and logging are one statement.
 pub fn complete(pool: &mut Pool, lead: Uuid, outcome: Outcome, as_of: Instant, w: &Windows) -> Result<Option<Instant>, HoldError> {
-    let Some(held) = pool.held_by(lead)? else {
+    let release_at = pool.complete_hold(lead, completion(outcome, as_of, w), outcome.as_str(), as_of)?;
+    if release_at.is_none() {
         ereport!(
             NOTICE,
             PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
             format!("phone_holds: lead {lead} holds no phone number; outcome {outcome} changes nothing")
         );
-        return Ok(None);
-    };
-    let new = held.hold.completed(outcome, as_of, w);
-    pool.write_hold(lead, &held, new, Some(outcome.as_str()), Event::Completed, as_of);
-    Ok(new.release_at)
+    }
+    Ok(release_at)
 }
 
 /// `reschedule_appointment_for_phone`: cancel and book again in one step.

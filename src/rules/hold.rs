@@ -13,6 +13,26 @@ pub struct Hold {
     pub appointment_at: Option<Instant>,
 }
 
+/// What an outcome does to a hold, whatever the hold was: its new release time, and whether the
+/// booked appointment stays on record. The SQL layer can apply it in the same statement that
+/// reads the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Completion {
+    pub release_at: Instant,
+    pub keeps_appointment: bool,
+}
+
+/// `showed`/`no_show` give a follow-up window from `as_of` and keep the appointment on record
+/// (a later booked appointment still protects the number through the release rule);
+/// `cancelled`/`rescheduled` make the number due at once and forget the appointment.
+pub fn completion(outcome: Outcome, as_of: Instant, w: &Windows) -> Completion {
+    if outcome.keeps_follow_up() {
+        Completion { release_at: as_of + w.follow_up, keeps_appointment: true }
+    } else {
+        Completion { release_at: as_of, keeps_appointment: false }
+    }
+}
+
 /// The later of a stored instant and a new one: holds only grow unless an outcome says otherwise.
 fn later(stored: Option<Instant>, new: Instant) -> Instant {
     stored.map_or(new, |s| s.max(new))
@@ -39,17 +59,10 @@ impl Hold {
         })
     }
 
-    /// The broker recorded how the appointment went.
-    ///
-    /// `showed`/`no_show` give a follow-up window from `as_of` and keep the appointment on record
-    /// (a later booked appointment still protects the number through the release rule);
-    /// `cancelled`/`rescheduled` make the number due at once and forget the appointment.
+    /// The broker recorded how the appointment went: see [`completion`].
     pub fn completed(self, outcome: Outcome, as_of: Instant, w: &Windows) -> Hold {
-        if outcome.keeps_follow_up() {
-            Hold { release_at: Some(as_of + w.follow_up), ..self }
-        } else {
-            Hold { release_at: Some(as_of), appointment_at: None }
-        }
+        let c = completion(outcome, as_of, w);
+        Hold { release_at: Some(c.release_at), appointment_at: self.appointment_at.filter(|_| c.keeps_appointment) }
     }
 
     /// The seed's "mark rescheduled, then book the new time" as one transition, so no release

@@ -3,6 +3,7 @@
 use super::plans::plan;
 use super::statements::Statement;
 use crate::errors::HoldError;
+use crate::rules::hold::Completion;
 use crate::rules::{lead_lock, Hold, Instant};
 use crate::time::{instant, to_pg};
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone, Uuid};
@@ -18,12 +19,11 @@ pub struct Held {
     pub hold: Hold,
 }
 
-/// The ledger's name for each kind of hold change.
+/// The ledger's name for each kind of hold change written by [`Pool::write_hold`].
 #[derive(Debug, Clone, Copy)]
 pub enum Event {
     Reused,
     Extended,
-    Completed,
     Rescheduled,
 }
 
@@ -32,7 +32,6 @@ impl Event {
         match self {
             Event::Reused => "reused",
             Event::Extended => "extended",
-            Event::Completed => "completed",
             Event::Rescheduled => "rescheduled",
         }
     }
@@ -133,6 +132,20 @@ impl Pool<'_, '_> {
             ],
         );
         assert_eq!(written.len(), 1, "phone_holds: the hold of {} must be written exactly once", held.number);
+    }
+
+    /// Applies an outcome to the number `lead` holds, with its ledger row, in one statement;
+    /// the new release time, or `None` when the lead holds no number.
+    pub fn complete_hold(&mut self, lead: Uuid, c: Completion, outcome: &str, as_of: Instant) -> Result<Option<Instant>, HoldError> {
+        let table = self.run(
+            Statement::CompleteHold,
+            &[lead.into(), to_pg(c.release_at).into(), c.keeps_appointment.into(), outcome.into(), to_pg(as_of).into()],
+        );
+        if table.is_empty() {
+            return Ok(None);
+        }
+        let release: Option<TimestampWithTimeZone> = table.first().get(1).unwrap_or_else(|e| spi_failed(e));
+        release.map(|t| instant(t, "stored timestamp")).transpose()
     }
 
     /// Releases every due number at `as_of` and returns how many.

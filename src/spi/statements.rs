@@ -39,12 +39,13 @@ pub enum Statement {
     TakePrevious,
     TakeRested,
     WriteHold,
+    CompleteHold,
     ReleaseDue,
     HolderAt,
 }
 
 impl Statement {
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 8;
 
     pub fn sql(self) -> &'static str {
         match self {
@@ -53,7 +54,7 @@ impl Statement {
 
             // The lead's current number, locked for the rest of the transaction.
             Statement::HeldBy => {
-                "SELECT n.number::pg_catalog.text, n.release_at, n.appointment_scheduled_at, n.last_call_outcome::pg_catalog.text
+                "SELECT n.number::pg_catalog.text, n.release_at, n.appointment_scheduled_at
                    FROM public.signalwire_phone_numbers AS n
                   WHERE n.currently_assigned_to OPERATOR(pg_catalog.=) $1 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
                   FOR UPDATE"
@@ -92,6 +93,31 @@ impl Statement {
                  SELECT $6, $7, changed.number, $2, $8, $3, $4, $5 FROM changed"
             }
 
+            // An outcome, read, applied and logged in one statement: the lead's row is locked,
+            // given release_at $2, keeps its appointment if $3, records outcome $4, logged at $5.
+            // No row: the lead holds no number. ($1 lead)
+            Statement::CompleteHold => {
+                "WITH held AS (
+                     SELECT n.number, n.release_at FROM public.signalwire_phone_numbers AS n
+                      WHERE n.currently_assigned_to OPERATOR(pg_catalog.=) $1 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
+                        FOR UPDATE),
+                 changed AS (
+                     UPDATE public.signalwire_phone_numbers AS n
+                        SET release_at = $2,
+                            appointment_scheduled_at = CASE WHEN $3 THEN n.appointment_scheduled_at END,
+                            last_call_outcome = $4
+                       FROM held
+                      WHERE n.number OPERATOR(pg_catalog.=) held.number
+                  RETURNING n.number, held.release_at AS old_release_at, n.release_at, n.appointment_scheduled_at),
+                 logged AS (
+                     INSERT INTO public.phone_hold_ledger
+                            (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome)
+                     SELECT $5, 'completed', changed.number, $1, changed.old_release_at, changed.release_at,
+                            changed.appointment_scheduled_at, $4
+                       FROM changed)
+                 SELECT changed.release_at FROM changed"
+            }
+
             // The seed's four priority rules as one set-based statement: hold over ($1 as_of), and
             // no appointment after the cutoff ($2 = as_of - follow-up window; see rules::release).
             // Rows locked by a running hold change are left for the next run.
@@ -128,7 +154,7 @@ impl Statement {
     }
 
     pub fn arg_types(self) -> &'static [pg_sys::Oid] {
-        use pg_sys::{INT4OID, TEXTOID, TIMESTAMPTZOID, UUIDOID};
+        use pg_sys::{BOOLOID, INT4OID, TEXTOID, TIMESTAMPTZOID, UUIDOID};
         match self {
             Statement::LockLead => &[INT4OID, INT4OID],
             Statement::HeldBy => &[UUIDOID],
@@ -143,6 +169,7 @@ impl Statement {
                 TEXTOID,
                 TIMESTAMPTZOID,
             ],
+            Statement::CompleteHold => &[UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID],
             Statement::ReleaseDue => &[TIMESTAMPTZOID, TIMESTAMPTZOID],
             Statement::HolderAt => &[TEXTOID, TIMESTAMPTZOID],
         }
