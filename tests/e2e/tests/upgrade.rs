@@ -51,11 +51,18 @@ fn works(c: &mut Client) {
     c.query("SELECT * FROM phone_holds_overdue", &[]).unwrap();
 }
 
-/// The extension's member objects, described, for comparing two installs.
+/// The extension's member objects with their privileges and, for functions, their definitions;
+/// then the definitions of the (detached) views: for comparing two installs.
 fn members(c: &mut Client) -> Vec<String> {
     c.query(
-        "SELECT pg_describe_object(classid, objid, objsubid) || coalesce(' ' || (SELECT proacl::text FROM pg_proc WHERE oid = objid AND classid = 'pg_proc'::regclass), '')
+        "SELECT pg_describe_object(classid, objid, objsubid)
+                || coalesce(' ' || (SELECT proacl::text FROM pg_proc WHERE oid = objid AND classid = 'pg_proc'::regclass), '')
+                || coalesce(E'\n' || (SELECT pg_get_functiondef(oid) FROM pg_proc WHERE oid = objid AND classid = 'pg_proc'::regclass
+                                        AND prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')), '')
            FROM pg_depend WHERE deptype = 'e' AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'phone_holds')
+         UNION ALL
+         SELECT c.relname || E'\n' || pg_get_viewdef(c.oid) || coalesce(obj_description(c.oid, 'pg_class'), '')
+           FROM pg_class AS c WHERE c.relkind = 'v' AND c.relnamespace = 'public'::regnamespace
           ORDER BY 1",
         &[],
     )
