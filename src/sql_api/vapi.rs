@@ -4,7 +4,7 @@
 
 use super::{answer, as_of_arg};
 use crate::errors::{required, HoldError};
-use crate::rules::payload::{end_of_call, reply, tool_calls, Refusal, Request};
+use crate::rules::payload::{end_of_call, quote, reply, tool_calls, Refusal, Request};
 use crate::rules::{Instant, Outcome, Windows};
 use crate::spi::pool::{with_pool, Pool};
 use crate::{gucs, lifecycle};
@@ -77,7 +77,7 @@ fn vapi_tool_calls(payload: Option<JsonB>, as_of: default!(Option<TimestampWithT
                         Ok(Ok(Done::Cancelled { release_at })) => Ok(reply::cancelled(release_at.as_ref())),
                     }
                     .unwrap_or_else(|why| {
-                        warn_refused(&format!("tool call {}", call.id), &why);
+                        warn_refused(&format!("tool call {}", quote(&call.id)), &why);
                         reply::refused(&call.function, &why)
                     });
                     json!({"toolCallId": call.id, "result": said})
@@ -105,7 +105,7 @@ fn vapi_end_of_call(payload: Option<JsonB>, as_of: default!(Option<TimestampWith
                 out["action"] = json!("none");
                 out["reason"] = json!(format!(
                     "outcome {} changes no hold",
-                    report.outcome.as_deref().map_or("(none)".to_owned(), crate::rules::payload::quote)
+                    report.outcome.as_deref().map_or("(none)".to_owned(), quote)
                 ));
                 return Ok(JsonB(out));
             }
@@ -117,7 +117,7 @@ fn vapi_end_of_call(payload: Option<JsonB>, as_of: default!(Option<TimestampWith
         };
         match done {
             Err(why) => {
-                warn_refused(&format!("end-of-call report {}", report.call_id.as_deref().unwrap_or("?")), &why);
+                warn_refused(&format!("end-of-call report {}", report.call_id.as_deref().map_or("(no call id)".to_owned(), quote)), &why);
                 out["action"] = json!("rejected");
                 out["reason"] = json!(why);
             }

@@ -28,10 +28,11 @@ pub struct Refusal(pub String);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotThisMessage(pub String);
 
-/// Shows a caller's value in a message, cut so a hostile payload cannot flood the agent or log.
+/// Shows a caller's value in a message, cut so a hostile payload cannot flood the agent or log,
+/// with control characters blanked so it cannot forge log lines.
 pub fn quote(raw: &str) -> String {
     const MAX_CHARS: usize = 64;
-    let mut shown: String = raw.chars().take(MAX_CHARS).collect();
+    let mut shown: String = raw.chars().take(MAX_CHARS).map(|c| if c.is_control() { ' ' } else { c }).collect();
     if raw.chars().nth(MAX_CHARS).is_some() {
         shown.push('…');
     }
@@ -41,6 +42,14 @@ pub fn quote(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
+
+    #[test]
+    fn quoted_values_are_short_single_line_and_keep_their_shape() {
+        assert_eq!(super::quote("a\"b"), "\"a'b\"");
+        assert_eq!(super::quote("x\nERROR: forged\r"), "\"x ERROR: forged \"");
+        let long = super::quote(&"9".repeat(1000));
+        assert!(long.chars().count() <= 67 && long.ends_with("…\""), "{long}");
+    }
 
     /// Every file under examples/vapi/ is a fixture of some test; a new one must join this list
     /// (and a test), so the examples cannot drift from what the code accepts.
