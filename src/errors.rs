@@ -29,12 +29,7 @@ pub enum HoldError {
 
 /// Long texts are cut in messages so a hostile payload cannot flood the log.
 fn quoted(raw: &str) -> String {
-    const MAX_CHARS: usize = 64;
-    let mut shown: String = raw.chars().take(MAX_CHARS).collect();
-    if raw.chars().nth(MAX_CHARS).is_some() {
-        shown.push('…');
-    }
-    format!("{shown:?}")
+    format!("{:?}", crate::rules::shortened(raw))
 }
 
 fn iso(t: &Instant) -> String {

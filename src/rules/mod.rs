@@ -16,5 +16,16 @@ pub use hold::Hold;
 pub use outcome::{Outcome, UnknownOutcome};
 pub use windows::Windows;
 
+/// At most 64 characters of a caller's text, with `…` when cut: messages quote what they were
+/// sent without letting a hostile value flood the agent or the log.
+pub fn shortened(raw: &str) -> String {
+    const MAX_CHARS: usize = 64;
+    let mut shown: String = raw.chars().take(MAX_CHARS).collect();
+    if raw.chars().nth(MAX_CHARS).is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
 /// Every instant in the rules is UTC; the SQL boundary converts from `timestamptz`.
 pub type Instant = chrono::DateTime<chrono::Utc>;

@@ -31,11 +31,7 @@ pub struct NotThisMessage(pub String);
 /// Shows a caller's value in a message, cut so a hostile payload cannot flood the agent or log,
 /// with control characters blanked so it cannot forge log lines.
 pub fn quote(raw: &str) -> String {
-    const MAX_CHARS: usize = 64;
-    let mut shown: String = raw.chars().take(MAX_CHARS).map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if raw.chars().nth(MAX_CHARS).is_some() {
-        shown.push('…');
-    }
+    let shown: String = super::shortened(raw).chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     format!("\"{}\"", shown.replace('"', "'"))
 }
 
