@@ -4,7 +4,8 @@
 \pset footer off
 SET client_min_messages = warning;
 SET TimeZone = 'UTC';
-CREATE EXTENSION phone_holds;
+CREATE EXTENSION phone_holds;       -- the functions
+SELECT phone_holds_setup();          -- the pool table, the ledger, their indexes and views (once per database)
 
 INSERT INTO signalwire_phone_numbers (number, name, vapi_phone_number_id) VALUES
     ('+15550100001', 'Line 1', 'vapi-1'), ('+15550100002', 'Line 2', 'vapi-2'),

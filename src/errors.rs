@@ -21,8 +21,10 @@ pub enum HoldError {
     TimeOutOfRange { what: &'static str, value: String },
     /// 53000: no number is available to assign.
     PoolExhausted,
-    /// 42P01: the pool or ledger table is gone.
+    /// 42P01: the pool or ledger table is gone (renamed, moved, never set up, lost).
     TableMissing { relation: String },
+    /// 42703: a column the statements use is gone from one of the tables (renamed, dropped).
+    ColumnMissing { relation: String, column: String },
     /// 22023: a payload that is not the message the function takes (see rules::payload).
     NotThisMessage(String),
 }
@@ -45,6 +47,7 @@ impl HoldError {
             HoldError::Booking(_) | HoldError::TimeOutOfRange { .. } => ERRCODE_DATETIME_FIELD_OVERFLOW,
             HoldError::PoolExhausted => ERRCODE_INSUFFICIENT_RESOURCES,
             HoldError::TableMissing { .. } => ERRCODE_UNDEFINED_TABLE,
+            HoldError::ColumnMissing { .. } => ERRCODE_UNDEFINED_COLUMN,
         }
     }
 
@@ -65,6 +68,9 @@ impl HoldError {
             }
             HoldError::PoolExhausted => "phone_holds: no phone number is available to assign".into(),
             HoldError::TableMissing { relation } => format!("phone_holds: table {relation} does not exist"),
+            HoldError::ColumnMissing { relation, column } => {
+                format!("phone_holds: table {relation} has no column {column:?}")
+            }
             HoldError::NotThisMessage(why) => format!("phone_holds: {why}"),
         }
     }
@@ -104,8 +110,22 @@ impl HoldError {
             HoldError::NotThisMessage(_) => {
                 "vapi_tool_calls() takes the body VAPI posts for tool calls; vapi_end_of_call() an end-of-call-report or {\"leadId\", \"outcome\", \"appointmentTime\"}. See examples/vapi/.".into()
             }
-            HoldError::TableMissing { .. } => {
-                "Run ALTER EXTENSION phone_holds UPDATE, or DROP and CREATE EXTENSION phone_holds to recreate it (rows of an existing table are kept).".into()
+            HoldError::TableMissing { relation } => format!(
+                "If it was renamed or moved, move it back (ALTER TABLE <its name> RENAME TO {table}, then SET SCHEMA public): \
+                 its rows are still there. In a database never set up for phone_holds, run SELECT phone_holds_setup(). \
+                 SELECT * FROM phone_holds_check() reports what is missing.",
+                table = relation.rsplit('.').next().unwrap_or(relation)
+            ),
+            HoldError::ColumnMissing { relation, column } => {
+                let dropped = if relation.ends_with("signalwire_phone_numbers") && column != "number" && column != "assignment_status" {
+                    "if it was dropped, SELECT phone_holds_setup() adds it back, empty"
+                } else {
+                    "if it was dropped, its values are only in a backup"
+                };
+                format!(
+                    "If the column was renamed, rename it back (ALTER TABLE {relation} RENAME COLUMN <its name> TO {column}); \
+                     {dropped}. ALTER EXTENSION and DROP/CREATE EXTENSION change no table."
+                )
             }
         }
     }

@@ -12,7 +12,8 @@ const DAY: i32 = 24 * HOUR;
 static INITIAL_HOLD: GucSetting<i32> = GucSetting::<i32>::new(18 * HOUR);
 static FOLLOW_UP_WINDOW: GucSetting<i32> = GucSetting::<i32>::new(24 * HOUR);
 static BOOKING_HORIZON: GucSetting<i32> = GucSetting::<i32>::new(365 * DAY);
-/// Read by the install script only (as text, before this library is loaded): see sql/bootstrap.sql.
+/// No longer read by anything: kept so that runbooks written for 0.2.0, which set it around a
+/// restore, keep working. Since 0.3.0 a restore needs no setting (README: Backups).
 static RESTORING: GucSetting<bool> = GucSetting::<bool>::new(false);
 
 /// Registers the settings; called once per backend from `_PG_init`.
@@ -52,8 +53,8 @@ pub fn init() {
     );
     GucRegistry::define_bool_guc(
         c"phone_holds.restoring",
-        c"Set while restoring a pg_dump: CREATE EXTENSION then leaves the tables and views to the dump.",
-        c"See README, Backups. Has no effect outside CREATE EXTENSION.",
+        c"No effect since phone_holds 0.3.0; kept so that old restore runbooks that set it still work.",
+        c"A restore needs no setting: CREATE EXTENSION creates no table. See README, Backups.",
         &RESTORING,
         GucContext::Userset,
         GucFlags::default(),

@@ -19,10 +19,11 @@ use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
-extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
-extension_sql_file!("../sql/monitoring.sql", name = "monitoring", requires = ["bootstrap"]);
-extension_sql_file!("../sql/cron.sql", name = "cron", requires = ["bootstrap"]);
-extension_sql_file!("../sql/check.sql", name = "check", requires = ["bootstrap"]);
+// CREATE EXTENSION installs functions and settings only, never a table, index or view: those
+// are the user's data, which pg_dump carries. phone_holds_setup() (sql/setup.sql) makes them.
+extension_sql_file!("../sql/setup.sql", name = "setup");
+extension_sql_file!("../sql/cron.sql", name = "cron");
+extension_sql_file!("../sql/check.sql", name = "check");
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[pg_guard]

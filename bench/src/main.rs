@@ -141,7 +141,7 @@ fn main() {
     let o = options();
     let cluster = Cluster::start("bench", &["shared_buffers=1GB", "max_wal_size=8GB", "checkpoint_timeout=30min"]);
     let mut c = cluster.connect();
-    c.batch_execute("CREATE EXTENSION phone_holds").unwrap();
+    c.batch_execute("CREATE EXTENSION phone_holds; SELECT phone_holds_setup();").unwrap();
     c.batch_execute(include_str!("../reference_plpgsql.sql")).unwrap();
     let server: String = c.query_one("SHOW server_version", &[]).unwrap().get(0);
     let build = std::env::var("PHONE_HOLDS_BUILD").unwrap_or_else(|_| "as installed".into());

@@ -42,13 +42,22 @@ pub struct Pool<'a, 'conn> {
     client: &'a mut SpiClient<'conn>,
 }
 
-/// Runs `f` with an SPI connection. A table dropped from under the extension surfaces as
-/// [`HoldError::TableMissing`] with a hint, instead of a bare "relation does not exist".
+/// Runs `f` with an SPI connection. A table or column gone from under the extension surfaces
+/// as [`HoldError::TableMissing`] / [`HoldError::ColumnMissing`] with a hint that says how to
+/// get it back, instead of a bare "relation does not exist". Only our fixed statements run
+/// here, so these codes can only mean that.
 pub fn with_pool<R>(f: impl FnOnce(&mut Pool<'_, '_>) -> Result<R, HoldError>) -> Result<R, HoldError> {
     PgTryBuilder::new(AssertUnwindSafe(|| Spi::connect_mut(|client| f(&mut Pool { client }))))
         .catch_when(PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, |caught| match caught {
             CaughtError::PostgresError(ref report) => {
                 Err(HoldError::TableMissing { relation: missing_relation(report.message()) })
+            }
+            other => other.rethrow(),
+        })
+        .catch_when(PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN, |caught| match caught {
+            CaughtError::PostgresError(ref report) => {
+                let (relation, column) = missing_column(report.message());
+                Err(HoldError::ColumnMissing { relation, column })
             }
             other => other.rethrow(),
         })
@@ -58,6 +67,26 @@ pub fn with_pool<R>(f: impl FnOnce(&mut Pool<'_, '_>) -> Result<R, HoldError>) -
 /// `relation "public.x" does not exist` → `public.x`.
 fn missing_relation(message: &str) -> String {
     message.split('"').nth(1).unwrap_or(message).to_owned()
+}
+
+/// The table and column of PostgreSQL's two "column does not exist" messages:
+/// `column "c" of relation "t" does not exist` (SET and INSERT lists) and
+/// `column a.c does not exist` (expressions, where `a` is one of our statements' aliases:
+/// `l` for the ledger, anything else for the pool).
+fn missing_column(message: &str) -> (String, String) {
+    const POOL: &str = "public.signalwire_phone_numbers";
+    const LEDGER: &str = "public.phone_hold_ledger";
+    let quoted: Vec<&str> = message.split('"').skip(1).step_by(2).collect();
+    if let [column, relation, ..] = quoted[..] {
+        let table = if relation == "phone_hold_ledger" { LEDGER } else { POOL };
+        return (table.to_owned(), column.to_owned());
+    }
+    let reference = message.trim_start_matches("column ").split(' ').next().unwrap_or_default();
+    match reference.split_once('.') {
+        Some(("l", column)) => (LEDGER.to_owned(), column.to_owned()),
+        Some((_, column)) => (POOL.to_owned(), column.to_owned()),
+        None => (POOL.to_owned(), reference.trim_matches('"').to_owned()),
+    }
 }
 
 fn spi_failed(e: pgrx::spi::SpiError) -> ! {
@@ -161,5 +190,28 @@ impl Pool<'_, '_> {
             return None;
         }
         table.first().get(1).unwrap_or_else(|e| spi_failed(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::missing_column;
+
+    #[test]
+    fn missing_columns_are_named_with_their_table() {
+        let pool = "public.signalwire_phone_numbers".to_owned();
+        let ledger = "public.phone_hold_ledger".to_owned();
+        assert_eq!(missing_column("column n.released_at does not exist"), (pool.clone(), "released_at".into()));
+        assert_eq!(missing_column("column p.number does not exist"), (pool.clone(), "number".into()));
+        assert_eq!(missing_column("column l.lead_id does not exist"), (ledger.clone(), "lead_id".into()));
+        assert_eq!(
+            missing_column("column \"outcome\" of relation \"phone_hold_ledger\" does not exist"),
+            (ledger, "outcome".into())
+        );
+        assert_eq!(
+            missing_column("column \"release_at\" of relation \"signalwire_phone_numbers\" does not exist"),
+            (pool.clone(), "release_at".into())
+        );
+        assert_eq!(missing_column("column \"x\" does not exist"), (pool, "x".into()));
     }
 }

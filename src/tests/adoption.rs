@@ -1,4 +1,5 @@
-//! The pool table is the user's: adopted as it is, never dropped, never rewritten.
+//! The pool table is the user's: CREATE EXTENSION never creates it (a restore brings it),
+//! phone_holds_setup() creates or adopts it as it is, and nothing drops or rewrites it.
 
 use pgrx::prelude::*;
 
@@ -7,11 +8,12 @@ mod tests {
     use crate::tests::support::*;
     use pgrx::prelude::*;
 
-    /// Replaces the extension's tables with a seed-shaped table of the user's own, with rows.
+    /// A database where the user already has a seed-shaped pool of their own, with rows, and the
+    /// extension was just created: nothing of ours exists yet but functions.
     fn seed_shaped_table() {
         Spi::run("SET LOCAL TimeZone = 'UTC'").unwrap();
         Spi::run("DROP EXTENSION phone_holds CASCADE").unwrap();
-        Spi::run("DROP TABLE public.signalwire_phone_numbers, public.phone_hold_ledger CASCADE").unwrap();
+        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger CASCADE").unwrap();
         Spi::run(&format!(
             "CREATE TABLE public.signalwire_phone_numbers (
                  id serial PRIMARY KEY,
@@ -33,6 +35,7 @@ mod tests {
             ts(50)
         ))
         .unwrap();
+        Spi::run("CREATE EXTENSION phone_holds").unwrap();
     }
 
     fn user_rows() -> String {
@@ -43,11 +46,87 @@ mod tests {
         .unwrap()
     }
 
+    /// Every relation, view, index and sequence in schema public, with its kind.
+    fn relations() -> String {
+        one("SELECT coalesce(string_agg(relkind::text || ' ' || relname, ', ' ORDER BY relname), '')
+               FROM pg_class WHERE relnamespace = 'public'::regnamespace")
+        .unwrap()
+    }
+
+    fn setup_said() -> String {
+        one("SELECT coalesce(string_agg(line, '; '), '') FROM phone_holds_setup() AS line").unwrap()
+    }
+
+    /// The promise a restore rests on: CREATE EXTENSION makes nothing a dump also contains.
     #[pg_test]
-    fn create_extension_adopts_an_existing_table_without_touching_a_row() {
+    fn create_extension_creates_no_table_index_or_view() {
+        Spi::run("DROP EXTENSION phone_holds CASCADE").unwrap();
+        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger CASCADE").unwrap();
+        let before = relations();
+        Spi::run("CREATE EXTENSION phone_holds").unwrap();
+        assert_eq!(relations(), before);
+        // Every object it made belongs to it, so pg_dump leaves it to CREATE EXTENSION.
+        assert_eq!(
+            count("SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace
+                    AND oid NOT IN (SELECT objid FROM pg_depend WHERE deptype = 'e' AND classid = 'pg_proc'::regclass)"),
+            0
+        );
+    }
+
+    #[pg_test]
+    fn before_setup_every_function_names_the_call_that_makes_the_tables() {
+        Spi::run("DROP EXTENSION phone_holds CASCADE").unwrap();
+        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger CASCADE").unwrap();
+        Spi::run("CREATE EXTENSION phone_holds").unwrap();
+        for sql in [
+            format!("SELECT assign_phone_to_lead('{LEAD_A}')"),
+            format!("SELECT extend_phone_for_appointment('{LEAD_A}', now() + interval '1 day')"),
+            format!("SELECT complete_appointment_for_phone('{LEAD_A}', 'showed')"),
+            "SELECT release_expired_phone_numbers()".into(),
+            "SELECT phone_number_holder_at('+15550000001', now())".into(),
+        ] {
+            let f = failure(&sql);
+            assert_eq!(f.sqlstate, "42P01", "{sql}: {f:?}");
+            assert!(f.message.contains("public.signalwire_phone_numbers") || f.message.contains("public.phone_hold_ledger"), "{f:?}");
+            assert!(f.hint.contains("SELECT phone_holds_setup()"), "{sql}: {f:?}");
+        }
+        assert_eq!(
+            one("SELECT string_agg(problem, '; ') FROM phone_holds_check()").unwrap(),
+            "table public.signalwire_phone_numbers does not exist (a new database: SELECT phone_holds_setup(); otherwise restore or rename it back); \
+             table public.phone_hold_ledger does not exist (a new database: SELECT phone_holds_setup(); otherwise restore or rename it back)"
+        );
+    }
+
+    #[pg_test]
+    fn setup_creates_everything_once_and_then_nothing() {
+        Spi::run("DROP EXTENSION phone_holds CASCADE").unwrap();
+        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger CASCADE").unwrap();
+        Spi::run("CREATE EXTENSION phone_holds").unwrap();
+        assert_eq!(
+            setup_said(),
+            "created table public.signalwire_phone_numbers; created index public.phone_holds_one_number_per_lead; \
+             created index public.phone_holds_due; created index public.phone_holds_rested; created table public.phone_hold_ledger; \
+             created view public.phone_appointment_holds; created view public.phone_holds_overdue; created view public.phone_pool_status"
+        );
+        let made = relations();
+        assert_eq!(setup_said(), "", "a second call has nothing to do");
+        assert_eq!(relations(), made);
+        assert_eq!(count("SELECT count(*) FROM phone_holds_check()"), 0);
+    }
+
+    #[pg_test]
+    fn setup_adopts_an_existing_table_without_touching_a_row() {
         seed_shaped_table();
         let before = user_rows();
-        Spi::run("CREATE EXTENSION phone_holds").unwrap();
+        let untouched = relations();
+        assert!(!untouched.contains("phone_hold"), "CREATE EXTENSION added nothing to the user's table: {untouched}");
+        assert_eq!(
+            setup_said(),
+            "added column public.signalwire_phone_numbers.released_at; created index public.phone_holds_one_number_per_lead; \
+             created index public.phone_holds_due; created index public.phone_holds_rested; created table public.phone_hold_ledger; \
+             recorded 1 existing holds in public.phone_hold_ledger as adopted; \
+             created view public.phone_appointment_holds; created view public.phone_holds_overdue; created view public.phone_pool_status"
+        );
         assert_eq!(user_rows(), before);
         // Only what was missing was added.
         assert_eq!(
@@ -55,17 +134,13 @@ mod tests {
                   WHERE table_name = 'signalwire_phone_numbers' AND column_name = 'released_at'"),
             Some("timestamp with time zone".into())
         );
-        assert_eq!(
-            count("SELECT count(*) FROM pg_indexes WHERE tablename = 'signalwire_phone_numbers'
-                    AND indexname IN ('phone_holds_one_number_per_lead', 'phone_holds_due', 'phone_holds_rested')"),
-            3
-        );
         assert_eq!(count("SELECT count(*) FROM pg_indexes WHERE indexname = 'phone_holds_number_key'"), 0, "its UNIQUE(number) serves");
         // The existing hold is on record and keeps working.
         assert_eq!(
             one("SELECT string_agg(event || ' ' || number, ',') FROM public.phone_hold_ledger"),
             Some("adopted +15551110001".into())
         );
+        assert_eq!(setup_said(), "", "adopting again records nothing twice");
         assert_eq!(one(&format!("SELECT phone_number_holder_at('+15551110001', now())::text")), Some(LEAD_A.into()));
         assert_eq!(one(&format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(1))), Some("+15551110001".into()));
         assert_eq!(one(&format!("SELECT assign_phone_to_lead('{LEAD_B}', {})", ts(1))), Some("+15551110002".into()));
@@ -79,11 +154,69 @@ mod tests {
         pool_of(3);
         Spi::run(&format!("SELECT extend_phone_for_appointment('{LEAD_A}', {}, {})", ts(50), ts(0))).unwrap();
         let before = state();
+        let made = relations();
         Spi::run("DROP EXTENSION phone_holds CASCADE").unwrap();
         assert_eq!(state(), before);
+        assert_eq!(relations(), made, "tables, indexes and views stay");
         Spi::run("CREATE EXTENSION phone_holds").unwrap();
-        assert_eq!(state(), before, "adopting again adds no ledger row for a hold already on record");
+        assert_eq!(state(), before);
+        // The functions work at once, on the tables that stayed.
         assert_eq!(one(&format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(1))), number_of(LEAD_A));
+        assert_eq!(setup_said(), "", "nothing was missing");
+    }
+
+    #[pg_test]
+    fn setup_never_makes_an_empty_pool_while_the_rows_may_be_elsewhere() {
+        pool_of(2);
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(0))).unwrap();
+        // Renamed: the rows sit in another table that looks like the pool.
+        Spi::run("ALTER TABLE public.signalwire_phone_numbers RENAME TO pool_old").unwrap();
+        let before = relations();
+        let f = failure("SELECT phone_holds_setup()");
+        assert_eq!(f.sqlstate, "55000", "{f:?}");
+        assert!(f.message.contains("public.pool_old looks like the pool"), "{f:?}");
+        assert!(f.hint.contains("ALTER TABLE public.pool_old RENAME TO signalwire_phone_numbers"), "{f:?}");
+        assert_eq!(relations(), before, "nothing was created");
+        // Lost: no such table anywhere, but the ledger remembers numbers.
+        Spi::run("DROP TABLE public.pool_old CASCADE").unwrap();
+        let f = failure("SELECT phone_holds_setup()");
+        assert_eq!(f.sqlstate, "55000", "{f:?}");
+        assert!(f.message.contains("public.phone_hold_ledger records 1 numbers"), "{f:?}");
+        assert!(f.hint.contains("restore the table"), "{f:?}");
+        // The ledger renamed away: the same care.
+        Spi::run("CREATE TABLE public.signalwire_phone_numbers (number text PRIMARY KEY, assignment_status text NOT NULL DEFAULT 'available')").unwrap();
+        Spi::run("ALTER TABLE public.phone_hold_ledger RENAME TO ledger_old").unwrap();
+        let f = failure("SELECT phone_holds_setup()");
+        assert_eq!(f.sqlstate, "55000", "{f:?}");
+        assert!(f.hint.contains("ALTER TABLE public.ledger_old RENAME TO phone_hold_ledger"), "{f:?}");
+    }
+
+    #[pg_test]
+    fn a_renamed_or_dropped_column_is_42703_with_the_truth() {
+        pool_of(2);
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(0))).unwrap();
+        Spi::run("ALTER TABLE public.signalwire_phone_numbers RENAME COLUMN release_at TO hold_until").unwrap();
+        let f = assert_refused(&format!("SELECT assign_phone_to_lead('{LEAD_B}', {})", ts(0)), "42703", "has no column \"release_at\"");
+        assert!(f.message.contains("public.signalwire_phone_numbers"), "{f:?}");
+        assert!(f.hint.contains("RENAME COLUMN <its name> TO release_at"), "{f:?}");
+        assert!(!f.hint.contains("UPDATE"), "ALTER EXTENSION UPDATE would not help: {f:?}");
+        assert_eq!(failure(&format!("SELECT release_expired_phone_numbers({})", ts(30))).sqlstate, "42703");
+        // Put back, it works again in the same session: the kept plans are re-planned.
+        Spi::run("ALTER TABLE public.signalwire_phone_numbers RENAME COLUMN hold_until TO release_at").unwrap();
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_B}', {})", ts(0))).unwrap();
+        // Dropped: setup adds it back, empty.
+        Spi::run("ALTER TABLE public.signalwire_phone_numbers DROP COLUMN released_at").unwrap();
+        let f = failure(&format!("SELECT release_expired_phone_numbers({})", ts(30)));
+        assert_eq!(f.sqlstate, "42703", "{f:?}");
+        assert!(f.hint.contains("SELECT phone_holds_setup() adds it back"), "{f:?}");
+        assert_eq!(setup_said(), "added column public.signalwire_phone_numbers.released_at; created index public.phone_holds_rested");
+        assert_eq!(count(&format!("SELECT release_expired_phone_numbers({})", ts(30))), 2);
+        // A ledger column: its values live only in a backup.
+        Spi::run("ALTER TABLE public.phone_hold_ledger RENAME COLUMN outcome TO result").unwrap();
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_C}', {})", ts(31))).unwrap();
+        let f = failure(&format!("SELECT complete_appointment_for_phone('{LEAD_C}', 'showed', {})", ts(32)));
+        assert_eq!(f.sqlstate, "42703", "{f:?}");
+        assert!(f.message.contains("public.phone_hold_ledger has no column \"outcome\""), "{f:?}");
     }
 
     #[pg_test]
@@ -91,7 +224,7 @@ mod tests {
         seed_shaped_table();
         Spi::run("ALTER TABLE public.signalwire_phone_numbers ALTER COLUMN release_at TYPE timestamp").unwrap();
         let before = user_rows();
-        let f = failure("CREATE EXTENSION phone_holds");
+        let f = failure("SELECT phone_holds_setup()");
         assert_eq!(f.sqlstate, "42804", "{f:?}");
         assert!(f.message.contains("release_at is timestamp without time zone"), "{f:?}");
         assert!(f.hint.contains("AT TIME ZONE 'UTC'"), "{f:?}");
@@ -106,7 +239,7 @@ mod tests {
                     release_at = now() WHERE number = '+15551110002'"
         ))
         .unwrap();
-        let f = failure("CREATE EXTENSION phone_holds");
+        let f = failure("SELECT phone_holds_setup()");
         assert_eq!(f.sqlstate, "23505", "{f:?}");
         assert!(f.hint.contains("array_agg(number)"), "{f:?}");
     }
@@ -201,6 +334,27 @@ mod tests {
             "assignment_status, currently_assigned_to and release_at disagree +15550000002; \
              lead holds 2 numbers +15550000001; \
              the ledger says nothing, the table says assigned to 07f26a19-e9dc-422c-b61d-030e3c7971bb +15550000003"
+        );
+    }
+
+    #[pg_test]
+    fn the_self_check_sees_rows_the_table_lost() {
+        pool_of(3);
+        Spi::run(&format!("SELECT extend_phone_for_appointment('{LEAD_A}', {}, {})", ts(50), ts(0))).unwrap();
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_B}', {})", ts(0))).unwrap();
+        Spi::run(&format!("SELECT release_expired_phone_numbers({})", ts(19))).unwrap();
+        assert_eq!(count("SELECT count(*) FROM phone_holds_check()"), 0);
+        // Lead A's held number vanishes; B's released one too (that alone is no loss of a hold).
+        Spi::run("DELETE FROM public.signalwire_phone_numbers WHERE number IN ('+15550000001', '+15550000002')").unwrap();
+        assert_eq!(
+            one("SELECT string_agg(problem || ' ' || number, '; ') FROM phone_holds_check()").unwrap(),
+            format!("the ledger says extended to {LEAD_A}, the table has no such number +15550000001")
+        );
+        // What a restore that lost the pool leaves: an empty table beside the ledger.
+        Spi::run("DELETE FROM public.signalwire_phone_numbers").unwrap();
+        assert_eq!(
+            one("SELECT string_agg(problem, '; ' ORDER BY problem) FROM phone_holds_check()").unwrap(),
+            format!("the ledger says extended to {LEAD_A}, the table has no such number; the pool table is empty, but the ledger records 2 numbers")
         );
     }
 }

@@ -1,6 +1,7 @@
 //! `#[pg_test]`s: the behaviour of the SQL functions in a real backend. pgrx runs each test in
 //! a transaction that is rolled back, so each starts from the extension as `CREATE EXTENSION`
-//! leaves it: an empty pool and an empty ledger. Each file is one `#[pg_schema] mod tests`,
+//! leaves it: functions, and no table. Tests call `support::set_up()` (or `pool_of`) first,
+//! which runs `phone_holds_setup()`: an empty pool and an empty ledger. Each file is one `#[pg_schema] mod tests`,
 //! so all test functions live in the SQL schema `tests`; their names must differ.
 //! They share lead ids and numbers, so `scripts/test.sh` runs them one at a time.
 

@@ -56,6 +56,7 @@ mod tests {
 
     #[pg_test]
     fn scheduling_without_pg_cron_says_how_to_enable_it() {
+        set_up();
         let f = failure("SELECT schedule_phone_release()");
         assert_eq!(f.sqlstate, "55000", "{f:?}");
         assert!(f.hint.contains("shared_preload_libraries") && f.hint.contains("cron.database_name"), "{f:?}");

@@ -20,10 +20,17 @@ pub fn ts(hours: i64) -> String {
     format!("'{}'::timestamptz", at(hours))
 }
 
-/// Every test starts here: times print in UTC, and `count` numbers wait in the pool,
+/// What a new database gets after `CREATE EXTENSION phone_holds; SELECT phone_holds_setup();`,
+/// inside the test's transaction (rolled back after it): times print in UTC.
+pub fn set_up() {
+    Spi::run("SET LOCAL TimeZone = 'UTC'").unwrap();
+    Spi::run("SELECT count(*) FROM phone_holds_setup()").unwrap();
+}
+
+/// Every test starts here or at [`set_up`]: `count` numbers wait in the pool,
 /// named +1555000000k so their order is their name order.
 pub fn pool_of(count: i32) {
-    Spi::run("SET LOCAL TimeZone = 'UTC'").unwrap();
+    set_up();
     Spi::run_with_args(
         "INSERT INTO public.signalwire_phone_numbers (number, name, vapi_phone_number_id)
          SELECT '+1555' || lpad(i::text, 7, '0'), 'Line ' || i, 'vapi-' || i

@@ -19,7 +19,7 @@ fn lead(session: usize, i: usize) -> String {
 fn setup(cluster: &Cluster) {
     let mut c = cluster.connect();
     c.batch_execute(&format!(
-        "CREATE EXTENSION phone_holds;
+        "CREATE EXTENSION phone_holds; SELECT phone_holds_setup();
          INSERT INTO signalwire_phone_numbers (number)
          SELECT '+1555' || lpad(i::text, 7, '0') FROM generate_series(1, {POOL}) AS i;"
     ))

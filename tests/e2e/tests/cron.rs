@@ -22,7 +22,7 @@ fn the_cron_job_releases_a_due_number_and_pg_cron_records_success() {
     let mut c = cluster.connect();
     c.batch_execute(
         "CREATE EXTENSION pg_cron;
-         CREATE EXTENSION phone_holds;
+         CREATE EXTENSION phone_holds; SELECT phone_holds_setup();
          INSERT INTO signalwire_phone_numbers (number) VALUES ('+15550000001'), ('+15550000002');
          SELECT assign_phone_to_lead('07f26a19-e9dc-422c-b61d-030e3c7971bb', now() - interval '19 hours');
          SELECT extend_phone_for_appointment('2b1c1f4e-5d7a-4c3e-9a10-8f3d2e6b7c01', now() + interval '1 day');",

@@ -14,7 +14,7 @@ const DUE: i64 = 100_000;
 /// 100,000 numbers held since T0 - 18 h and due at T0, each with its ledger row.
 fn due_pool(c: &mut Client) {
     c.batch_execute(&format!(
-        "CREATE EXTENSION phone_holds;
+        "CREATE EXTENSION phone_holds; SELECT phone_holds_setup();
          INSERT INTO signalwire_phone_numbers (number, assignment_status, currently_assigned_to, release_at)
          SELECT '+1' || lpad(i::text, 10, '0'), 'assigned', md5(i::text)::uuid, '2025-10-18 12:00+00'
            FROM generate_series(1, {DUE}) AS i;

@@ -120,7 +120,7 @@ fn the_workflow_queries_run_against_the_extension() {
     let cluster = Cluster::start("n8n", &[]);
     let mut c = cluster.connect();
     c.batch_execute(
-        "CREATE EXTENSION phone_holds;
+        "CREATE EXTENSION phone_holds; SELECT phone_holds_setup();
          INSERT INTO signalwire_phone_numbers (number) VALUES ('+15550000001'), ('+15550000002');",
     )
     .unwrap();

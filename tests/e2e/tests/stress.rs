@@ -54,7 +54,7 @@ fn holds_keep_their_promises_under_concurrent_load() {
     cluster
         .connect()
         .batch_execute(&format!(
-            "CREATE EXTENSION phone_holds;
+            "CREATE EXTENSION phone_holds; SELECT phone_holds_setup();
              INSERT INTO signalwire_phone_numbers (number) SELECT '+1555' || lpad(i::text, 7, '0') FROM generate_series(1, {POOL}) AS i;"
         ))
         .unwrap();

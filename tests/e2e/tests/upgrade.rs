@@ -1,13 +1,14 @@
-//! Upgrades and data safety: 0.1.0 → current with the hand-written upgrade script, pg_dump and
-//! restore into a fresh database, and DROP EXTENSION then CREATE EXTENSION, each keeping every
-//! row of the pool and the ledger and a working extension.
+//! Upgrades and data safety: every released version → current with the hand-written upgrade
+//! scripts, and DROP EXTENSION then CREATE EXTENSION, each keeping every row of the pool and
+//! the ledger and a working extension. (Dump and restore: tests/restore.rs.)
 
-use phone_holds_e2e::Cluster;
+use phone_holds_e2e::{catalog, Cluster};
 use postgres::Client;
 use std::path::PathBuf;
 use std::process::Command;
 
-const OLD: &str = "0.1.0";
+/// Every released version, each with its install script frozen under fixtures/.
+const RELEASED: [&str; 2] = ["0.1.0", "0.2.0"];
 
 /// Everything the user owns, as text: every column of both tables, in order.
 fn snapshot(c: &mut Client) -> String {
@@ -51,36 +52,16 @@ fn works(c: &mut Client) {
     c.query("SELECT * FROM phone_holds_overdue", &[]).unwrap();
 }
 
-/// The extension's member objects with their privileges and, for functions, their definitions;
-/// then the definitions of the (detached) views: for comparing two installs.
-fn members(c: &mut Client) -> Vec<String> {
-    c.query(
-        "SELECT pg_describe_object(classid, objid, objsubid)
-                || coalesce(' ' || (SELECT proacl::text FROM pg_proc WHERE oid = objid AND classid = 'pg_proc'::regclass), '')
-                || coalesce(E'\n' || (SELECT pg_get_functiondef(oid) FROM pg_proc WHERE oid = objid AND classid = 'pg_proc'::regclass
-                                        AND prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')), '')
-           FROM pg_depend WHERE deptype = 'e' AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'phone_holds')
-         UNION ALL
-         SELECT c.relname || E'\n' || pg_get_viewdef(c.oid) || coalesce(obj_description(c.oid, 'pg_class'), '')
-           FROM pg_class AS c WHERE c.relkind = 'v' AND c.relnamespace = 'public'::regnamespace
-          ORDER BY 1",
-        &[],
-    )
-    .unwrap()
-    .iter()
-    .map(|r| r.get(0))
-    .collect()
-}
-
-/// Puts the frozen 0.1.0 install script where PostgreSQL looks for it, and takes it away after.
+/// Puts a frozen install script where PostgreSQL looks for it, and takes it away after.
 struct OldVersionInstalled(PathBuf);
 
 impl OldVersionInstalled {
-    fn new() -> Self {
+    fn new(version: &str) -> Self {
         let out = Command::new("/usr/lib/postgresql/15/bin/pg_config").arg("--sharedir").output().unwrap();
         let dir = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()).join("extension");
-        let target = dir.join(format!("phone_holds--{OLD}.sql"));
-        std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/phone_holds--0.1.0.sql"), &target).unwrap();
+        let name = format!("phone_holds--{version}.sql");
+        let target = dir.join(&name);
+        std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(&name), &target).unwrap();
         OldVersionInstalled(target)
     }
 }
@@ -91,75 +72,61 @@ impl Drop for OldVersionInstalled {
     }
 }
 
-#[test]
-fn alter_extension_update_from_0_1_0_keeps_data_and_behaviour() {
-    let _old = OldVersionInstalled::new();
-    let cluster = Cluster::start("upgrade", &[]);
-    let mut c = cluster.connect();
-    c.batch_execute(&format!("CREATE EXTENSION phone_holds VERSION '{OLD}'")).unwrap();
-    fill(&mut c);
-    let before = snapshot(&mut c);
-
-    c.batch_execute("ALTER EXTENSION phone_holds UPDATE").unwrap();
-    let row = c
-        .query_one("SELECT extversion, (SELECT default_version FROM pg_available_extensions WHERE name = 'phone_holds') FROM pg_extension WHERE extname = 'phone_holds'", &[])
-        .unwrap();
-    let (installed, current): (String, String) = (row.get(0), row.get(1));
-    assert_ne!(installed, OLD);
-    assert_eq!(installed, current, "updated to the current version");
-    assert_eq!(snapshot(&mut c), before, "the update touched no row");
-
-    // The updated extension is the one a fresh install makes: same objects, same privileges.
-    c.batch_execute("CREATE DATABASE fresh").unwrap();
-    let mut fresh = cluster.connect_to("fresh");
-    fresh.batch_execute("CREATE EXTENSION phone_holds").unwrap();
-    assert_eq!(members(&mut c), members(&mut fresh));
-
-    works(&mut c);
+/// Until 0.3.0, CREATE EXTENSION made the tables; an old install is filled straight away.
+fn install(c: &mut Client, version: &str) {
+    c.batch_execute(&format!("CREATE EXTENSION phone_holds VERSION '{version}'")).unwrap();
 }
 
 #[test]
-fn pg_dump_and_restore_and_drop_create_keep_every_row() {
-    let cluster = Cluster::start("dump", &[]);
+fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_install() {
+    for old in RELEASED {
+        let _old = OldVersionInstalled::new(old);
+        let cluster = Cluster::start(&format!("upgrade-{old}"), &[]);
+        let mut c = cluster.connect();
+        install(&mut c, old);
+        fill(&mut c);
+        let before = snapshot(&mut c);
+
+        c.batch_execute("ALTER EXTENSION phone_holds UPDATE").unwrap();
+        let row = c
+            .query_one("SELECT extversion, (SELECT default_version FROM pg_available_extensions WHERE name = 'phone_holds') FROM pg_extension WHERE extname = 'phone_holds'", &[])
+            .unwrap();
+        let (installed, current): (String, String) = (row.get(0), row.get(1));
+        assert_ne!(installed, old);
+        assert_eq!(installed, current, "updated from {old} to the current version");
+        assert_eq!(snapshot(&mut c), before, "the update from {old} touched no row");
+
+        // The updated database is the one a fresh install makes: same functions, privileges and
+        // definitions; same columns, indexes, constraints and views; nothing left for setup to do.
+        c.batch_execute("CREATE DATABASE fresh").unwrap();
+        let mut fresh = cluster.connect_to("fresh");
+        fresh.batch_execute("CREATE EXTENSION phone_holds; SELECT phone_holds_setup();").unwrap();
+        let (upgraded, made) = (catalog::structure(&mut c), catalog::structure(&mut fresh));
+        if upgraded != made {
+            let only_upgraded: Vec<_> = upgraded.iter().filter(|l| !made.contains(l)).collect();
+            let only_fresh: Vec<_> = made.iter().filter(|l| !upgraded.contains(l)).collect();
+            panic!("{old} updated differs from a fresh install:\nonly updated: {only_upgraded:#?}\nonly fresh: {only_fresh:#?}");
+        }
+        let setup: i64 = c.query_one("SELECT count(*) FROM phone_holds_setup()", &[]).unwrap().get(0);
+        assert_eq!(setup, 0, "after the update from {old}, setup finds nothing missing");
+        assert_eq!(snapshot(&mut c), before);
+
+        works(&mut c);
+    }
+}
+
+#[test]
+fn drop_extension_then_create_extension_keeps_every_row() {
+    let cluster = Cluster::start("dropcreate", &[]);
     let mut c = cluster.connect();
-    c.batch_execute("CREATE EXTENSION phone_holds; CREATE ROLE n8n;").unwrap();
+    c.batch_execute("CREATE EXTENSION phone_holds; SELECT phone_holds_setup();").unwrap();
     fill(&mut c);
-    c.batch_execute("GRANT EXECUTE ON FUNCTION assign_phone_to_lead(uuid, timestamptz) TO n8n").unwrap();
     let before = snapshot(&mut c);
-    let max_id: i64 = c.query_one("SELECT max(id) FROM phone_hold_ledger", &[]).unwrap().get(0);
-
-    let dump = cluster.path("pool.dump");
-    let (ok, out) = cluster.tool("pg_dump", &["-Fc", "-f", &dump, "postgres"], &[]);
-    assert!(ok, "pg_dump: {out}");
-
-    // A plain restore fails: CREATE EXTENSION makes the tables the dump then creates again.
-    c.batch_execute("CREATE DATABASE naive").unwrap();
-    let (ok, _) = cluster.tool("pg_restore", &["--exit-on-error", "-d", "naive", &dump], &[]);
-    assert!(!ok, "without phone_holds.restoring the restore must stop on the duplicate table");
-
-    // With the setting, the dump brings the tables, indexes, views and rows; the extension the rest.
-    c.batch_execute("CREATE DATABASE restored").unwrap();
-    let (ok, out) = cluster.tool(
-        "pg_restore",
-        &["--exit-on-error", "-d", "restored", &dump],
-        &[("PGOPTIONS", "-c phone_holds.restoring=on")],
-    );
-    assert!(ok, "pg_restore: {out}");
-    let mut r = cluster.connect_to("restored");
-    assert_eq!(snapshot(&mut r), before, "restored rows differ");
-    let granted: bool = r
-        .query_one("SELECT has_function_privilege('n8n', 'assign_phone_to_lead(uuid, timestamptz)', 'EXECUTE')", &[])
-        .unwrap()
-        .get(0);
-    assert!(granted, "the user's grant came back");
-    works(&mut r);
-    let next_id: i64 = r.query_one("SELECT max(id) FROM phone_hold_ledger", &[]).unwrap().get(0);
-    assert!(next_id > max_id, "the ledger's ids go on after the restored ones");
-
-    // DROP EXTENSION, then CREATE EXTENSION: every row stays, and the extension works again.
+    let shape = catalog::structure(&mut c);
     c.batch_execute("DROP EXTENSION phone_holds").unwrap();
     assert_eq!(snapshot(&mut c), before);
     c.batch_execute("CREATE EXTENSION phone_holds").unwrap();
     assert_eq!(snapshot(&mut c), before);
+    assert_eq!(catalog::structure(&mut c), shape, "the same objects");
     works(&mut c);
 }

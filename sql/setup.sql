@@ -1,0 +1,280 @@
+-- phone_holds_setup(): creates the data objects phone_holds works on, or adopts them.
+--
+-- Why this is a function and not part of CREATE EXTENSION: everything below is the user's data
+-- (the pool table, the ledger, their indexes and the monitoring views), so pg_dump dumps it
+-- like any table of theirs, after `CREATE EXTENSION phone_holds`. If CREATE EXTENSION created
+-- these objects, a restore would meet them already there and the dump's own CREATE TABLE and
+-- COPY would fail, losing the rows. CREATE EXTENSION therefore installs functions and
+-- settings only, and this one explicit, idempotent call makes the rest:
+--
+--   * the pool table public.signalwire_phone_numbers: created when absent; when present,
+--     adopted as it is (only missing columns and indexes are added, no row is changed);
+--   * the ledger public.phone_hold_ledger, and the holds that existed before it, recorded once;
+--   * the indexes the functions' statements are written against (src/spi/statements.rs);
+--   * the monitoring views.
+--
+-- It returns one line per thing it did; a second call returns none. It never creates an empty
+-- table where rows may be missing: while the ledger remembers numbers, or a table shaped like
+-- the pool or the ledger sits under another name, it refuses (55000) and says what to do.
+
+CREATE FUNCTION public.phone_holds_setup() RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $setup$
+DECLARE
+    pool regclass;
+    ledger regclass;
+    pool_lookalike text;
+    ledger_lookalike text;
+    col record;
+    expected record;
+    recorded bigint;
+BEGIN
+    -- Two setups at once would both see "absent" and then collide.
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('phone_holds_setup'));
+    pool := pg_catalog.to_regclass('public.signalwire_phone_numbers');
+    ledger := pg_catalog.to_regclass('public.phone_hold_ledger');
+
+    -- Tables shaped like the pool or the ledger under another name: where their rows went if
+    -- one was renamed or moved. Found, not shadowed by a new empty table.
+    SELECT pg_catalog.min(t.name) FILTER (WHERE t.columns @> ARRAY['number', 'assignment_status', 'currently_assigned_to']),
+           pg_catalog.min(t.name) FILTER (WHERE t.columns @> ARRAY['event', 'number', 'lead_id', 'new_release_at'])
+      INTO pool_lookalike, ledger_lookalike
+      FROM (SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS name,
+                   pg_catalog.array_agg(a.attname::text) AS columns
+              FROM pg_catalog.pg_class AS c
+              JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+              JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+             WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+               AND n.nspname !~ '^pg_toast'
+               AND c.oid IS DISTINCT FROM pool AND c.oid IS DISTINCT FROM ledger
+             GROUP BY 1) AS t;
+
+    IF pool IS NULL THEN
+        IF pool_lookalike IS NOT NULL THEN
+            RAISE EXCEPTION 'phone_holds: public.signalwire_phone_numbers does not exist, but % looks like the pool', pool_lookalike
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = pg_catalog.format('If it is the pool, move it back: ALTER TABLE %s RENAME TO signalwire_phone_numbers (and SET SCHEMA public if it moved). To start an empty pool anyway, create public.signalwire_phone_numbers yourself and call phone_holds_setup() again to adopt it.', pool_lookalike);
+        END IF;
+        IF ledger IS NOT NULL THEN
+            EXECUTE 'SELECT pg_catalog.count(DISTINCT l.number) FROM public.phone_hold_ledger AS l' INTO recorded;
+            IF recorded > 0 THEN
+                RAISE EXCEPTION 'phone_holds: public.signalwire_phone_numbers does not exist, but public.phone_hold_ledger records % numbers', recorded
+                    USING ERRCODE = 'object_not_in_prerequisite_state',
+                          HINT = 'The pool''s rows are missing: restore the table from a backup (pg_restore -t signalwire_phone_numbers) or rename it back. To start an empty pool anyway, create public.signalwire_phone_numbers yourself and call phone_holds_setup() again to adopt it.';
+            END IF;
+        END IF;
+
+        CREATE TABLE public.signalwire_phone_numbers (
+            number                   text PRIMARY KEY,
+            name                     text,
+            assignment_status        text NOT NULL DEFAULT 'available'
+                                     CHECK (assignment_status IN ('available', 'assigned')),
+            currently_assigned_to    uuid,
+            release_at               timestamptz,
+            appointment_scheduled_at timestamptz,
+            last_call_outcome        text,
+            vapi_phone_number_id     text,
+            released_at              timestamptz,
+            CONSTRAINT signalwire_phone_numbers_hold_shape CHECK (
+                (assignment_status = 'assigned') = (currently_assigned_to IS NOT NULL)
+                AND (currently_assigned_to IS NOT NULL) = (release_at IS NOT NULL))
+        );
+        RETURN NEXT 'created table public.signalwire_phone_numbers';
+    ELSE
+        -- Adopt: each column the functions use, with the types they bind. A column of another
+        -- type is the user's to convert; we say how rather than rewrite their data.
+        FOR expected IN
+            SELECT * FROM (VALUES
+                ('number',                   'text',        ARRAY['text', 'character varying', 'character']),
+                ('assignment_status',        'text',        ARRAY['text', 'character varying', 'USER-DEFINED']),
+                ('currently_assigned_to',    'uuid',        ARRAY['uuid']),
+                ('release_at',               'timestamptz', ARRAY['timestamp with time zone']),
+                ('appointment_scheduled_at', 'timestamptz', ARRAY['timestamp with time zone']),
+                ('last_call_outcome',        'text',        ARRAY['text', 'character varying']),
+                ('released_at',              'timestamptz', ARRAY['timestamp with time zone']),
+                ('name',                     'text',        NULL),
+                ('vapi_phone_number_id',     'text',        NULL)
+            ) AS e(column_name, add_as, accepted)
+        LOOP
+            SELECT c.data_type INTO col
+              FROM information_schema.columns AS c
+             WHERE c.table_schema = 'public' AND c.table_name = 'signalwire_phone_numbers'
+               AND c.column_name = expected.column_name;
+            IF NOT FOUND THEN
+                IF expected.column_name IN ('number', 'assignment_status') THEN
+                    RAISE EXCEPTION 'phone_holds: public.signalwire_phone_numbers has no column "%"', expected.column_name
+                        USING ERRCODE = 'undefined_column',
+                              HINT = 'phone_holds adopts a table shaped like the seed''s; add the column (or rename yours back to it).';
+                END IF;
+                EXECUTE pg_catalog.format('ALTER TABLE public.signalwire_phone_numbers ADD COLUMN %I %s',
+                                          expected.column_name, expected.add_as);
+                RETURN NEXT pg_catalog.format('added column public.signalwire_phone_numbers.%I', expected.column_name);
+            ELSIF expected.accepted IS NOT NULL AND NOT col.data_type = ANY (expected.accepted) THEN
+                RAISE EXCEPTION 'phone_holds: column public.signalwire_phone_numbers.% is %, expected %',
+                        expected.column_name, col.data_type, expected.add_as
+                    USING ERRCODE = 'datatype_mismatch',
+                          HINT = pg_catalog.format('Convert it first, e.g. ALTER TABLE public.signalwire_phone_numbers ALTER COLUMN %I TYPE %s USING %I::%s%s',
+                                        expected.column_name, expected.add_as, expected.column_name, expected.add_as,
+                                        CASE WHEN expected.add_as = 'timestamptz'
+                                             THEN pg_catalog.format(' (for timestamp: USING %I AT TIME ZONE ''UTC'')', expected.column_name)
+                                             ELSE '' END);
+            END IF;
+        END LOOP;
+
+        -- The unique indexes below are what keep one number with one lead under concurrency;
+        -- name the rows that would break them instead of failing on an index build.
+        IF EXISTS (SELECT 1 FROM public.signalwire_phone_numbers AS n
+                    GROUP BY n.number HAVING pg_catalog.count(*) > 1) THEN
+            RAISE EXCEPTION 'phone_holds: public.signalwire_phone_numbers lists a number more than once'
+                USING ERRCODE = 'unique_violation',
+                      HINT = 'Find them with: SELECT number, count(*) FROM public.signalwire_phone_numbers GROUP BY 1 HAVING count(*) > 1;';
+        END IF;
+        IF EXISTS (SELECT 1 FROM public.signalwire_phone_numbers AS n
+                    WHERE n.assignment_status = 'assigned' AND n.currently_assigned_to IS NOT NULL
+                    GROUP BY n.currently_assigned_to HAVING pg_catalog.count(*) > 1) THEN
+            RAISE EXCEPTION 'phone_holds: a lead holds more than one number in public.signalwire_phone_numbers'
+                USING ERRCODE = 'unique_violation',
+                      HINT = 'Find them with: SELECT currently_assigned_to, array_agg(number) FROM public.signalwire_phone_numbers WHERE assignment_status = ''assigned'' GROUP BY 1 HAVING count(*) > 1;';
+        END IF;
+
+        -- A unique index on number alone, unless the table already has one (its primary key, say).
+        IF NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_index AS i
+             WHERE i.indrelid = 'public.signalwire_phone_numbers'::regclass
+               AND i.indisunique AND i.indpred IS NULL AND i.indnkeyatts = 1
+               AND i.indkey[0] = (SELECT a.attnum FROM pg_catalog.pg_attribute AS a
+                                   WHERE a.attrelid = i.indrelid AND a.attname = 'number')) THEN
+            CREATE UNIQUE INDEX phone_holds_number_key ON public.signalwire_phone_numbers (number);
+            RETURN NEXT 'created index public.phone_holds_number_key';
+        END IF;
+    END IF;
+
+    -- One number per lead, due numbers by time, and free numbers by rest.
+    IF pg_catalog.to_regclass('public.phone_holds_one_number_per_lead') IS NULL THEN
+        CREATE UNIQUE INDEX phone_holds_one_number_per_lead
+            ON public.signalwire_phone_numbers (currently_assigned_to)
+         WHERE assignment_status = 'assigned';
+        RETURN NEXT 'created index public.phone_holds_one_number_per_lead';
+    END IF;
+    IF pg_catalog.to_regclass('public.phone_holds_due') IS NULL THEN
+        CREATE INDEX phone_holds_due
+            ON public.signalwire_phone_numbers (release_at)
+         WHERE assignment_status = 'assigned';
+        RETURN NEXT 'created index public.phone_holds_due';
+    END IF;
+    IF pg_catalog.to_regclass('public.phone_holds_rested') IS NULL THEN
+        CREATE INDEX phone_holds_rested
+            ON public.signalwire_phone_numbers (released_at NULLS FIRST, number)
+         WHERE assignment_status = 'available';
+        RETURN NEXT 'created index public.phone_holds_rested';
+    END IF;
+
+    -- The ledger: one row per hold change, with the as_of it was made at.
+    IF ledger IS NULL THEN
+        IF ledger_lookalike IS NOT NULL THEN
+            RAISE EXCEPTION 'phone_holds: public.phone_hold_ledger does not exist, but % looks like the ledger', ledger_lookalike
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = pg_catalog.format('If it is the ledger, move it back: ALTER TABLE %s RENAME TO phone_hold_ledger (and SET SCHEMA public if it moved).', ledger_lookalike);
+        END IF;
+        CREATE TABLE public.phone_hold_ledger (
+            id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            at             timestamptz NOT NULL,
+            recorded_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+            event          text NOT NULL CHECK (event IN
+                               ('adopted', 'assigned', 'reused', 'extended', 'completed', 'rescheduled', 'released')),
+            number         text NOT NULL,
+            lead_id        uuid,
+            old_release_at timestamptz,
+            new_release_at timestamptz,
+            appointment_at timestamptz,
+            outcome        text
+        );
+        CREATE INDEX phone_hold_ledger_by_number ON public.phone_hold_ledger (number, at DESC, id DESC);
+        CREATE INDEX phone_hold_ledger_by_lead ON public.phone_hold_ledger (lead_id, id DESC);
+        COMMENT ON TABLE public.phone_hold_ledger IS
+            'phone_holds: one row per hold change (adopted, assigned, reused, extended, completed, rescheduled, released); at = the call''s as_of.';
+        RETURN NEXT 'created table public.phone_hold_ledger';
+    END IF;
+
+    -- Holds that existed before the ledger: recorded once, so the ledger can answer who holds
+    -- them from now on. A hold whose latest ledger row already says so is not recorded again.
+    INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at, appointment_at, outcome)
+    SELECT pg_catalog.now(), 'adopted', n.number, n.currently_assigned_to, n.release_at, n.appointment_scheduled_at, n.last_call_outcome
+      FROM public.signalwire_phone_numbers AS n
+     WHERE n.assignment_status = 'assigned' AND n.currently_assigned_to IS NOT NULL
+       AND NOT EXISTS (
+           SELECT 1
+             FROM (SELECT l.event, l.lead_id FROM public.phone_hold_ledger AS l
+                    WHERE l.number = n.number ORDER BY l.at DESC, l.id DESC LIMIT 1) AS latest
+            WHERE latest.event <> 'released' AND latest.lead_id = n.currently_assigned_to);
+    GET DIAGNOSTICS recorded = ROW_COUNT;
+    IF recorded > 0 THEN
+        RETURN NEXT pg_catalog.format('recorded %s existing holds in public.phone_hold_ledger as adopted', recorded);
+    END IF;
+
+    -- The monitoring views: the seed's two monitoring queries and a pool summary. They need no
+    -- leads table and read the follow-up window from its setting (24h when unset).
+    IF pg_catalog.to_regclass('public.phone_appointment_holds') IS NULL THEN
+        CREATE VIEW public.phone_appointment_holds AS
+        SELECT n.number,
+               n.name,
+               n.currently_assigned_to AS lead_id,
+               n.appointment_scheduled_at,
+               n.release_at,
+               CASE
+                   WHEN n.appointment_scheduled_at > now() THEN
+                       'pending (' || round((extract(epoch FROM n.appointment_scheduled_at - now()) / 3600)::numeric, 1) || ' h)'
+                   WHEN n.appointment_scheduled_at
+                        + coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval > now()
+                       THEN 'follow-up window'
+                   ELSE 'over'
+               END AS appointment_status,
+               n.last_call_outcome
+          FROM public.signalwire_phone_numbers AS n
+         WHERE n.assignment_status = 'assigned' AND n.appointment_scheduled_at IS NOT NULL;
+        COMMENT ON VIEW public.phone_appointment_holds IS
+            'Numbers held for an appointment: pending (hours until it), follow-up window, or over.';
+        RETURN NEXT 'created view public.phone_appointment_holds';
+    END IF;
+
+    IF pg_catalog.to_regclass('public.phone_holds_overdue') IS NULL THEN
+        CREATE VIEW public.phone_holds_overdue AS
+        SELECT n.number,
+               n.name,
+               n.currently_assigned_to AS lead_id,
+               n.release_at,
+               n.appointment_scheduled_at,
+               extract(epoch FROM now() - n.release_at) / 3600 AS hours_overdue
+          FROM public.signalwire_phone_numbers AS n
+         WHERE n.assignment_status = 'assigned' AND n.release_at < now()
+           AND (n.appointment_scheduled_at IS NULL
+                OR n.appointment_scheduled_at
+                   + coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval <= now());
+        COMMENT ON VIEW public.phone_holds_overdue IS
+            'Holds that are over but not yet released: empty right after release_expired_phone_numbers() runs.';
+        RETURN NEXT 'created view public.phone_holds_overdue';
+    END IF;
+
+    -- `::text` before IN: on a varchar column (an adopted table) the list would otherwise be
+    -- stored in a form that pg_dump prints and the restore reads back differently.
+    IF pg_catalog.to_regclass('public.phone_pool_status') IS NULL THEN
+        CREATE VIEW public.phone_pool_status AS
+        SELECT count(*) FILTER (WHERE n.assignment_status = 'available') AS available,
+               count(*) FILTER (WHERE n.assignment_status = 'assigned') AS assigned,
+               count(*) FILTER (WHERE n.assignment_status = 'assigned'
+                                  AND n.appointment_scheduled_at
+                                      + coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval
+                                      > now()) AS held_for_appointment,
+               count(*) FILTER (WHERE n.assignment_status = 'assigned' AND n.release_at <= now()) AS due_now,
+               round(count(*) FILTER (WHERE n.assignment_status = 'assigned')::numeric
+                     / nullif(count(*) FILTER (WHERE n.assignment_status::text IN ('available', 'assigned')), 0), 3) AS utilisation,
+               min(n.release_at) FILTER (WHERE n.assignment_status = 'assigned' AND n.release_at > now()) AS next_release_at
+          FROM public.signalwire_phone_numbers AS n;
+        COMMENT ON VIEW public.phone_pool_status IS
+            'One row: available, assigned, held for an appointment, due now, utilisation (assigned / in service), next release time.';
+        RETURN NEXT 'created view public.phone_pool_status';
+    END IF;
+END
+$setup$;
+COMMENT ON FUNCTION public.phone_holds_setup() IS
+    'Creates or adopts public.signalwire_phone_numbers, creates public.phone_hold_ledger, the indexes and the monitoring views; one line per thing done, none when all exist. Run once after CREATE EXTENSION in a new database; a restored dump brings all of it and needs no call. Refuses (55000) to create an empty pool or ledger while their rows may sit elsewhere.';

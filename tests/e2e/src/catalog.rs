@@ -1,0 +1,62 @@
+//! What two databases must agree on after an upgrade or a restore, each as sorted text lines so
+//! a failing comparison shows the first line that differs.
+
+use postgres::Client;
+
+fn lines(c: &mut Client, sql: &str) -> Vec<String> {
+    c.query(sql, &[]).unwrap().iter().map(|r| r.get(0)).collect()
+}
+
+/// Every row of both tables, in a stable order, and a checksum of each: the user's data.
+pub fn rows(c: &mut Client) -> Vec<String> {
+    lines(
+        c,
+        "SELECT 'pool ' || md5(p::text) || ' ' || p::text FROM public.signalwire_phone_numbers AS p
+         UNION ALL
+         SELECT 'ledger ' || md5(l::text) || ' ' || l::text FROM public.phone_hold_ledger AS l
+         ORDER BY 1",
+    )
+}
+
+/// The shape of everything in schema public: columns (in order, with defaults and identity),
+/// indexes, constraints, table and view privileges, view definitions and comments, and the
+/// extension's functions with their privileges and (for non-C ones) their definitions.
+pub fn structure(c: &mut Client) -> Vec<String> {
+    lines(
+        c,
+        "SELECT 'column ' || table_name || ' ' || ordinal_position || ' ' || column_name || ' ' || data_type
+                || ' ' || coalesce(column_default, '-') || ' ' || is_nullable || ' ' || is_identity
+           FROM information_schema.columns WHERE table_schema = 'public'
+         UNION ALL
+         SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+         UNION ALL
+         SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+           FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+         UNION ALL
+         SELECT 'relation ' || relkind::text || ' ' || relname || ' ' || coalesce(relacl::text, '-')
+                || ' ' || coalesce(obj_description(oid, 'pg_class'), '-')
+                || coalesce(E'\\n' || pg_get_viewdef(oid), '')
+           FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'v', 'S', 'p')
+         UNION ALL
+         SELECT 'function ' || p.oid::regprocedure::text || ' ' || coalesce(p.proacl::text, '-')
+                || ' ' || coalesce(obj_description(p.oid, 'pg_proc'), '-')
+                || CASE WHEN l.lanname = 'c' THEN '' ELSE E'\\n' || pg_get_functiondef(p.oid) END
+           FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
+          WHERE p.pronamespace = 'public'::regnamespace
+         UNION ALL
+         SELECT 'member ' || pg_describe_object(classid, objid, objsubid)
+           FROM pg_depend WHERE deptype = 'e' AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'phone_holds')
+         UNION ALL
+         SELECT 'extension ' || extname || ' ' || extversion || ' ' || extrelocatable::text FROM pg_extension WHERE extname = 'phone_holds'
+         ORDER BY 1",
+    )
+}
+
+/// Where each sequence (the ledger's identity, a user's serial) stands.
+pub fn identity_values(c: &mut Client) -> Vec<String> {
+    lines(
+        c,
+        "SELECT 'sequence ' || sequencename || ' ' || coalesce(last_value::text, 'not called')
+           FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1",
+    )
+}
