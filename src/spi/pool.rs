@@ -45,7 +45,7 @@ pub struct Pool<'a, 'conn> {
 /// Runs `f` with an SPI connection. A table or column gone from under the extension surfaces
 /// as [`HoldError::TableMissing`] / [`HoldError::ColumnMissing`] with a hint that says how to
 /// get it back, instead of a bare "relation does not exist". Only our fixed statements run
-/// here, so these codes can only mean that.
+/// here (and whatever triggers the user put on the tables), so these codes mean that.
 pub fn with_pool<R>(f: impl FnOnce(&mut Pool<'_, '_>) -> Result<R, HoldError>) -> Result<R, HoldError> {
     PgTryBuilder::new(AssertUnwindSafe(|| Spi::connect_mut(|client| f(&mut Pool { client }))))
         .catch_when(PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, |caught| match caught {
