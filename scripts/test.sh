@@ -4,6 +4,9 @@
 # before them. Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Every runner's output also goes to this log, so the last line can add up all the results.
+RESULTS=$(mktemp /tmp/phone_holds-test-results.XXXXXX)
+trap 'rm -f "$RESULTS"' EXIT
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
@@ -13,7 +16,7 @@ echo "== unit tests and #[pg_test]s"
 PGRX_DATA=/tmp/phone_holds-pgdata
 install -d -o postgres -g postgres "$PGRX_DATA"
 # The pg_tests share leads and numbers, so they run one at a time.
-RUST_TEST_THREADS=1 cargo pgrx test pg15 --runas postgres --pgdata "$PGRX_DATA"
+RUST_TEST_THREADS=1 cargo pgrx test pg15 --runas postgres --pgdata "$PGRX_DATA" 2>&1 | tee -a "$RESULTS"
 
 cargo pgrx install --pg-config "$PG_CONFIG" >/tmp/phone_holds-install.log 2>&1 \
     || { cat /tmp/phone_holds-install.log; exit 1; }
@@ -23,4 +26,8 @@ PHONE_HOLDS_BUILD=debug bash bench/run.sh --pools 1000 --seconds 1 --calls 3000 
 
 echo "== end-to-end tests (real cluster, extension installed as a user would)"
 # The stress harness runs 60 s by default; 20 s keeps the whole run short and still ~50,000 operations.
-PHONE_HOLDS_STRESS_SECONDS=${PHONE_HOLDS_STRESS_SECONDS:-20} cargo test -p phone_holds_e2e -- --nocapture
+PHONE_HOLDS_STRESS_SECONDS=${PHONE_HOLDS_STRESS_SECONDS:-20} cargo test -p phone_holds_e2e -- --nocapture 2>&1 | tee -a "$RESULTS"
+
+# One closing line for the whole run (cargo's last line is the e2e crate's empty doc-test run).
+sed 's/\x1b\[[0-9;]*m//g' "$RESULTS" | awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+    END { printf "tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }'
