@@ -40,27 +40,6 @@ fn as_postgres(program: &str, args: &[&str]) {
     );
 }
 
-/// `env K=V … ` run as `postgres` (through runuser when we are root): a program follows.
-fn env_as_postgres(env: &[(&str, &str)]) -> Command {
-    let mut cmd = if is_root() {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--", "env"]);
-        c
-    } else {
-        Command::new("env")
-    };
-    for (k, v) in env {
-        cmd.arg(format!("{k}={v}"));
-    }
-    cmd
-}
-
-/// Runs `cmd`: whether it succeeded, and everything it printed.
-fn finish(cmd: &mut Command) -> (bool, String) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
-}
-
 /// A port nobody listens on now; the socket file is named after it.
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -104,24 +83,26 @@ impl Cluster {
         self.dir.join(name).display().to_string()
     }
 
-    /// Runs a PostgreSQL client program (pg_dump, pg_restore …) against this cluster as
-    /// `postgres`, with `env` set; returns whether it succeeded and what it printed.
-    pub fn tool(&self, program: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
-        let path = Path::new(PG_BIN).join(program);
-        let port = self.port.to_string();
-        let dir = self.dir.display().to_string();
-        let mut cmd = env_as_postgres(env);
-        finish(cmd.arg(&path).args(["-h", &dir, "-p", &port, "-U", "postgres"]).args(args))
-    }
-
     /// Runs a shell script as `postgres` with PGHOST/PGPORT/PGUSER pointing at this cluster and
     /// pipefail on, so `pg_dump db | psql …` fails when either side does; returns whether it
     /// succeeded and everything it printed.
     pub fn sh(&self, script: &str) -> (bool, String) {
         let port = self.port.to_string();
         let dir = self.dir.display().to_string();
-        let env = [("PGHOST", dir.as_str()), ("PGPORT", port.as_str()), ("PGUSER", "postgres"), ("PATH", "/usr/lib/postgresql/15/bin:/usr/bin:/bin")];
-        finish(env_as_postgres(&env).args(["bash", "-o", "pipefail", "-c", script]).current_dir("/tmp"))
+        let mut cmd = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--", "env"]);
+            c
+        } else {
+            Command::new("env")
+        };
+        let out = cmd
+            .args([format!("PGHOST={dir}"), format!("PGPORT={port}"), "PGUSER=postgres".into(), format!("PATH={PG_BIN}:/usr/bin:/bin")])
+            .args(["bash", "-o", "pipefail", "-c", script])
+            .current_dir("/tmp")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {script}: {e}"));
+        (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
     }
 
     /// Connects, waiting up to 60 s for the server to accept connections again (after a crash

@@ -52,10 +52,10 @@ const ACTIVITY: &str = "
     GRANT SELECT, INSERT ON public.phone_hold_ledger TO n8n;
     GRANT SELECT ON public.phone_pool_status, public.phone_appointment_holds TO grafana;";
 
-fn make_source(c: &mut Client, shape: &str) {
+fn make_source(cluster: &Cluster, c: &mut Client, shape: &str) {
     let db = format!("src_{shape}");
     c.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
-    let mut s = reconnect_to(c, &db);
+    let mut s = cluster.connect_to(&db);
     if shape == "adopted" {
         s.batch_execute(USERS_OWN_POOL).unwrap();
         s.batch_execute("CREATE EXTENSION phone_holds; SELECT phone_holds_setup();").unwrap();
@@ -69,14 +69,6 @@ fn make_source(c: &mut Client, shape: &str) {
     s.batch_execute(ACTIVITY).unwrap();
     let held: i64 = s.query_one("SELECT count(*) FROM signalwire_phone_numbers WHERE assignment_status = 'assigned'", &[]).unwrap().get(0);
     assert!(held >= 2, "the source has holds to lose");
-}
-
-/// The cluster's connection string is private to `Cluster`; borrow it through a new database
-/// name by asking the server where it listens.
-fn reconnect_to(c: &mut Client, db: &str) -> Client {
-    let row = c.query_one("SELECT current_setting('unix_socket_directories'), current_setting('port')", &[]).unwrap();
-    let (dir, port): (String, String) = (row.get(0), row.get(1));
-    Client::connect(&format!("host={dir} port={port} user=postgres dbname={db}"), postgres::NoTls).unwrap()
 }
 
 struct Picture {
@@ -155,11 +147,11 @@ fn every_restore_path_gives_back_every_row_with_no_setting() {
     let mut c = cluster.connect();
     c.batch_execute("CREATE ROLE n8n; CREATE ROLE grafana;").unwrap();
     for shape in SHAPES {
-        make_source(&mut c, shape);
+        make_source(&cluster, &mut c, shape);
     }
     let mut sources = Vec::new();
     for shape in SHAPES {
-        let mut s = reconnect_to(&mut c, &format!("src_{shape}"));
+        let mut s = cluster.connect_to(&format!("src_{shape}"));
         let p = picture(&mut s);
         assert!(p.rows.iter().filter(|r| r.starts_with("pool ")).count() == 20, "{shape}: 20 numbers");
         sources.push((shape, p));
@@ -175,13 +167,13 @@ fn every_restore_path_gives_back_every_row_with_no_setting() {
         let db = format!("plain_{shape}");
         let (ok, out) = cluster.sh(&format!("createdb {db} && pg_dump {src} | psql -X -q -v ON_ERROR_STOP=1 -d {db}"));
         assert_no_error("pg_dump | psql", ok, &out);
-        assert_same_and_working(&format!("pg_dump | psql ({shape})"), source, &mut reconnect_to(&mut c, &db));
+        assert_same_and_working(&format!("pg_dump | psql ({shape})"), source, &mut cluster.connect_to(&db));
 
         // 2. Custom format with pg_restore, stopping at the first error; 3. the same in one transaction.
         for (db, flags) in [(format!("custom_{shape}"), ""), (format!("single_{shape}"), "--single-transaction")] {
             let (ok, out) = cluster.sh(&format!("createdb {db} && pg_restore --exit-on-error {flags} -d {db} {dump}"));
             assert_no_error(&format!("pg_restore {flags}"), ok, &out);
-            assert_same_and_working(&format!("pg_restore {flags} ({shape})"), source, &mut reconnect_to(&mut c, &db));
+            assert_same_and_working(&format!("pg_restore {flags} ({shape})"), source, &mut cluster.connect_to(&db));
         }
 
         // An old runbook that still sets 0.2.0's phone_holds.restoring: accepted, and changes nothing.
@@ -190,7 +182,7 @@ fn every_restore_path_gives_back_every_row_with_no_setting() {
             "createdb {db} && PGOPTIONS='-c phone_holds.restoring=on' pg_restore --exit-on-error -d {db} {dump}"
         ));
         assert_no_error("pg_restore with phone_holds.restoring=on", ok, &out);
-        assert_same_and_working(&format!("pg_restore with the old setting ({shape})"), source, &mut reconnect_to(&mut c, &db));
+        assert_same_and_working(&format!("pg_restore with the old setting ({shape})"), source, &mut cluster.connect_to(&db));
 
         // 4. --clean --if-exists over a database that already has the extension, its tables and
         // other rows: the copy restored in 2, changed since by the checks; and, for the shape
@@ -199,7 +191,7 @@ fn every_restore_path_gives_back_every_row_with_no_setting() {
         if *shape == "created" {
             let db = format!("clean_{shape}");
             c.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
-            reconnect_to(&mut c, &db)
+            cluster.connect_to(&db)
                 .batch_execute(
                     "CREATE EXTENSION phone_holds; SELECT phone_holds_setup();
                      INSERT INTO signalwire_phone_numbers (number) VALUES ('+19990000001'), ('+19990000002');
@@ -211,7 +203,7 @@ fn every_restore_path_gives_back_every_row_with_no_setting() {
         for db in targets {
             let (ok, out) = cluster.sh(&format!("pg_restore --clean --if-exists --exit-on-error -d {db} {dump}"));
             assert_no_error("pg_restore --clean --if-exists", ok, &out);
-            assert_same_and_working(&format!("pg_restore --clean --if-exists into {db}"), source, &mut reconnect_to(&mut c, &db));
+            assert_same_and_working(&format!("pg_restore --clean --if-exists into {db}"), source, &mut cluster.connect_to(&db));
         }
 
         // 5. Schema-only, then data-only: how Supabase's CLI dumps.
@@ -221,7 +213,7 @@ fn every_restore_path_gives_back_every_row_with_no_setting() {
              && pg_dump --data-only {src} | psql -X -q -v ON_ERROR_STOP=1 -d {db}"
         ));
         assert_no_error("schema-only then data-only", ok, &out);
-        assert_same_and_working(&format!("schema-only then data-only ({shape})"), source, &mut reconnect_to(&mut c, &db));
+        assert_same_and_working(&format!("schema-only then data-only ({shape})"), source, &mut cluster.connect_to(&db));
     }
 
     // 6. pg_dumpall into a fresh cluster. Its script creates every role, including the one that
@@ -239,8 +231,7 @@ fn every_restore_path_gives_back_every_row_with_no_setting() {
         .filter(|l| l.contains("ERROR") && !l.contains("role \"postgres\" already exists"))
         .collect();
     assert!(ok && unexpected.is_empty(), "pg_dumpall | psql printed errors:\n{}", unexpected.join("\n"));
-    let mut f = fresh.connect();
     for (shape, source) in &sources {
-        assert_same_and_working(&format!("pg_dumpall ({shape})"), source, &mut reconnect_to(&mut f, &format!("src_{shape}")));
+        assert_same_and_working(&format!("pg_dumpall ({shape})"), source, &mut fresh.connect_to(&format!("src_{shape}")));
     }
 }

@@ -72,18 +72,14 @@ impl Drop for OldVersionInstalled {
     }
 }
 
-/// Until 0.3.0, CREATE EXTENSION made the tables; an old install is filled straight away.
-fn install(c: &mut Client, version: &str) {
-    c.batch_execute(&format!("CREATE EXTENSION phone_holds VERSION '{version}'")).unwrap();
-}
-
 #[test]
 fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_install() {
     for old in RELEASED {
         let _old = OldVersionInstalled::new(old);
         let cluster = Cluster::start(&format!("upgrade-{old}"), &[]);
         let mut c = cluster.connect();
-        install(&mut c, old);
+        // Until 0.3.0, CREATE EXTENSION made the tables: an old install is filled straight away.
+        c.batch_execute(&format!("CREATE EXTENSION phone_holds VERSION '{old}'")).unwrap();
         fill(&mut c);
         let before = snapshot(&mut c);
 
