@@ -103,11 +103,7 @@ fn pgbench(cluster: &Cluster, script: &str, seconds: u32) -> (f64, f64) {
     let path = format!("{}/pgbench/{script}.sql", env!("CARGO_MANIFEST_DIR"));
     let copy = cluster.path(&format!("{script}.sql"));
     std::fs::copy(&path, &copy).unwrap();
-    let (ok, out) = cluster.tool(
-        "pgbench",
-        &["-n", "-M", "prepared", "-c", "2", "-j", "2", "-T", &seconds.to_string(), "-D", &format!("leads={LEADS}"), "-f", &copy, "postgres"],
-        &[],
-    );
+    let (ok, out) = cluster.sh(&format!("pgbench -n -M prepared -c 2 -j 2 -T {seconds} -D leads={LEADS} -f '{copy}' postgres"));
     assert!(ok, "pgbench {script}: {out}");
     let field = |prefix: &str| -> f64 {
         let line = out.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("pgbench said:\n{out}"));
