@@ -1,4 +1,6 @@
--- phone_holds and pg_cron: one job, under a fixed name, that runs the release.
+-- phone_holds and pg_cron: one job, under a fixed name, that runs the release in batches
+-- (sql/drain.sql). pg_cron runs each job's command as a top-level statement, so the
+-- procedure's COMMITs are allowed.
 
 CREATE FUNCTION public.schedule_phone_release(schedule text DEFAULT '*/15 * * * *') RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
@@ -14,11 +16,11 @@ BEGIN
                   HINT = format('Set shared_preload_libraries = ''pg_cron'' and cron.database_name = %L in postgresql.conf, restart the server, then CREATE EXTENSION pg_cron;', current_database());
     END IF;
     -- pg_cron replaces a job of the same name, so scheduling again only changes the schedule.
-    RETURN cron.schedule('phone_holds_release', schedule, 'SELECT public.release_expired_phone_numbers()');
+    RETURN cron.schedule('phone_holds_release', schedule, 'CALL public.drain_expired_phone_numbers()');
 END
 $$;
 COMMENT ON FUNCTION public.schedule_phone_release(text) IS
-    'Schedules release_expired_phone_numbers() with pg_cron as the job "phone_holds_release" (default every 15 minutes) and returns its job id; scheduling again replaces the schedule. 55000 when pg_cron is not installed.';
+    'Schedules CALL drain_expired_phone_numbers() with pg_cron as the job "phone_holds_release" (default every 15 minutes) and returns its job id; scheduling again replaces the schedule. 55000 when pg_cron is not installed.';
 
 CREATE FUNCTION public.unschedule_phone_release() RETURNS boolean
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp

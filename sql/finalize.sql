@@ -13,7 +13,7 @@ BEGIN
            AND d.refclassid = 'pg_extension'::regclass
            AND d.refobjid = (SELECT e.oid FROM pg_extension AS e WHERE e.extname = 'phone_holds')
     LOOP
-        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', fn);
+        EXECUTE format('REVOKE EXECUTE ON ROUTINE %s FROM PUBLIC', fn);
     END LOOP;
 END
 $revoke$;
@@ -35,6 +35,21 @@ COMMENT ON FUNCTION public.reschedule_appointment_for_phone(uuid, timestamptz, t
 
 COMMENT ON FUNCTION public.release_expired_phone_numbers(timestamptz) IS
     'Returns to the pool every assigned number whose release_at <= as_of and whose appointment is neither in the future nor within the follow-up window; returns how many. One statement; concurrent runs release each number once.';
+
+COMMENT ON FUNCTION public.release_expired_phone_numbers_batch(timestamptz) IS
+    'One batch of the release: returns at most phone_holds.release_batch due numbers to the pool, oldest hold first; returns how many. Commit between calls until it returns 0 to drain a backlog, as drain_expired_phone_numbers() does.';
+
+COMMENT ON FUNCTION public.vapi_tool_calls(text, timestamptz) IS
+    'Answers a VAPI tool-calls message (book_appointment, cancel_appointment, reschedule_appointment) with {"results": [{"toolCallId", "result"}]}. At most 50 tool calls and 4 MiB of body (22023 beyond, nothing changed). Takes the body as text, so bodies jsonb cannot hold (\u0000) are read too.';
+
+COMMENT ON FUNCTION public.vapi_tool_calls(jsonb, timestamptz) IS
+    'vapi_tool_calls(text, timestamptz) for a body already held as jsonb.';
+
+COMMENT ON FUNCTION public.vapi_end_of_call(text, timestamptz) IS
+    'Acts on a VAPI end-of-call-report (or {"callId", "leadId", "outcome", "appointmentTime"}): books, reschedules, cancels or does nothing, and says which. At most 4 MiB of body (22023 beyond). Takes the body as text, so bodies jsonb cannot hold (\u0000) are read too.';
+
+COMMENT ON FUNCTION public.vapi_end_of_call(jsonb, timestamptz) IS
+    'vapi_end_of_call(text, timestamptz) for a body already held as jsonb.';
 
 COMMENT ON FUNCTION public.phone_number_holder_at(text, timestamptz) IS
     'The lead that held the number at that moment according to public.phone_hold_ledger, or NULL if it was in the pool (or before the ledger began).';

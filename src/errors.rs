@@ -4,6 +4,7 @@
 //! problem, so n8n, psql scripts and the voice agent's glue can branch on the code alone.
 //! README.md lists the same table; keep the two in step.
 
+use crate::rules::payload::Unreadable;
 use crate::rules::{outcome::ACCEPTED, BookingError, Instant, UnknownOutcome};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -19,14 +20,17 @@ pub enum HoldError {
     Booking(BookingError),
     /// 22008: an infinite or far-fetched timestamp argument.
     TimeOutOfRange { what: &'static str, value: String },
+    /// 22008: a hold that would end after 9999-12-31, which could not be read back.
+    HoldEndsTooLate { release_at: Instant },
     /// 53000: no number is available to assign.
     PoolExhausted,
     /// 42P01: the pool or ledger table is gone (renamed, moved, never set up, lost).
     TableMissing { relation: String },
     /// 42703: a column the statements use is gone from one of the tables (renamed, dropped).
     ColumnMissing { relation: String, column: String },
-    /// 22023: a payload that is not the message the function takes (see rules::payload).
-    NotThisMessage(String),
+    /// 22023: a payload not acted on at all: not the message the function takes, more tool
+    /// calls or bytes than the limits, not JSON (see rules::payload).
+    Unreadable(Unreadable),
 }
 
 /// Long texts are cut in messages so a hostile payload cannot flood the log.
@@ -43,8 +47,10 @@ impl HoldError {
         use PgSqlErrorCode::*;
         match self {
             HoldError::NullArgument(_) => ERRCODE_NULL_VALUE_NOT_ALLOWED,
-            HoldError::UnknownOutcome(_) | HoldError::NotThisMessage(_) => ERRCODE_INVALID_PARAMETER_VALUE,
-            HoldError::Booking(_) | HoldError::TimeOutOfRange { .. } => ERRCODE_DATETIME_FIELD_OVERFLOW,
+            HoldError::UnknownOutcome(_) | HoldError::Unreadable(_) => ERRCODE_INVALID_PARAMETER_VALUE,
+            HoldError::Booking(_) | HoldError::TimeOutOfRange { .. } | HoldError::HoldEndsTooLate { .. } => {
+                ERRCODE_DATETIME_FIELD_OVERFLOW
+            }
             HoldError::PoolExhausted => ERRCODE_INSUFFICIENT_RESOURCES,
             HoldError::TableMissing { .. } => ERRCODE_UNDEFINED_TABLE,
             HoldError::ColumnMissing { .. } => ERRCODE_UNDEFINED_COLUMN,
@@ -66,12 +72,16 @@ impl HoldError {
             HoldError::TimeOutOfRange { what, value } => {
                 format!("phone_holds: {what} {} is outside the supported range", quoted(value))
             }
+            HoldError::HoldEndsTooLate { release_at } => format!(
+                "phone_holds: the hold would end at {}, after 9999-12-31, the last day phone_holds stores",
+                iso(release_at)
+            ),
             HoldError::PoolExhausted => "phone_holds: no phone number is available to assign".into(),
             HoldError::TableMissing { relation } => format!("phone_holds: table {relation} does not exist"),
             HoldError::ColumnMissing { relation, column } => {
                 format!("phone_holds: table {relation} has no column {column:?}")
             }
-            HoldError::NotThisMessage(why) => format!("phone_holds: {why}"),
+            HoldError::Unreadable(u) => format!("phone_holds: {}", u.why),
         }
     }
 
@@ -104,12 +114,11 @@ impl HoldError {
                 "Check the year; raise phone_holds.booking_horizon if such bookings are real.".into()
             }
             HoldError::TimeOutOfRange { .. } => "Use a finite timestamp between the years 1 and 9999.".into(),
+            HoldError::HoldEndsTooLate { .. } => "Check the year of as_of and of the appointment time.".into(),
             HoldError::PoolExhausted => {
                 "Add numbers to public.signalwire_phone_numbers, or run release_expired_phone_numbers().".into()
             }
-            HoldError::NotThisMessage(_) => {
-                "vapi_tool_calls() takes the body VAPI posts for tool calls; vapi_end_of_call() an end-of-call-report or {\"leadId\", \"outcome\", \"appointmentTime\"}. See examples/vapi/.".into()
-            }
+            HoldError::Unreadable(u) => u.hint.clone(),
             HoldError::TableMissing { relation } => format!(
                 "If it was renamed or moved, move it back (ALTER TABLE <its name> RENAME TO {table}, then SET SCHEMA public): \
                  its rows are still there. In a database never set up for phone_holds, run SELECT phone_holds_setup(). \
@@ -149,6 +158,12 @@ impl HoldError {
 impl From<BookingError> for HoldError {
     fn from(e: BookingError) -> Self {
         HoldError::Booking(e)
+    }
+}
+
+impl From<Unreadable> for HoldError {
+    fn from(e: Unreadable) -> Self {
+        HoldError::Unreadable(e)
     }
 }
 

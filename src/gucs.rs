@@ -12,6 +12,11 @@ const DAY: i32 = 24 * HOUR;
 static INITIAL_HOLD: GucSetting<i32> = GucSetting::<i32>::new(18 * HOUR);
 static FOLLOW_UP_WINDOW: GucSetting<i32> = GucSetting::<i32>::new(24 * HOUR);
 static BOOKING_HORIZON: GucSetting<i32> = GucSetting::<i32>::new(365 * DAY);
+/// How many numbers one batch of the batched release returns to the pool (see sql/drain.sql).
+static RELEASE_BATCH: GucSetting<i32> = GucSetting::<i32>::new(DEFAULT_RELEASE_BATCH);
+/// The default: bench/RESULTS.md measures bookings waiting on a batch and the drain's total
+/// time for several sizes; 1000 keeps a batch, and so a booking's longest wait, near 20 ms.
+pub const DEFAULT_RELEASE_BATCH: i32 = 1000;
 /// No longer read by anything: kept so that runbooks written for 0.2.0, which set it around a
 /// restore, keep working. Since 0.3.0 a restore needs no setting (README: Backups).
 static RESTORING: GucSetting<bool> = GucSetting::<bool>::new(false);
@@ -51,6 +56,16 @@ pub fn init() {
         GucContext::Userset,
         GucFlags::UNIT_S,
     );
+    GucRegistry::define_int_guc(
+        c"phone_holds.release_batch",
+        c"How many due numbers one batch of drain_expired_phone_numbers() releases before it commits.",
+        c"A booking on a number being released waits for one batch at most. Default 1000.",
+        &RELEASE_BATCH,
+        1,
+        1_000_000,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
     GucRegistry::define_bool_guc(
         c"phone_holds.restoring",
         c"No effect since phone_holds 0.3.0; kept so that old restore runbooks that set it still work.",
@@ -59,6 +74,11 @@ pub fn init() {
         GucContext::Userset,
         GucFlags::default(),
     );
+}
+
+/// The batch size in force for this statement.
+pub fn release_batch() -> i32 {
+    RELEASE_BATCH.get()
 }
 
 /// The windows in force for this statement.

@@ -19,9 +19,13 @@ use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
-// CREATE EXTENSION installs functions and settings only, never a table, index or view: those
-// are the user's data, which pg_dump carries. phone_holds_setup() (sql/setup.sql) makes them.
+// CREATE EXTENSION installs functions and settings, and no table that holds data: those are
+// the user's, which pg_dump carries. phone_holds_setup() (sql/setup.sql) makes them. The one
+// table it creates, phone_hold_claims, is never anything but empty (sql/claims.sql).
 extension_sql_file!("../sql/setup.sql", name = "setup");
+extension_sql_file!("../sql/claims.sql", name = "claims");
+extension_sql_file!("../sql/drain.sql", name = "drain", requires = [release_expired_phone_numbers_batch]);
+extension_sql_file!("../sql/vapi.sql", name = "vapi_jsonb", requires = [vapi_tool_calls_text, vapi_end_of_call_text]);
 extension_sql_file!("../sql/cron.sql", name = "cron");
 extension_sql_file!("../sql/check.sql", name = "check");
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);

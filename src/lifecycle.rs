@@ -4,7 +4,7 @@
 //! raises them, aborting the caller's transaction so no step is left half-done.
 
 use crate::errors::HoldError;
-use crate::rules::hold::completion;
+use crate::rules::hold::{completion, storable};
 use crate::rules::{booking::check_appointment, release::appointment_cutoff, Hold, Instant, Outcome, Windows};
 use crate::spi::pool::{Event, Held, Pool};
 use pgrx::datum::Uuid;
@@ -16,22 +16,40 @@ fn held_or_assigned(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows) ->
     if let Some(held) = pool.held_by(lead)? {
         return Ok((held, false));
     }
+    // Checked before anything is written or claimed.
+    let hold = Hold::fresh(as_of, w);
+    let release_at = storable_end(hold.release_at.expect("fresh holds have a release time"))?;
     // No row to lock yet: serialise on the lead itself, then look again, since a concurrent
-    // call may have assigned a number between the first look and the lock.
-    pool.lock_lead(lead);
+    // call may have assigned a number between the first look and the claim.
+    pool.claim_lead(lead);
     if let Some(held) = pool.held_by(lead)? {
         return Ok((held, false));
     }
-    let hold = Hold::fresh(as_of, w);
-    let number = pool.take_free_number(lead, hold.release_at.expect("fresh holds have a release time"), as_of)?;
-    Ok((Held { number, hold }, true))
+    let number = pool.take_free_number(lead, release_at, as_of)?;
+    Ok((Held { number, hold, outcome: None }, true))
+}
+
+/// A hold's end, if it can be stored and read back (see `rules::hold::storable`).
+fn storable_end(release_at: Instant) -> Result<Instant, HoldError> {
+    if storable(release_at) {
+        Ok(release_at)
+    } else {
+        Err(HoldError::HoldEndsTooLate { release_at })
+    }
+}
+
+/// `new`, if its end can be stored.
+fn storable_hold(new: Hold) -> Result<Hold, HoldError> {
+    new.release_at.map(storable_end).transpose()?;
+    Ok(new)
 }
 
 /// `assign_phone_to_lead`: the lead's number, kept for at least another initial hold.
 pub fn assign(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows) -> Result<String, HoldError> {
     let (held, assigned_now) = held_or_assigned(pool, lead, as_of, w)?;
     if !assigned_now {
-        pool.write_hold(lead, &held, held.hold.reused(as_of, w), None, Event::Reused, as_of);
+        let new = storable_hold(held.hold.reused(as_of, w))?;
+        pool.write_hold(lead, &held, new, None, Event::Reused, as_of);
     }
     Ok(held.number)
 }
@@ -41,8 +59,9 @@ pub fn assign(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows) -> Resul
 pub fn book(pool: &mut Pool, lead: Uuid, appointment: Instant, as_of: Instant, w: &Windows) -> Result<(String, Instant), HoldError> {
     // Refuse a bad time before a number is taken for it.
     check_appointment(appointment, as_of, w)?;
+    storable_end(appointment + w.follow_up)?;
     let (held, _) = held_or_assigned(pool, lead, as_of, w)?;
-    let new = held.hold.booked(appointment, as_of, w)?;
+    let new = storable_hold(held.hold.booked(appointment, as_of, w)?)?;
     pool.write_hold(lead, &held, new, None, Event::Extended, as_of);
     Ok((held.number, new.release_at.expect("booked holds have a release time")))
 }
@@ -51,7 +70,9 @@ pub fn book(pool: &mut Pool, lead: Uuid, appointment: Instant, as_of: Instant, w
 /// lead holds no number, so a retried webhook is harmless. The new hold does not depend on the
 /// old one, so reading, writing and logging are one statement.
 pub fn complete(pool: &mut Pool, lead: Uuid, outcome: Outcome, as_of: Instant, w: &Windows) -> Result<Option<Instant>, HoldError> {
-    let release_at = pool.complete_hold(lead, completion(outcome, as_of, w), outcome.as_str(), as_of)?;
+    let c = completion(outcome, as_of, w);
+    storable_end(c.release_at)?;
+    let release_at = pool.complete_hold(lead, c, outcome.as_str(), as_of)?;
     if release_at.is_none() {
         ereport!(
             NOTICE,
@@ -66,13 +87,15 @@ pub fn complete(pool: &mut Pool, lead: Uuid, outcome: Outcome, as_of: Instant, w
 /// Returns the number and its new release time.
 pub fn reschedule(pool: &mut Pool, lead: Uuid, new_time: Instant, as_of: Instant, w: &Windows) -> Result<(String, Instant), HoldError> {
     check_appointment(new_time, as_of, w)?;
+    storable_end(new_time + w.follow_up)?;
     let (held, _) = held_or_assigned(pool, lead, as_of, w)?;
-    let new = held.hold.rescheduled(new_time, as_of, w)?;
+    let new = storable_hold(held.hold.rescheduled(new_time, as_of, w)?)?;
     pool.write_hold(lead, &held, new, Some(Outcome::Rescheduled.as_str()), Event::Rescheduled, as_of);
     Ok((held.number, new.release_at.expect("rescheduled holds have a release time")))
 }
 
-/// `release_expired_phone_numbers`: how many numbers went back to the pool.
-pub fn release(pool: &mut Pool, as_of: Instant, w: &Windows) -> i32 {
-    pool.release_due(as_of, appointment_cutoff(as_of, w.follow_up))
+/// `release_expired_phone_numbers`: how many numbers went back to the pool; all that are due,
+/// or at most `limit` of them (one batch of the batched release).
+pub fn release(pool: &mut Pool, as_of: Instant, w: &Windows, limit: Option<i32>) -> i32 {
+    pool.release_due(as_of, appointment_cutoff(as_of, w.follow_up), limit)
 }

@@ -2,6 +2,7 @@
 
 use super::booking::{check_appointment, BookingError};
 use super::{Instant, Outcome, Windows};
+use chrono::Datelike;
 
 /// The part of a `signalwire_phone_numbers` row that the rules decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +39,13 @@ fn later(stored: Option<Instant>, new: Instant) -> Instant {
     stored.map_or(new, |s| s.max(new))
 }
 
+/// Whether a hold ending at `release_at` can be stored and read back: the functions read
+/// timestamps of the years 1 to 9999 only (`time.rs`), so a hold that would end in year 10000
+/// is refused when it is made, not found unreadable by every later call.
+pub fn storable(release_at: Instant) -> bool {
+    release_at.year() <= 9999
+}
+
 impl Hold {
     /// A number just taken from the pool: the initial hold, no appointment.
     pub fn fresh(as_of: Instant, w: &Windows) -> Hold {
@@ -69,6 +77,20 @@ impl Hold {
     /// run can fall between the two.
     pub fn rescheduled(self, new_time: Instant, as_of: Instant, w: &Windows) -> Result<Hold, BookingError> {
         self.completed(Outcome::Rescheduled, as_of, w).booked(new_time, as_of, w)
+    }
+}
+
+#[cfg(test)]
+mod storable_tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn holds_end_by_the_last_day_of_9999() {
+        let last = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap();
+        assert!(storable(last));
+        let fresh = Hold::fresh(Utc.with_ymd_and_hms(9999, 12, 31, 12, 0, 0).unwrap(), &Windows::default());
+        assert!(!storable(fresh.release_at.unwrap()), "{fresh:?}");
     }
 }
 

@@ -1,8 +1,10 @@
-//! The advisory-lock key that serialises every hold change of one lead.
+//! The advisory-lock key that serialised a lead's first assignment before 0.4.0.
 //!
-//! Row locks cannot protect a lead that holds no row yet: two concurrent bookings for a new
-//! lead would each take a number. A transaction-scoped advisory lock on the lead closes that
-//! gap; the two-key form keeps our keys apart from an application's single-bigint locks.
+//! Since 0.4.0 a claim row does it (`spi::pool::Pool::claim_lead`), because an advisory lock
+//! per lead piles up in a large transaction. The lock is still taken while the database has
+//! no `phone_hold_claims` yet: between installing the new library and
+//! `ALTER EXTENSION phone_holds UPDATE`. The two-key form keeps our keys apart from an
+//! application's single-bigint locks.
 
 /// First key of `pg_advisory_xact_lock(int4, int4)`: ASCII "PHLD", this extension's namespace.
 pub const NAMESPACE: i32 = 0x5048_4C44;

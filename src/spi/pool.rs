@@ -10,6 +10,7 @@ use pgrx::datum::{DatumWithOid, TimestampWithTimeZone, Uuid};
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiTupleTable};
+use std::cell::Cell;
 use std::panic::AssertUnwindSafe;
 
 /// A number a lead holds, as the row says now.
@@ -17,6 +18,8 @@ use std::panic::AssertUnwindSafe;
 pub struct Held {
     pub number: String,
     pub hold: Hold,
+    /// The last outcome recorded on the row, so a repeat that changes nothing writes nothing.
+    pub outcome: Option<String>,
 }
 
 /// The ledger's name for each kind of hold change written by [`Pool::write_hold`].
@@ -108,10 +111,32 @@ impl Pool<'_, '_> {
         result.unwrap_or_else(|e| spi_failed(e))
     }
 
-    /// Makes every other hold change of `lead` wait until this transaction ends.
-    pub fn lock_lead(&mut self, lead: Uuid) {
-        let key = lead_lock::key_for(lead.as_bytes());
-        self.run(Statement::LockLead, &[lead_lock::NAMESPACE.into(), key.into()]);
+    /// Makes every other first assignment of `lead` wait until this transaction ends.
+    ///
+    /// Row locks cannot protect a lead that holds no row yet: two concurrent bookings for a new
+    /// lead would each take a number. A transaction-scoped advisory lock would close that gap
+    /// but takes a lock-table entry per lead until the transaction ends, and a batch of
+    /// thousands of new leads fills the cluster-wide lock table (53200). Instead the lead is
+    /// inserted into the unlogged `phone_hold_claims` and deleted again at once: the unique
+    /// index makes a concurrent insert of the same lead wait for this transaction to end,
+    /// whether the row is still there or not, and no lock-table entry is held per lead.
+    ///
+    /// A database still on 0.3.0's catalog (the new library is installed, `ALTER EXTENSION
+    /// phone_holds UPDATE` not yet run) has no claims table; there the lead is locked as 0.3.0
+    /// did, so no call fails in between. Once seen, the table is not looked for again.
+    pub fn claim_lead(&mut self, lead: Uuid) {
+        thread_local!(static CLAIMS_EXIST: Cell<bool> = const { Cell::new(false) });
+        if !CLAIMS_EXIST.get() {
+            let exists: Option<bool> = self.run(Statement::ClaimsExist, &[]).first().get(1).unwrap_or_else(|e| spi_failed(e));
+            CLAIMS_EXIST.set(exists == Some(true));
+        }
+        if CLAIMS_EXIST.get() {
+            self.run(Statement::ClaimLead, &[lead.into()]);
+            self.run(Statement::Unclaim, &[lead.into()]);
+        } else {
+            let key = lead_lock::key_for(lead.as_bytes());
+            self.run(Statement::LockLead, &[lead_lock::NAMESPACE.into(), key.into()]);
+        }
     }
 
     /// The number `lead` holds, locked against concurrent changes and the release job.
@@ -128,14 +153,29 @@ impl Pool<'_, '_> {
                 .transpose()
         };
         let number: String = row.get(1).unwrap_or_else(|e| spi_failed(e)).expect("number is never NULL");
-        Ok(Some(Held { number, hold: Hold { release_at: get_ts(2)?, appointment_at: get_ts(3)? } }))
+        let outcome: Option<String> = row.get(4).unwrap_or_else(|e| spi_failed(e));
+        Ok(Some(Held { number, hold: Hold { release_at: get_ts(2)?, appointment_at: get_ts(3)? }, outcome }))
     }
 
     /// Assigns a free number to `lead` with hold `release_at`, writing its ledger row;
     /// the lead's previous number if that one is free, else the one rested longest.
     pub fn take_free_number(&mut self, lead: Uuid, release_at: Instant, as_of: Instant) -> Result<String, HoldError> {
-        for statement in [Statement::TakePrevious, Statement::TakeRested] {
-            let taken = self.run(statement, &[lead.into(), to_pg(release_at).into(), to_pg(as_of).into()]);
+        let previous: Option<String> = {
+            let table = self.run(Statement::PreviousNumber, &[lead.into()]);
+            if table.is_empty() { None } else { table.first().get(1).unwrap_or_else(|e| spi_failed(e)) }
+        };
+        let args = |number: Option<&str>| {
+            let mut args: Vec<DatumWithOid> = vec![lead.into(), to_pg(release_at).into(), to_pg(as_of).into()];
+            args.extend(number.map(DatumWithOid::from));
+            args
+        };
+        let mut attempts = Vec::new();
+        if let Some(number) = previous.as_deref() {
+            attempts.push((Statement::TakeNumber, args(Some(number))));
+        }
+        attempts.push((Statement::TakeRested, args(None)));
+        for (statement, args) in attempts {
+            let taken = self.run(statement, &args);
             if !taken.is_empty() {
                 let number: Option<String> = taken.first().get(1).unwrap_or_else(|e| spi_failed(e));
                 return Ok(number.expect("number is never NULL"));
@@ -145,8 +185,12 @@ impl Pool<'_, '_> {
     }
 
     /// Stores `new` as the hold of `held` (which `lead` holds and this transaction has locked),
-    /// with its ledger row. `outcome` is recorded when given and kept otherwise.
+    /// with its ledger row. `outcome` is recorded when given and kept otherwise. A change that
+    /// changes nothing (a repeated booking, say) writes nothing: no row, no ledger entry.
     pub fn write_hold(&mut self, lead: Uuid, held: &Held, new: Hold, outcome: Option<&str>, event: Event, as_of: Instant) {
+        if new == held.hold && outcome.is_none_or(|o| held.outcome.as_deref() == Some(o)) {
+            return;
+        }
         let written = self.run(
             Statement::WriteHold,
             &[
@@ -177,9 +221,18 @@ impl Pool<'_, '_> {
         release.map(|t| instant(t, "stored timestamp")).transpose()
     }
 
-    /// Releases every due number at `as_of` and returns how many.
-    pub fn release_due(&mut self, as_of: Instant, appointment_cutoff: Instant) -> i32 {
-        let table = self.run(Statement::ReleaseDue, &[to_pg(as_of).into(), to_pg(appointment_cutoff).into()]);
+    /// Releases the due numbers at `as_of`, all of them or at most `limit` (oldest hold first),
+    /// and returns how many.
+    pub fn release_due(&mut self, as_of: Instant, appointment_cutoff: Instant, limit: Option<i32>) -> i32 {
+        let mut args: Vec<DatumWithOid> = vec![to_pg(as_of).into(), to_pg(appointment_cutoff).into()];
+        let statement = match limit {
+            None => Statement::ReleaseDue,
+            Some(limit) => {
+                args.push(limit.into());
+                Statement::ReleaseDueBatch
+            }
+        };
+        let table = self.run(statement, &args);
         table.first().get(1).unwrap_or_else(|e| spi_failed(e)).unwrap_or(0)
     }
 

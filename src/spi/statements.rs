@@ -5,7 +5,7 @@
 //! they do, and PostgreSQL re-planning them under another search_path finds the same objects.
 //! This is cheaper than a `SET search_path` on every function, which costs each call a GUC
 //! save and restore. The `WHERE` clauses match the partial indexes created by
-//! `sql/bootstrap.sql`.
+//! `phone_holds_setup()` (`sql/setup.sql`).
 
 use pgrx::pg_sys::{self, PgOid};
 
@@ -32,41 +32,98 @@ macro_rules! take_number {
     };
 }
 
+/// Releases the due numbers `$pick` selects at $1, with their ledger rows; the count. Due: hold
+/// over, and no appointment after the cutoff ($2 = as_of - follow-up window; see
+/// rules::release). Rows locked by a running hold change are skipped, left for the next run.
+macro_rules! release_due {
+    ($pick:literal) => {
+        concat!(
+            "WITH due AS (
+                 SELECT n.number, n.currently_assigned_to, n.release_at
+                   FROM public.signalwire_phone_numbers AS n
+                  WHERE n.assignment_status OPERATOR(pg_catalog.=) 'assigned' AND n.release_at OPERATOR(pg_catalog.<=) $1
+                    AND (n.appointment_scheduled_at IS NULL OR n.appointment_scheduled_at OPERATOR(pg_catalog.<=) $2)
+                  ",
+            $pick,
+            "
+                    FOR UPDATE SKIP LOCKED),
+             released AS (
+                 UPDATE public.signalwire_phone_numbers AS n
+                    SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL,
+                        appointment_scheduled_at = NULL, released_at = $1
+                   FROM due
+                  WHERE n.number OPERATOR(pg_catalog.=) due.number
+              RETURNING n.number, due.currently_assigned_to, due.release_at),
+             logged AS (
+                 INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, old_release_at)
+                 SELECT $1, 'released', released.number, released.currently_assigned_to, released.release_at
+                   FROM released)
+             SELECT pg_catalog.count(*)::pg_catalog.int4 FROM released"
+        )
+    };
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Statement {
+    ClaimsExist,
     LockLead,
+    ClaimLead,
+    Unclaim,
     HeldBy,
-    TakePrevious,
+    PreviousNumber,
+    TakeNumber,
     TakeRested,
     WriteHold,
     CompleteHold,
     ReleaseDue,
+    ReleaseDueBatch,
     HolderAt,
 }
 
 impl Statement {
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 13;
 
     pub fn sql(self) -> &'static str {
         match self {
-            // Serialises hold changes of one lead ($1 namespace, $2 lead key): see rules::lead_lock.
+            // Whether ALTER EXTENSION UPDATE has made the claims table yet (see Pool::claim_lead).
+            Statement::ClaimsExist => "SELECT pg_catalog.to_regclass('public.phone_hold_claims') IS NOT NULL",
+            // Before it has: serialises on lead ($1 namespace, $2 key), as 0.3.0 did.
             Statement::LockLead => "SELECT pg_catalog.pg_advisory_xact_lock($1, $2)",
+
+            // Serialises the first assignment of lead $1 with every other one until this
+            // transaction ends, without a lock-table entry (see Pool::claim_lead): a concurrent
+            // insert of the same lead waits for this transaction, whatever it does next.
+            Statement::ClaimLead => {
+                "INSERT INTO public.phone_hold_claims AS c (lead_id) VALUES ($1) ON CONFLICT (lead_id) DO NOTHING"
+            }
+            // The claim's row is not needed once inserted: deleted or not, it makes others wait
+            // until this transaction ends, and deleted it leaves nothing behind.
+            Statement::Unclaim => "DELETE FROM public.phone_hold_claims AS c WHERE c.lead_id OPERATOR(pg_catalog.=) $1",
 
             // The lead's current number, locked for the rest of the transaction.
             Statement::HeldBy => {
-                "SELECT n.number::pg_catalog.text, n.release_at, n.appointment_scheduled_at
+                "SELECT n.number::pg_catalog.text, n.release_at, n.appointment_scheduled_at, n.last_call_outcome::pg_catalog.text
                    FROM public.signalwire_phone_numbers AS n
                   WHERE n.currently_assigned_to OPERATOR(pg_catalog.=) $1 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
                   FOR UPDATE"
             }
 
-            // The number the lead held last, if it is free again: a lead who calls back after a
-            // release reaches the same number. ($1 lead, $2 release_at, $3 as_of)
-            Statement::TakePrevious => take_number!(
+            // The number lead $1 held last, by the ledger: a lead who calls back after a
+            // release reaches the same number if it is free.
+            Statement::PreviousNumber => {
+                "SELECT l.number FROM public.phone_hold_ledger AS l
+                  WHERE l.lead_id OPERATOR(pg_catalog.=) $1 ORDER BY l.id DESC LIMIT 1"
+            }
+
+            // Number $4, if free. ($1 lead, $2 release_at, $3 as_of) The status test is written
+            // so that it cannot match phone_holds_rested's predicate: the only index left is
+            // the one on number, whatever the statistics say. (Right after a bulk release,
+            // before ANALYZE, the planner took the rested index for near-empty and scanned all
+            // of it for one number.)
+            Statement::TakeNumber => take_number!(
                 "SELECT p.number FROM public.signalwire_phone_numbers AS p
-                  WHERE p.assignment_status OPERATOR(pg_catalog.=) 'available'
-                    AND p.number OPERATOR(pg_catalog.=) (SELECT l.number FROM public.phone_hold_ledger AS l
-                                     WHERE l.lead_id OPERATOR(pg_catalog.=) $1 ORDER BY l.id DESC LIMIT 1)
+                  WHERE p.number OPERATOR(pg_catalog.=) $4
+                    AND p.assignment_status IS NOT DISTINCT FROM 'available'
                     FOR UPDATE SKIP LOCKED"
             ),
 
@@ -95,7 +152,8 @@ impl Statement {
 
             // An outcome, read, applied and logged in one statement: the lead's row is locked,
             // given release_at $2, keeps its appointment if $3, records outcome $4, logged at $5.
-            // No row: the lead holds no number. ($1 lead)
+            // An outcome that changes nothing (a retried webhook) writes nothing. No row: the
+            // lead holds no number. ($1 lead)
             Statement::CompleteHold => {
                 "WITH held AS (
                      SELECT n.number, n.release_at FROM public.signalwire_phone_numbers AS n
@@ -108,6 +166,9 @@ impl Statement {
                             last_call_outcome = $4
                        FROM held
                       WHERE n.number OPERATOR(pg_catalog.=) held.number
+                        AND (n.release_at IS DISTINCT FROM $2
+                             OR (NOT $3 AND n.appointment_scheduled_at IS NOT NULL)
+                             OR n.last_call_outcome::pg_catalog.text IS DISTINCT FROM $4)
                   RETURNING n.number, held.release_at AS old_release_at, n.release_at, n.appointment_scheduled_at),
                  logged AS (
                      INSERT INTO public.phone_hold_ledger
@@ -115,32 +176,13 @@ impl Statement {
                      SELECT $5, 'completed', changed.number, $1, changed.old_release_at, changed.release_at,
                             changed.appointment_scheduled_at, $4
                        FROM changed)
-                 SELECT changed.release_at FROM changed"
+                 SELECT $2 FROM held"
             }
 
-            // The seed's four priority rules as one set-based statement: hold over ($1 as_of), and
-            // no appointment after the cutoff ($2 = as_of - follow-up window; see rules::release).
-            // Rows locked by a running hold change are left for the next run.
-            Statement::ReleaseDue => {
-                "WITH due AS (
-                     SELECT n.number, n.currently_assigned_to, n.release_at
-                       FROM public.signalwire_phone_numbers AS n
-                      WHERE n.assignment_status OPERATOR(pg_catalog.=) 'assigned' AND n.release_at OPERATOR(pg_catalog.<=) $1
-                        AND (n.appointment_scheduled_at IS NULL OR n.appointment_scheduled_at OPERATOR(pg_catalog.<=) $2)
-                        FOR UPDATE SKIP LOCKED),
-                 released AS (
-                     UPDATE public.signalwire_phone_numbers AS n
-                        SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL,
-                            appointment_scheduled_at = NULL, released_at = $1
-                       FROM due
-                      WHERE n.number OPERATOR(pg_catalog.=) due.number
-                  RETURNING n.number, due.currently_assigned_to, due.release_at),
-                 logged AS (
-                     INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, old_release_at)
-                     SELECT $1, 'released', released.number, released.currently_assigned_to, released.release_at
-                       FROM released)
-                 SELECT pg_catalog.count(*)::pg_catalog.int4 FROM released"
-            }
+            // The seed's four priority rules as one set-based statement: every due number.
+            Statement::ReleaseDue => release_due!(""),
+            // At most $3 due numbers, oldest hold first: one batch of the batched release.
+            Statement::ReleaseDueBatch => release_due!("ORDER BY n.release_at LIMIT $3"),
 
             // Who held $1 at $2, from the ledger: the latest event at or before that moment.
             Statement::HolderAt => {
@@ -156,9 +198,11 @@ impl Statement {
     pub fn arg_types(self) -> &'static [pg_sys::Oid] {
         use pg_sys::{BOOLOID, INT4OID, TEXTOID, TIMESTAMPTZOID, UUIDOID};
         match self {
+            Statement::ClaimsExist => &[],
             Statement::LockLead => &[INT4OID, INT4OID],
-            Statement::HeldBy => &[UUIDOID],
-            Statement::TakePrevious | Statement::TakeRested => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID],
+            Statement::ClaimLead | Statement::Unclaim | Statement::HeldBy | Statement::PreviousNumber => &[UUIDOID],
+            Statement::TakeNumber => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID],
+            Statement::TakeRested => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID],
             Statement::WriteHold => &[
                 TEXTOID,
                 UUIDOID,
@@ -171,13 +215,16 @@ impl Statement {
             ],
             Statement::CompleteHold => &[UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID],
             Statement::ReleaseDue => &[TIMESTAMPTZOID, TIMESTAMPTZOID],
+            Statement::ReleaseDueBatch => &[TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID],
             Statement::HolderAt => &[TEXTOID, TIMESTAMPTZOID],
         }
     }
 
-    /// Whether the statement writes; read-only ones run under the caller's snapshot.
+    /// Whether the statement runs read-write, under a snapshot of its own that sees what this
+    /// transaction did so far; read-only ones run under the caller's snapshot. The previous-
+    /// number lookup reads only, but must see a release made earlier in the same transaction.
     pub fn writes(self) -> bool {
-        !matches!(self, Statement::HolderAt)
+        !matches!(self, Statement::HolderAt | Statement::ClaimsExist)
     }
 
     pub fn arg_oids(self) -> Vec<PgOid> {

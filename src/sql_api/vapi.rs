@@ -4,7 +4,7 @@
 
 use super::{answer, as_of_arg};
 use crate::errors::{required, HoldError};
-use crate::rules::payload::{end_of_call, quote, reply, tool_calls, Refusal, Request};
+use crate::rules::payload::{self, end_of_call, quote, reply, shown, tool_calls, Refusal, Request};
 use crate::rules::{Instant, Outcome, Windows};
 use crate::spi::pool::{with_pool, Pool};
 use crate::{gucs, lifecycle};
@@ -50,21 +50,42 @@ fn describe_hold(out: &mut Value, action: &str, number: &str, appointment: &Inst
     out["releaseAt"] = json!(rfc3339(release_at));
 }
 
-/// Logs a refusal for the people watching the server, since the caller only sees a 200.
-fn warn_refused(what: &str, why: &str) {
-    ereport!(WARNING, PgSqlErrorCode::ERRCODE_WARNING, format!("phone_holds: {what} refused: {why}"));
+/// Logs refusals for the people watching the server, since the caller only sees a 200: one
+/// WARNING per request, naming at most a few, so a batch of refusals cannot flood the log.
+fn warn_refused(what: &str, total: usize, refused: &[(String, String)]) {
+    const LISTED: usize = 3;
+    if refused.is_empty() {
+        return;
+    }
+    let mut listed: Vec<String> = refused.iter().take(LISTED).map(|(who, why)| format!("{who}: {why}")).collect();
+    if refused.len() > LISTED {
+        listed.push(format!("and {} more", refused.len() - LISTED));
+    }
+    ereport!(
+        WARNING,
+        PgSqlErrorCode::ERRCODE_WARNING,
+        format!("phone_holds: {} of {total} {what} refused: {}", refused.len(), listed.join("; "))
+    );
+}
+
+/// The body as JSON, within the limits of `rules::payload::body`.
+fn body(payload: Option<&str>) -> Result<Value, HoldError> {
+    Ok(payload::body::parse(required(payload, "payload")?)?)
 }
 
 /// Answers VAPI's `tool-calls` message: `book_appointment(lead_id, appointment_time)`,
 /// `cancel_appointment(lead_id)`, `reschedule_appointment(lead_id, new_time)`. Returns
-/// `{"results": [{"toolCallId", "result"}]}` with one sentence per call.
-#[pg_extern(volatile, parallel_unsafe)]
-fn vapi_tool_calls(payload: Option<JsonB>, as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> JsonB {
+/// `{"results": [{"toolCallId", "result"}]}` with one sentence per call. Takes the body as
+/// text, so a body jsonb cannot hold (`\u0000`) is read too; the jsonb form calls this one
+/// (sql/vapi.sql).
+#[pg_extern(volatile, parallel_unsafe, name = "vapi_tool_calls")]
+fn vapi_tool_calls_text(payload: Option<&str>, as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> JsonB {
     answer((|| {
-        let payload = required(payload, "payload")?;
+        let payload = body(payload)?;
         let as_of = as_of_arg(as_of)?;
-        let calls = tool_calls::parse(&payload.0).map_err(|e| HoldError::NotThisMessage(e.0))?;
+        let calls = tool_calls::parse(&payload)?;
         let w = gucs::windows();
+        let mut refused = Vec::new();
         let results = with_pool(|pool| {
             Ok(calls
                 .iter()
@@ -77,13 +98,15 @@ fn vapi_tool_calls(payload: Option<JsonB>, as_of: default!(Option<TimestampWithT
                         Ok(Ok(Done::Cancelled { release_at })) => Ok(reply::cancelled(release_at.as_ref())),
                     }
                     .unwrap_or_else(|why| {
-                        warn_refused(&format!("tool call {}", quote(&call.id)), &why);
-                        reply::refused(&call.function, &why)
+                        let reply = reply::refused(&call.function, &why);
+                        refused.push((call.id.as_deref().map_or("(no id)".to_owned(), quote), why));
+                        reply
                     });
                     json!({"toolCallId": call.id, "result": said})
                 })
                 .collect::<Vec<Value>>())
         })?;
+        warn_refused("tool calls", calls.len(), &refused);
         Ok(JsonB(json!({ "results": results })))
     })())
 }
@@ -92,14 +115,16 @@ fn vapi_tool_calls(payload: Option<JsonB>, as_of: default!(Option<TimestampWithT
 /// `{"callId", "leadId", "outcome", "appointmentTime"}`. Books, cancels or reschedules as the
 /// outcome says, or does nothing; returns what it did as
 /// `{"callId", "leadId", "outcome", "action", "number", "appointmentTime", "releaseAt", "reason"}`,
-/// with `action` one of booked, rescheduled, cancelled, none, rejected.
-#[pg_extern(volatile, parallel_unsafe)]
-fn vapi_end_of_call(payload: Option<JsonB>, as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> JsonB {
+/// with `action` one of booked, rescheduled, cancelled, none, rejected. The values echoed are
+/// cut to 64 characters. Takes the body as text; the jsonb form calls this one (sql/vapi.sql).
+#[pg_extern(volatile, parallel_unsafe, name = "vapi_end_of_call")]
+fn vapi_end_of_call_text(payload: Option<&str>, as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> JsonB {
     answer((|| {
-        let payload = required(payload, "payload")?;
+        let payload = body(payload)?;
         let as_of = as_of_arg(as_of)?;
-        let report = end_of_call::parse(&payload.0).map_err(|e| HoldError::NotThisMessage(e.0))?;
-        let mut out = json!({"callId": report.call_id, "leadId": report.lead_id, "outcome": report.outcome});
+        let report = end_of_call::parse(&payload)?;
+        let echo = |v: &Option<String>| v.as_deref().map(shown);
+        let mut out = json!({"callId": echo(&report.call_id), "leadId": echo(&report.lead_id), "outcome": echo(&report.outcome)});
         let done = match &report.decision {
             Ok(None) => {
                 out["action"] = json!("none");
@@ -117,7 +142,8 @@ fn vapi_end_of_call(payload: Option<JsonB>, as_of: default!(Option<TimestampWith
         };
         match done {
             Err(why) => {
-                warn_refused(&format!("end-of-call report {}", report.call_id.as_deref().map_or("(no call id)".to_owned(), quote)), &why);
+                let who = format!("end-of-call report {}", report.call_id.as_deref().map_or("(no call id)".to_owned(), quote));
+                warn_refused("reports", 1, &[(who, why.clone())]);
                 out["action"] = json!("rejected");
                 out["reason"] = json!(why);
             }
@@ -137,4 +163,24 @@ fn vapi_end_of_call(payload: Option<JsonB>, as_of: default!(Option<TimestampWith
         }
         Ok(JsonB(out))
     })())
+}
+
+/// The C symbols the jsonb forms had up to 0.3.0 (`vapi_tool_calls_wrapper`,
+/// `vapi_end_of_call_wrapper`): an installed 0.3.0 catalog points at them until
+/// `ALTER EXTENSION phone_holds UPDATE` replaces those functions with sql/vapi.sql's, so the
+/// library keeps them, or every VAPI call would fail between installing the new library and
+/// updating. No SQL is generated for them.
+mod before_0_4 {
+    use pgrx::datum::{JsonB, TimestampWithTimeZone};
+    use pgrx::prelude::*;
+
+    #[pg_extern(volatile, parallel_unsafe, sql = false)]
+    fn vapi_tool_calls(payload: Option<JsonB>, as_of: Option<TimestampWithTimeZone>) -> JsonB {
+        super::vapi_tool_calls_text(payload.map(|p| p.0.to_string()).as_deref(), as_of)
+    }
+
+    #[pg_extern(volatile, parallel_unsafe, sql = false)]
+    fn vapi_end_of_call(payload: Option<JsonB>, as_of: Option<TimestampWithTimeZone>) -> JsonB {
+        super::vapi_end_of_call_text(payload.map(|p| p.0.to_string()).as_deref(), as_of)
+    }
 }

@@ -47,9 +47,15 @@ mod tests {
     }
 
     /// Every relation, view, index and sequence in schema public, with its kind.
+    /// The user's relations in public: everything but what belongs to the extension (its
+    /// claims table, which pg_dump leaves to CREATE EXTENSION).
     fn relations() -> String {
-        one("SELECT coalesce(string_agg(relkind::text || ' ' || relname, ', ' ORDER BY relname), '')
-               FROM pg_class WHERE relnamespace = 'public'::regnamespace")
+        one("SELECT coalesce(string_agg(c.relkind::text || ' ' || c.relname, ', ' ORDER BY c.relname), '')
+               FROM pg_class AS c
+              WHERE c.relnamespace = 'public'::regnamespace
+                AND c.oid NOT IN (SELECT objid FROM pg_depend WHERE deptype = 'e' AND classid = 'pg_class'::regclass)
+                AND NOT EXISTS (SELECT 1 FROM pg_index AS i JOIN pg_depend AS d ON d.objid = i.indrelid AND d.deptype = 'e'
+                                 WHERE i.indexrelid = c.oid)")
         .unwrap()
     }
 
@@ -65,6 +71,15 @@ mod tests {
         let before = relations();
         Spi::run("CREATE EXTENSION phone_holds").unwrap();
         assert_eq!(relations(), before);
+        // Its one table holds no data: unlogged, empty, and the extension's, so pg_dump leaves
+        // it to CREATE EXTENSION.
+        assert_eq!(
+            one("SELECT string_agg(c.relname || ' ' || c.relpersistence::text, ', ') FROM pg_class AS c
+                  JOIN pg_depend AS d ON d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype = 'e'
+                 WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'phone_holds')"),
+            Some("phone_hold_claims u".into())
+        );
+        assert_eq!(count("SELECT count(*) FROM public.phone_hold_claims"), 0);
         // Every object it made belongs to it, so pg_dump leaves it to CREATE EXTENSION.
         assert_eq!(
             count("SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace
@@ -141,7 +156,7 @@ mod tests {
             Some("adopted +15551110001".into())
         );
         assert_eq!(setup_said(), "", "adopting again records nothing twice");
-        assert_eq!(one(&format!("SELECT phone_number_holder_at('+15551110001', now())::text")), Some(LEAD_A.into()));
+        assert_eq!(one("SELECT phone_number_holder_at('+15551110001', now())::text"), Some(LEAD_A.into()));
         assert_eq!(one(&format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(1))), Some("+15551110001".into()));
         assert_eq!(one(&format!("SELECT assign_phone_to_lead('{LEAD_B}', {})", ts(1))), Some("+15551110002".into()));
         let f = failure(&format!("SELECT assign_phone_to_lead('{LEAD_C}', {})", ts(1)));
@@ -279,9 +294,13 @@ mod tests {
                  reschedule_appointment_for_phone(uuid, timestamptz, timestamptz),
                  release_expired_phone_numbers(timestamptz),
                  phone_number_holder_at(text, timestamptz),
+                 release_expired_phone_numbers_batch(timestamptz),
+                 vapi_tool_calls(text, timestamptz),
                  vapi_tool_calls(jsonb, timestamptz),
+                 vapi_end_of_call(text, timestamptz),
                  vapi_end_of_call(jsonb, timestamptz)
                TO phone_holds_test_caller;
+             GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO phone_holds_test_caller;
              GRANT SELECT, UPDATE ON public.signalwire_phone_numbers TO phone_holds_test_caller;
              GRANT SELECT, INSERT ON public.phone_hold_ledger TO phone_holds_test_caller;",
         )
@@ -294,11 +313,13 @@ mod tests {
             format!("SELECT reschedule_appointment_for_phone('{LEAD_A}', {}, {})", ts(60), ts(2)),
             format!("SELECT complete_appointment_for_phone('{LEAD_A}', 'cancelled', {})", ts(3)),
             format!("SELECT release_expired_phone_numbers({})", ts(3)),
+            format!("SELECT release_expired_phone_numbers_batch({})", ts(3)),
             format!("SELECT phone_number_holder_at('+15550000001', {})", ts(1)),
             format!(
-                "SELECT vapi_end_of_call('{{\"leadId\": \"{LEAD_B}\", \"outcome\": \"booked\", \"appointmentTime\": \"2025-10-20T14:00:00Z\"}}', {})",
+                "SELECT vapi_end_of_call('{{\"leadId\": \"{LEAD_B}\", \"outcome\": \"booked\", \"appointmentTime\": \"2025-10-20T14:00:00Z\"}}'::jsonb, {})",
                 ts(4)
             ),
+            format!("SELECT vapi_end_of_call('{{\"leadId\": \"{LEAD_B}\", \"outcome\": \"no_answer\"}}'::text, {})", ts(4)),
             format!(
                 "SELECT vapi_tool_calls('{{\"message\": {{\"type\": \"tool-calls\", \"toolCallList\": [{{\"id\": \"1\", \"function\": {{\"name\": \"cancel_appointment\", \"arguments\": {{\"lead_id\": \"{LEAD_B}\"}}}}}}]}}}}', {})",
                 ts(5)

@@ -95,7 +95,8 @@ mod tests {
             (format!("SELECT assign_phone_to_lead($q${INJECTION}$q$)"), Fails("22P02")),
             (format!("SELECT extend_phone_for_appointment('{LEAD_A}', 'next tuesday-ish', {t})"), Fails("22007")),
             (format!("SELECT complete_appointment_for_phone('{LEAD_A}', 42, {t})"), Fails("42883")),
-            ("SELECT vapi_tool_calls('not json')".into(), Fails("22P02")),
+            ("SELECT vapi_tool_calls('not json')".into(), Fails("22023")),
+            ("SELECT vapi_tool_calls('not json'::jsonb)".into(), Fails("22P02")),
             ("SELECT vapi_tool_calls('\"tool-calls\"')".into(), Fails("22023")),
             ("SELECT vapi_end_of_call('{\"message\": {\"type\": \"tool-calls\"}}')".into(), Fails("22023")),
             // An empty pool.

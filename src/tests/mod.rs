@@ -8,6 +8,7 @@
 mod adoption;
 mod hostile;
 mod ledger;
+mod limits;
 mod monitoring;
 mod refusals;
 mod release_rule;

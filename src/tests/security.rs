@@ -89,7 +89,7 @@ mod tests {
             "only Lead A's row was rescheduled"
         );
         assert_eq!(
-            one(&format!("SELECT count(appointment_scheduled_at)::text FROM public.signalwire_phone_numbers")),
+            one("SELECT count(appointment_scheduled_at)::text FROM public.signalwire_phone_numbers"),
             Some("1".into())
         );
         assert_eq!(count("SELECT count(*) FROM public.phone_hold_ledger"), 3, "assigned, assigned, rescheduled");

@@ -5,9 +5,9 @@
 //! `analysis.structuredData` (what the assistant's analysis plan extracts), `call.metadata`,
 //! and `call.assistantOverrides.variableValues`.
 
-use super::fields::{at, field, text};
+use super::fields::{at, field, text, unambiguous};
 use super::tool_calls::message;
-use super::{lead_id, quote, timestamp, NotThisMessage, Refusal, Request};
+use super::{lead_id, quote, timestamp, Refusal, Unreadable, Request};
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,7 @@ fn action(outcome: &str) -> Option<Action> {
     }
 }
 
-pub fn parse(payload: &Value) -> Result<CallReport, NotThisMessage> {
+pub fn parse(payload: &Value) -> Result<CallReport, Unreadable> {
     let message = message(payload);
     let sources: Vec<&Value> = match field(message, &["type"]).and_then(Value::as_str) {
         Some("end-of-call-report") => [
@@ -52,28 +52,42 @@ pub fn parse(payload: &Value) -> Result<CallReport, NotThisMessage> {
         .flatten()
         .collect(),
         Some(other) => {
-            return Err(NotThisMessage(format!("expected an end-of-call-report, got a VAPI message of type {}", quote(other))))
+            return Err(Unreadable::not_this_message(format!(
+                "expected an end-of-call-report, got a VAPI message of type {}",
+                quote(other)
+            )))
         }
         None if field(payload, &["leadId", "outcome"]).is_some() => vec![payload],
         None => {
-            return Err(NotThisMessage(
+            return Err(Unreadable::not_this_message(
                 "expected a VAPI end-of-call-report or a body with leadId and outcome".to_owned(),
             ))
         }
     };
-    let find = |names: &[&str]| sources.iter().find_map(|s| field(s, names)).map(|v| text(v).unwrap_or_else(|| v.to_string()));
+    // Within one source a value sent under two spellings with different values is ambiguous;
+    // across sources the documented order decides.
+    let find = |names: &[&str], what: &str| -> Result<Option<String>, Refusal> {
+        for source in &sources {
+            if let Some(v) = unambiguous(source, names, what)? {
+                return Ok(Some(text(v).unwrap_or_else(|| v.to_string())));
+            }
+        }
+        Ok(None)
+    };
     let call_id = at(message, &["call", "id"]).or_else(|| field(payload, &["callId"])).and_then(text);
-    let lead = find(&["lead_id", "leadId"]);
-    let outcome = find(&["outcome"]);
-    let appointment = find(&["appointment_time", "appointmentTime"]);
+    let lead = find(&["lead_id", "leadId"], "lead_id");
+    let outcome = find(&["outcome"], "outcome");
+    let appointment = find(&["appointment_time", "appointmentTime"], "appointmentTime");
 
-    let decision = match outcome.as_deref().and_then(action) {
-        None => Ok(None),
-        Some(action) => (|| {
-            let lead = lead_id::parse(lead.as_deref().ok_or_else(|| Refusal("the report has no lead id".to_owned()))?)?;
+    let decision = match outcome.clone().map(|o| o.as_deref().and_then(action)) {
+        Err(refusal) => Err(refusal),
+        Ok(None) => Ok(None),
+        Ok(Some(action)) => (|| {
+            let lead = lead.clone()?.ok_or_else(|| Refusal("the report has no lead id".to_owned()))?;
+            let lead = lead_id::parse(&lead)?;
             let time = || -> Result<_, Refusal> {
-                let raw = appointment.as_deref().ok_or_else(|| Refusal("the report has no appointment time".to_owned()))?;
-                timestamp::parse(raw, "appointmentTime")
+                let raw = appointment.clone()?.ok_or_else(|| Refusal("the report has no appointment time".to_owned()))?;
+                timestamp::parse(&raw, "appointmentTime")
             };
             Ok(Some(match action {
                 Action::Book => Request::Book { lead, at: time()? },
@@ -82,6 +96,7 @@ pub fn parse(payload: &Value) -> Result<CallReport, NotThisMessage> {
             }))
         })(),
     };
+    let (lead, outcome) = (lead.ok().flatten(), outcome.ok().flatten());
     Ok(CallReport { call_id, lead_id: lead, outcome, decision })
 }
 
@@ -136,6 +151,18 @@ mod tests {
         assert!(matches!(r.decision, Err(Refusal(m)) if m.contains("\"nope\"")));
         let r = parse(&json!({"outcome": "cancelled"})).unwrap();
         assert_eq!(r.decision, Err(Refusal("the report has no lead id".into())));
+    }
+
+    #[test]
+    fn a_value_sent_two_ways_is_refused_as_ambiguous() {
+        let r = parse(&json!({"leadId": "07f26a19-e9dc-422c-b61d-030e3c7971bb", "lead_id": "17f26a19-e9dc-422c-b61d-030e3c7971bb",
+                              "outcome": "cancelled"}))
+        .unwrap();
+        assert!(matches!(&r.decision, Err(Refusal(m)) if m.contains("lead_id is given twice")), "{:?}", r.decision);
+        let r = parse(&json!({"leadId": "07f26a19-e9dc-422c-b61d-030e3c7971bb", "outcome": "booked",
+                              "appointmentTime": "2025-10-20T14:00:00Z", "appointment_time": "2025-10-21T14:00:00Z"}))
+        .unwrap();
+        assert!(matches!(&r.decision, Err(Refusal(m)) if m.contains("appointmentTime is given twice")), "{:?}", r.decision);
     }
 
     #[test]

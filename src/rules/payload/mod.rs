@@ -3,6 +3,7 @@
 //! Every value the caller sent is checked here, and every refusal quotes it, so the voice
 //! agent can say what was wrong and a person reading the log can see it.
 
+pub mod body;
 pub mod end_of_call;
 pub mod fields;
 pub mod lead_id;
@@ -24,15 +25,34 @@ pub enum Request {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal(pub String);
 
-/// A payload that is not the kind of message the function takes at all.
+/// A payload phone_holds does not act on at all (not the message the function takes, too big,
+/// unreadable): why, quoting it, and what the sender can do. The SQL layer raises it as 22023.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotThisMessage(pub String);
+pub struct Unreadable {
+    pub why: String,
+    pub hint: String,
+}
 
-/// Shows a caller's value in a message, cut so a hostile payload cannot flood the agent or log,
-/// with control characters blanked so it cannot forge log lines.
+impl Unreadable {
+    /// A payload of another kind than the function takes.
+    pub fn not_this_message(why: String) -> Unreadable {
+        Unreadable {
+            why,
+            hint: "vapi_tool_calls() takes the body VAPI posts for tool calls; vapi_end_of_call() an end-of-call-report or {\"leadId\", \"outcome\", \"appointmentTime\"}. See examples/vapi/.".into(),
+        }
+    }
+}
+
+/// A caller's value as phone_holds echoes it back: at most 64 characters (see
+/// `rules::shortened`), control characters blanked, so a hostile payload can neither flood the
+/// agent or the log nor forge log lines, and the answer stays valid jsonb (no `\u0000`).
+pub fn shown(raw: &str) -> String {
+    super::shortened(raw).chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// [`shown`], in double quotes, for a sentence.
 pub fn quote(raw: &str) -> String {
-    let shown: String = super::shortened(raw).chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    format!("\"{}\"", shown.replace('"', "'"))
+    format!("\"{}\"", shown(raw).replace('"', "'"))
 }
 
 #[cfg(test)]

@@ -5,13 +5,23 @@
 //! The rule for text without a zone (`2025-10-20T14:00:00`): refused as ambiguous. A voice
 //! agent's "2pm" is the lead's local time, which the database cannot know; guessing UTC
 //! would hold the number for the wrong hours, so the agent is asked for an offset instead.
+//! The offset `-00:00` is RFC 3339's way of saying the same ("UTC, local offset unknown"), so
+//! it is refused with it; `+00:00` and `Z` are UTC.
 
 use super::{quote, Refusal};
 use crate::rules::Instant;
 use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 
+const SAY_OFFSET: &str = "say it with an offset such as 2025-10-20T14:00:00-04:00 or Z for UTC";
+
 pub fn parse(raw: &str, what: &str) -> Result<Instant, Refusal> {
     let s = raw.trim();
+    if s.ends_with("-00:00") && looks_zoneless(&s[..s.len() - 6]) {
+        return Err(Refusal(format!(
+            "{what} {} has the offset -00:00, which means the local time zone is unknown; {SAY_OFFSET}",
+            quote(raw)
+        )));
+    }
     let with_seconds = |s: &str| -> Option<String> {
         // RFC 3339 needs seconds; ISO 8601 lets them go: insert ":00" after HH:MM.
         let t = s.find(['T', 't', ' '])?;
@@ -27,7 +37,7 @@ pub fn parse(raw: &str, what: &str) -> Result<Instant, Refusal> {
         Some(t) if (1..=9999).contains(&t.with_timezone(&Utc).year()) => Ok(t.with_timezone(&Utc)),
         Some(_) => Err(Refusal(format!("{what} {} is outside the years 1 to 9999", quote(raw)))),
         None if looks_zoneless(s) => Err(Refusal(format!(
-            "{what} {} has no time zone; say it with an offset such as 2025-10-20T14:00:00-04:00 or Z for UTC",
+            "{what} {} has no time zone; {SAY_OFFSET}",
             quote(raw)
         ))),
         None => Err(Refusal(format!(
@@ -89,6 +99,15 @@ mod tests {
             let Refusal(msg) = parse(raw, "appointment_time").unwrap_err();
             assert!(msg.contains("has no time zone") && msg.contains(&format!("\"{raw}\"")), "{msg}");
         }
+    }
+
+    #[test]
+    fn an_unknown_local_offset_is_refused_like_no_zone() {
+        for raw in ["2025-10-20T14:00:00-00:00", "2025-10-20T14:00-00:00", "2025-10-20 14:00:00.5-00:00"] {
+            let Refusal(msg) = parse(raw, "appointment_time").unwrap_err();
+            assert!(msg.contains("-00:00, which means the local time zone is unknown") && msg.contains("offset such as"), "{msg}");
+        }
+        assert!(parse("2025-10-20T14:00:00+00:00", "t").is_ok());
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //! `{"id", "name", "arguments"}` of VAPI's newer docs is read too. A lead id missing from the
 //! arguments is taken from the call's metadata, where an assistant usually carries it.
 
-use super::fields::{at, field, text};
-use super::{lead_id, timestamp, NotThisMessage, Refusal, Request};
+use super::fields::{at, field, text, unambiguous};
+use super::{lead_id, timestamp, Refusal, Request, Unreadable};
 use serde_json::Value;
 
 /// The functions this server answers, by the name the VAPI tool gives them.
@@ -24,9 +24,20 @@ pub enum Function {
 
 pub const FUNCTIONS: [&str; 3] = ["book_appointment", "cancel_appointment", "reschedule_appointment"];
 
+/// The most tool calls one message may carry. VAPI sends one per function the model called in
+/// a turn, a handful at most; a larger list is not from VAPI, and refusing it whole, before
+/// any call is carried out, keeps one request from holding many rows for long.
+pub const MAX_CALLS: usize = 50;
+
+/// The longest tool-call id answered: VAPI's (and the models') ids are 20 to 40 characters.
+pub const MAX_ID_CHARS: usize = 64;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ToolCall {
-    pub id: String,
+    /// The id VAPI matches the answer by; `None` when the call had none (or none usable: not
+    /// text, too long, control characters), and then the call is refused: an answer VAPI
+    /// cannot match must not report work done.
+    pub id: Option<String>,
     pub function: Function,
     pub request: Result<Request, Refusal>,
 }
@@ -36,25 +47,31 @@ pub fn message(payload: &Value) -> &Value {
     field(payload, &["message"]).unwrap_or(payload)
 }
 
-pub fn parse(payload: &Value) -> Result<Vec<ToolCall>, NotThisMessage> {
+pub fn parse(payload: &Value) -> Result<Vec<ToolCall>, Unreadable> {
     let message = message(payload);
     let kind = field(message, &["type"]).and_then(Value::as_str);
     if kind != Some("tool-calls") {
-        return Err(NotThisMessage(format!(
+        return Err(Unreadable::not_this_message(format!(
             "expected a VAPI message of type \"tool-calls\", got {}",
             kind.map_or("none".to_owned(), super::quote)
         )));
     }
     let list = field(message, &["toolCallList"]).and_then(Value::as_array).ok_or_else(|| {
-        NotThisMessage("the tool-calls message has no toolCallList array".to_owned())
+        Unreadable::not_this_message("the tool-calls message has no toolCallList array".to_owned())
     })?;
+    if list.len() > MAX_CALLS {
+        return Err(Unreadable {
+            why: format!("the tool-calls message has {} tool calls, more than the {MAX_CALLS} phone_holds carries out in one request", list.len()),
+            hint: format!("VAPI sends a handful per message; split a larger batch into messages of at most {MAX_CALLS} calls. Nothing was changed."),
+        });
+    }
     let metadata_lead = at(message, &["call", "metadata", "lead_id"])
         .or_else(|| at(message, &["call", "assistantOverrides", "variableValues", "lead_id"]));
     Ok(list.iter().map(|call| one_call(call, metadata_lead)).collect())
 }
 
 fn one_call(call: &Value, metadata_lead: Option<&Value>) -> ToolCall {
-    let id = field(call, &["id"]).and_then(text).unwrap_or_default();
+    let id = field(call, &["id"]).and_then(Value::as_str).filter(|id| usable_id(id)).map(str::to_owned);
     let function_object = field(call, &["function"]).unwrap_or(call);
     let name = field(function_object, &["name"]).and_then(text).unwrap_or_default();
     let function = match name.as_str() {
@@ -63,8 +80,17 @@ fn one_call(call: &Value, metadata_lead: Option<&Value>) -> ToolCall {
         "reschedule_appointment" => Function::Reschedule,
         _ => Function::Unknown(name),
     };
-    let request = arguments(function_object).and_then(|args| request(&function, &args, metadata_lead));
+    let request = match id {
+        None => Err(Refusal("the tool call has no id, so its answer could not be matched to it; nothing was done".to_owned())),
+        Some(_) => arguments(function_object).and_then(|args| request(&function, &args, metadata_lead)),
+    };
     ToolCall { id, function, request }
+}
+
+/// An id VAPI could have sent and the answer can echo whole: some text, at most
+/// [`MAX_ID_CHARS`] characters, none of them control characters.
+fn usable_id(id: &str) -> bool {
+    !id.trim().is_empty() && id.chars().count() <= MAX_ID_CHARS && !id.chars().any(char::is_control)
 }
 
 /// The call's arguments as an object, parsing them when they came as a JSON string.
@@ -88,13 +114,13 @@ fn request(function: &Function, args: &Value, metadata_lead: Option<&Value>) -> 
             FUNCTIONS.join(", ")
         )));
     }
-    let lead = field(args, &["lead_id", "leadId"])
+    let lead = unambiguous(args, &["lead_id", "leadId"], "lead_id")?
         .or(metadata_lead)
         .map(|v| text(v).unwrap_or_else(|| v.to_string()))
         .ok_or_else(|| Refusal("lead_id is missing".to_owned()))?;
     let lead = lead_id::parse(&lead)?;
     let time = |names: &[&str], what: &str| -> Result<_, Refusal> {
-        let v = field(args, names).ok_or_else(|| Refusal(format!("{what} is missing")))?;
+        let v = unambiguous(args, names, what)?.ok_or_else(|| Refusal(format!("{what} is missing")))?;
         timestamp::parse(&text(v).unwrap_or_else(|| v.to_string()), what)
     };
     Ok(match function {
@@ -132,7 +158,7 @@ mod tests {
     fn the_example_batch_parses_each_call_on_its_own() {
         let payload: Value = serde_json::from_str(include_str!("../../../examples/vapi/tool-calls-batch.json")).unwrap();
         let calls = parse(&payload).unwrap();
-        let kinds: Vec<_> = calls.iter().map(|c| (c.id.as_str(), c.request.is_ok())).collect();
+        let kinds: Vec<_> = calls.iter().map(|c| (c.id.as_deref().unwrap(), c.request.is_ok())).collect();
         assert_eq!(
             kinds,
             [("call_book_ben", true), ("call_no_zone", false), ("call_move_amy", true), ("call_cancel_cat", true), ("call_weather", false)]
@@ -167,6 +193,45 @@ mod tests {
         assert_eq!(why[0], "lead_id is missing");
         assert_eq!(why[1], "appointment_time is missing");
         assert!(why[2].starts_with("lead_id \"42\" is not a UUID"), "{}", why[2]);
+    }
+
+    #[test]
+    fn a_call_without_a_text_id_is_refused_not_carried_out() {
+        let book = json!({"name": "cancel_appointment", "arguments": {"lead_id": LEAD}});
+        let payload = json!({"message": {"type": "tool-calls", "toolCallList": [
+            {"function": book}, {"id": null, "function": book}, {"id": 7, "function": book}, {"id": " ", "function": book},
+            {"id": "x".repeat(65), "function": book}, {"id": "a\u{0}b", "function": book},
+            {"id": "ok", "function": book}]}});
+        let calls = parse(&payload).unwrap();
+        for call in &calls[..6] {
+            assert_eq!(call.id, None);
+            assert!(matches!(&call.request, Err(Refusal(m)) if m.contains("has no id")), "{:?}", call.request);
+        }
+        assert!(calls[6].request.is_ok());
+    }
+
+    #[test]
+    fn ambiguous_arguments_are_refused() {
+        let payload = json!({"message": {"type": "tool-calls", "toolCallList": [
+            {"id": "1", "function": {"name": "cancel_appointment",
+                                     "arguments": {"lead_id": LEAD, "leadId": "17f26a19-e9dc-422c-b61d-030e3c7971bb"}}},
+            {"id": "2", "function": {"name": "reschedule_appointment",
+                                     "arguments": {"lead_id": LEAD, "new_time": "2025-10-20T14:00:00Z", "appointment_time": "2025-10-21T14:00:00Z"}}},
+            {"id": "3", "function": {"name": "cancel_appointment", "arguments": {"lead_id": LEAD, "leadId": LEAD}}}]}});
+        let calls = parse(&payload).unwrap();
+        assert!(matches!(&calls[0].request, Err(Refusal(m)) if m.contains("lead_id is given twice")));
+        assert!(matches!(&calls[1].request, Err(Refusal(m)) if m.contains("new_time is given twice")));
+        assert!(calls[2].request.is_ok(), "the same value twice is not ambiguous");
+    }
+
+    #[test]
+    fn more_calls_than_the_cap_are_refused_whole() {
+        let call = json!({"id": "x", "function": {"name": "cancel_appointment", "arguments": {"lead_id": LEAD}}});
+        let with = |n: usize| json!({"message": {"type": "tool-calls", "toolCallList": vec![call.clone(); n]}});
+        assert_eq!(parse(&with(MAX_CALLS)).unwrap().len(), MAX_CALLS);
+        let refused = parse(&with(MAX_CALLS + 1)).unwrap_err();
+        assert!(refused.why.contains("has 51 tool calls, more than the 50"), "{}", refused.why);
+        assert!(refused.hint.contains("Nothing was changed"));
     }
 
     #[test]

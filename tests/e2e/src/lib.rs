@@ -74,8 +74,15 @@ impl Cluster {
     }
 
     pub fn connect_to(&self, database: &str) -> Client {
-        Client::connect(&format!("host={} port={} user=postgres dbname={database}", self.dir.display(), self.port), NoTls)
-            .expect("connect to the test cluster")
+        self.config(database).connect(NoTls).expect("connect to the test cluster")
+    }
+
+    /// How to reach `database`, for a test that needs more than a plain connection (one that
+    /// collects the server's notices and warnings, say).
+    pub fn config(&self, database: &str) -> postgres::Config {
+        format!("host={} port={} user=postgres dbname={database}", self.dir.display(), self.port)
+            .parse()
+            .expect("a valid connection string")
     }
 
     /// A file path inside the cluster's directory, which the `postgres` user can write.

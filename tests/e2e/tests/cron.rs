@@ -38,7 +38,7 @@ fn the_cron_job_releases_a_due_number_and_pg_cron_records_success() {
         .unwrap();
     assert_eq!(row.get::<_, i64>(0), 1);
     assert_eq!(row.get::<_, String>(1), "* * * * *");
-    assert_eq!(row.get::<_, String>(2), "SELECT public.release_expired_phone_numbers()");
+    assert_eq!(row.get::<_, String>(2), "CALL public.drain_expired_phone_numbers()");
 
     let started = Instant::now();
     loop {

@@ -158,4 +158,41 @@ fn the_workflow_queries_run_against_the_extension() {
     let report = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/vapi/option-b-cancelled.json")).unwrap();
     let outcome = run(&mut c, &query_of("VAPI_Call_Ended.json"), &[&report]);
     assert_eq!(outcome["action"], "cancelled");
+
+    // A transcript with \u0000 and a lone surrogate: valid JSON that jsonb refuses, so a
+    // workflow casting to jsonb answered HTTP 500. Through the text form it books.
+    let odd = |text: &str| text.replacen("\"message\": {", "\"message\": {\"transcript\": \"um\\u0000 ok \\ud83d\",", 1);
+    let booking = odd(&booking.replace("07f26a19-e9dc-422c-b61d-030e3c7971bb", "2b1c1f4e-5d7a-4c3e-9a10-8f3d2e6b7c01"));
+    assert!(booking.contains("\\u0000"), "{booking}");
+    let casted = c.query_typed("SELECT $1::jsonb", &[(&booking, Type::TEXT)]).unwrap_err();
+    assert_eq!(casted.code().map(|s| s.code()), Some("22P05"), "jsonb refuses the body: {casted}");
+    let response = run(&mut c, &query_of("VAPI_Appointment_Phone_Extension.json"), &[&booking]);
+    let said = response["results"][0]["result"].as_str().unwrap();
+    assert!(said.starts_with(&format!("Booked for {day} 18:00 UTC.")), "{said}");
+    let ended = odd(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/vapi/end-of-call-report-no-answer.json")).unwrap());
+    assert!(ended.contains("\\u0000"), "{ended}");
+    assert_eq!(run(&mut c, &query_of("VAPI_Call_Ended.json"), &[&ended])["action"], "none");
+}
+
+/// Refused calls in a batch are logged once, as one WARNING naming a few, however many there are.
+#[test]
+fn refusals_in_a_batch_are_one_warning() {
+    let cluster = Cluster::start("n8n-warnings", &[]);
+    let warnings = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = warnings.clone();
+    let mut c = cluster
+        .config("postgres")
+        .notice_callback(move |n| sink.lock().unwrap().push(format!("{}: {}", n.severity(), n.message())))
+        .connect(postgres::NoTls)
+        .unwrap();
+    c.batch_execute("CREATE EXTENSION phone_holds; SELECT phone_holds_setup();").unwrap();
+    let calls: Vec<Value> = (0..40)
+        .map(|i| serde_json::json!({"id": format!("call_{i}"), "function": {"name": "book_appointment", "arguments": {"lead_id": "nope"}}}))
+        .collect();
+    let body = serde_json::json!({"message": {"type": "tool-calls", "toolCallList": calls}}).to_string();
+    c.query_typed("SELECT vapi_tool_calls($1::text)", &[(&body, Type::TEXT)]).unwrap();
+    let got = warnings.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert!(got[0].starts_with("WARNING: phone_holds: 40 of 40 tool calls refused: \"call_0\": lead_id \"nope\" is not a UUID"), "{}", got[0]);
+    assert!(got[0].ends_with("; and 37 more"), "{}", got[0]);
 }

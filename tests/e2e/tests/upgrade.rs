@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// Every released version, each with its install script frozen under fixtures/.
-const RELEASED: [&str; 2] = ["0.1.0", "0.2.0"];
+const RELEASED: [&str; 3] = ["0.1.0", "0.2.0", "0.3.0"];
 
 /// Everything the user owns, as text: every column of both tables, in order.
 fn snapshot(c: &mut Client) -> String {
@@ -50,6 +50,8 @@ fn works(c: &mut Client) {
     assert!(assigned >= 1);
     c.query("SELECT * FROM phone_appointment_holds", &[]).unwrap();
     c.query("SELECT * FROM phone_holds_overdue", &[]).unwrap();
+    let released: i64 = c.query_one("CALL drain_expired_phone_numbers('2025-10-19 08:00+00')", &[]).unwrap().get(0);
+    assert!(released >= 0);
 }
 
 /// Puts a frozen install script where PostgreSQL looks for it, and takes it away after.
@@ -80,8 +82,34 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         let mut c = cluster.connect();
         // Until 0.3.0, CREATE EXTENSION made the tables: an old install is filled straight away.
         c.batch_execute(&format!("CREATE EXTENSION phone_holds VERSION '{old}'")).unwrap();
+        if old >= "0.3.0" {
+            c.batch_execute("SELECT phone_holds_setup()").unwrap();
+        }
         fill(&mut c);
+        // A caller that may release and answer VAPI may still do so after the update: the
+        // routines that now stand beside those (or that they now call) are granted to it too.
+        // The fresh database below gets the grants README documents for the same caller, and
+        // the comparison covers them.
+        let vapi = old >= "0.2.0";
+        c.batch_execute(&format!(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'caller') THEN CREATE ROLE caller; END IF; END $$;
+             GRANT EXECUTE ON FUNCTION release_expired_phone_numbers(timestamptz) TO caller;
+             {}",
+            if vapi { "GRANT EXECUTE ON FUNCTION vapi_tool_calls(jsonb, timestamptz), vapi_end_of_call(jsonb, timestamptz) TO caller;" } else { "" }
+        ))
+        .unwrap();
         let before = snapshot(&mut c);
+        // The new library serves the old catalog until the update: every C symbol an old
+        // install script names is still there.
+        if old >= "0.2.0" {
+            for call in [
+                "SELECT vapi_end_of_call('{\"leadId\": \"aaaaaaaa-0000-4000-8000-000000000001\", \"outcome\": \"no_answer\"}'::jsonb)",
+                "SELECT vapi_tool_calls('{\"message\": {\"type\": \"tool-calls\", \"toolCallList\": []}}'::jsonb)",
+            ] {
+                c.batch_execute(call).unwrap_or_else(|e| panic!("{old}, before the update: {call}: {e}"));
+            }
+        }
+        assert_eq!(snapshot(&mut c), before);
 
         c.batch_execute("ALTER EXTENSION phone_holds UPDATE").unwrap();
         let row = c
@@ -96,7 +124,20 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         // definitions; same columns, indexes, constraints and views; nothing left for setup to do.
         c.batch_execute("CREATE DATABASE fresh").unwrap();
         let mut fresh = cluster.connect_to("fresh");
-        fresh.batch_execute("CREATE EXTENSION phone_holds; SELECT phone_holds_setup();").unwrap();
+        fresh
+            .batch_execute(&format!(
+                "CREATE EXTENSION phone_holds; SELECT phone_holds_setup();
+                 GRANT EXECUTE ON FUNCTION release_expired_phone_numbers(timestamptz), release_expired_phone_numbers_batch(timestamptz) TO caller;
+                 GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;
+                 {}",
+                if vapi {
+                    "GRANT EXECUTE ON FUNCTION vapi_tool_calls(jsonb, timestamptz), vapi_end_of_call(jsonb, timestamptz),
+                                           vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz) TO caller;"
+                } else {
+                    ""
+                }
+            ))
+            .unwrap();
         let (upgraded, made) = (catalog::structure(&mut c), catalog::structure(&mut fresh));
         if upgraded != made {
             let only_upgraded: Vec<_> = upgraded.iter().filter(|l| !made.contains(l)).collect();
