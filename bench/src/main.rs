@@ -3,7 +3,10 @@
 //! side by side in one throwaway cluster, as ratios: these machines are noisy, so only
 //! figures taken in the same run are compared.
 //!
-//! `bench [--pools 1000,100000,1000000] [--seconds 10] [--calls 1000000] [--out FILE]`
+//! `bench [--pools 1000,100000,1000000] [--seconds 10] [--calls 1000000] [--backlog 100000]
+//!        [--only throughput|bounded] [--out FILE]`
+
+mod bounded;
 
 use phone_holds_e2e::Cluster;
 use postgres::Client;
@@ -19,11 +22,13 @@ struct Options {
     pools: Vec<i64>,
     seconds: u32,
     calls: i64,
+    backlog: i64,
+    only: Option<String>,
     out: Option<String>,
 }
 
 fn options() -> Options {
-    let mut o = Options { pools: vec![1_000, 100_000, 1_000_000], seconds: 10, calls: 1_000_000, out: None };
+    let mut o = Options { pools: vec![1_000, 100_000, 1_000_000], seconds: 10, calls: 1_000_000, backlog: 100_000, only: None, out: None };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let value = pair.get(1).unwrap_or_else(|| panic!("{} needs a value", pair[0]));
@@ -31,6 +36,8 @@ fn options() -> Options {
             "--pools" => o.pools = value.split(',').map(|p| p.parse().expect("--pools: numbers")).collect(),
             "--seconds" => o.seconds = value.parse().expect("--seconds: a number"),
             "--calls" => o.calls = value.parse().expect("--calls: a number"),
+            "--backlog" => o.backlog = value.parse().expect("--backlog: a number"),
+            "--only" => o.only = Some(value.clone()),
             "--out" => o.out = Some(value.clone()),
             other => panic!("unknown option {other}"),
         }
@@ -145,114 +152,150 @@ fn main() {
     let mut checks: Vec<(String, bool)> = Vec::new();
     let ratio = |a: f64, b: f64| format!("{:.2}", a / b);
 
-    let mut nothing_due_native = Vec::new();
-    for &size in &o.pools {
-        let due = DUE.min(size / 2);
-        load_pool(&mut c, size, due);
-        eprintln!("bench: pool of {size} loaded ({due} due)");
-        let mut due_ms = Vec::new();
-        let mut idle_ms = Vec::new();
-        for variant in VARIANTS {
-            let runs: Vec<(f64, i32)> = (0..5).map(|_| time_release(&mut c, variant, "2025-10-18 12:00:00+00")).collect();
-            assert!(runs.iter().all(|r| r.1 as i64 == due), "{variant} released {:?}, expected {due}", runs.iter().map(|r| r.1).collect::<Vec<_>>());
-            due_ms.push(median(runs.iter().map(|r| r.0).collect()));
-            let idle: Vec<f64> = (0..25).map(|_| time_release(&mut c, variant, "2025-10-18 10:00:00+00").0).collect();
-            idle_ms.push(median(idle));
+    if o.only.as_deref() != Some("bounded") {
+        let mut nothing_due_native = Vec::new();
+        for &size in &o.pools {
+            let due = DUE.min(size / 2);
+            load_pool(&mut c, size, due);
+            eprintln!("bench: pool of {size} loaded ({due} due)");
+            let mut due_ms = Vec::new();
+            let mut idle_ms = Vec::new();
+            for variant in VARIANTS {
+                let runs: Vec<(f64, i32)> = (0..5).map(|_| time_release(&mut c, variant, "2025-10-18 12:00:00+00")).collect();
+                assert!(runs.iter().all(|r| r.1 as i64 == due), "{variant} released {:?}, expected {due}", runs.iter().map(|r| r.1).collect::<Vec<_>>());
+                due_ms.push(median(runs.iter().map(|r| r.0).collect()));
+                let idle: Vec<f64> = (0..25).map(|_| time_release(&mut c, variant, "2025-10-18 10:00:00+00").0).collect();
+                idle_ms.push(median(idle));
+            }
+            rows.push([
+                format!("release, {due} due (ms)"),
+                size.to_string(),
+                format!("{:.1}", due_ms[0]),
+                format!("{:.1}", due_ms[1]),
+                format!("{:.1}", due_ms[2]),
+                ratio(due_ms[0], due_ms[2]),
+                ratio(due_ms[1], due_ms[0]),
+            ]);
+            rows.push([
+                "release, nothing due (ms)".into(),
+                size.to_string(),
+                format!("{:.3}", idle_ms[0]),
+                format!("{:.3}", idle_ms[1]),
+                format!("{:.3}", idle_ms[2]),
+                ratio(idle_ms[0], idle_ms[2]),
+                ratio(idle_ms[1], idle_ms[0]),
+            ]);
+            nothing_due_native.push(idle_ms[0]);
+            if size == *o.pools.last().unwrap() {
+                checks.push((format!("release, pool {size}, {due} due: native ≤ 1.1 × floor ({})", ratio(due_ms[0], due_ms[2])), due_ms[0] <= 1.1 * due_ms[2]));
+                checks.push((format!("release, pool {size}, {due} due: PL/pgSQL ≥ 5 × native ({})", ratio(due_ms[1], due_ms[0])), due_ms[1] >= 5.0 * due_ms[0]));
+            }
         }
-        rows.push([
-            format!("release, {due} due (ms)"),
-            size.to_string(),
-            format!("{:.1}", due_ms[0]),
-            format!("{:.1}", due_ms[1]),
-            format!("{:.1}", due_ms[2]),
-            ratio(due_ms[0], due_ms[2]),
-            ratio(due_ms[1], due_ms[0]),
-        ]);
-        rows.push([
-            "release, nothing due (ms)".into(),
-            size.to_string(),
-            format!("{:.3}", idle_ms[0]),
-            format!("{:.3}", idle_ms[1]),
-            format!("{:.3}", idle_ms[2]),
-            ratio(idle_ms[0], idle_ms[2]),
-            ratio(idle_ms[1], idle_ms[0]),
-        ]);
-        nothing_due_native.push(idle_ms[0]);
-        if size == *o.pools.last().unwrap() {
-            checks.push((format!("release, pool {size}, {due} due: native ≤ 1.1 × floor ({})", ratio(due_ms[0], due_ms[2])), due_ms[0] <= 1.1 * due_ms[2]));
-            checks.push((format!("release, pool {size}, {due} due: PL/pgSQL ≥ 5 × native ({})", ratio(due_ms[1], due_ms[0])), due_ms[1] >= 5.0 * due_ms[0]));
+        if nothing_due_native.len() > 1 {
+            let growth = nothing_due_native.last().unwrap() / nothing_due_native[0];
+            checks.push((
+                format!("release, nothing due: time at pool {} / time at pool {} ≤ 2 ({growth:.2})", o.pools.last().unwrap(), o.pools[0]),
+                growth <= 2.0,
+            ));
         }
-    }
-    if nothing_due_native.len() > 1 {
-        let growth = nothing_due_native.last().unwrap() / nothing_due_native[0];
-        checks.push((
-            format!("release, nothing due: time at pool {} / time at pool {} ≤ 2 ({growth:.2})", o.pools.last().unwrap(), o.pools[0]),
-            growth <= 2.0,
-        ));
-    }
 
-    // Throughput: every lead holds a number, so each variant takes its "held" path.
-    let size = LEADS * 10;
-    load_pool(&mut c, size, 0);
-    c.batch_execute(&format!(
-        "UPDATE public.signalwire_phone_numbers SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL;
-         TRUNCATE public.phone_hold_ledger;
-         SELECT count(assign_phone_to_lead(('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid)) FROM generate_series(1, {LEADS}) AS i;"
-    ))
-    .unwrap();
-    vacuum(&mut c);
-    for op in ["assign", "extend", "complete"] {
-        let results: Vec<(f64, f64)> = VARIANTS.iter().map(|v| pgbench(&cluster, &format!("{v}_{op}"), o.seconds)).collect();
-        let tps: Vec<f64> = results.iter().map(|r| r.0).collect();
-        let lat: Vec<f64> = results.iter().map(|r| r.1).collect();
-        rows.push([format!("{op}, 2 clients (TPS)"), size.to_string(), format!("{:.0}", tps[0]), format!("{:.0}", tps[1]), format!("{:.0}", tps[2]), ratio(tps[0], tps[2]), ratio(tps[1], tps[0])]);
-        rows.push([format!("{op}, latency (ms)"), size.to_string(), format!("{:.3}", lat[0]), format!("{:.3}", lat[1]), format!("{:.3}", lat[2]), ratio(lat[0], lat[2]), ratio(lat[1], lat[0])]);
-        checks.push((format!("{op}: native TPS ≥ 0.9 × floor ({})", ratio(tps[0], tps[2])), tps[0] >= 0.9 * tps[2]));
-        checks.push((format!("{op}: native TPS ≥ 1.0 × PL/pgSQL ({})", ratio(tps[0], tps[1])), tps[0] >= tps[1]));
-    }
-
-    // Memory: one session, many calls, in statements of 1,000 calls each.
-    let pid: i32 = c.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
-    let batch = |c: &mut Client, k: i64| {
-        let call = match k % 3 {
-            0 => "assign_phone_to_lead(l)::text",
-            1 => "extend_phone_for_appointment(l, now() + interval '3 days')::text",
-            _ => "complete_appointment_for_phone(l, 'showed')::text",
-        };
+        // Throughput: every lead holds a number, so each variant takes its "held" path.
+        let size = LEADS * 10;
+        load_pool(&mut c, size, 0);
         c.batch_execute(&format!(
-            "SELECT count({call}) FROM (SELECT ('00000000-0000-4000-8000-' || lpad(((i % {LEADS}) + 1)::text, 12, '0'))::uuid AS l
-                                       FROM generate_series({k} * 1000, {k} * 1000 + 999) AS i) AS leads"
+            "UPDATE public.signalwire_phone_numbers SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL;
+             TRUNCATE public.phone_hold_ledger;
+             SELECT count(assign_phone_to_lead(('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid)) FROM generate_series(1, {LEADS}) AS i;"
         ))
         .unwrap();
-    };
-    for k in 0..30 {
-        batch(&mut c, k);
+        vacuum(&mut c);
+        for op in ["assign", "extend", "complete"] {
+            let results: Vec<(f64, f64)> = VARIANTS.iter().map(|v| pgbench(&cluster, &format!("{v}_{op}"), o.seconds)).collect();
+            let tps: Vec<f64> = results.iter().map(|r| r.0).collect();
+            let lat: Vec<f64> = results.iter().map(|r| r.1).collect();
+            rows.push([format!("{op}, 2 clients (TPS)"), size.to_string(), format!("{:.0}", tps[0]), format!("{:.0}", tps[1]), format!("{:.0}", tps[2]), ratio(tps[0], tps[2]), ratio(tps[1], tps[0])]);
+            rows.push([format!("{op}, latency (ms)"), size.to_string(), format!("{:.3}", lat[0]), format!("{:.3}", lat[1]), format!("{:.3}", lat[2]), ratio(lat[0], lat[2]), ratio(lat[1], lat[0])]);
+            checks.push((format!("{op}: native TPS ≥ 0.9 × floor ({})", ratio(tps[0], tps[2])), tps[0] >= 0.9 * tps[2]));
+            checks.push((format!("{op}: native TPS ≥ 1.0 × PL/pgSQL ({})", ratio(tps[0], tps[1])), tps[0] >= tps[1]));
+        }
+
+        // Memory: one session, many calls, in statements of 1,000 calls each.
+        let pid: i32 = c.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
+        let batch = |c: &mut Client, k: i64| {
+            let call = match k % 3 {
+                0 => "assign_phone_to_lead(l)::text",
+                1 => "extend_phone_for_appointment(l, now() + interval '3 days')::text",
+                _ => "complete_appointment_for_phone(l, 'showed')::text",
+            };
+            c.batch_execute(&format!(
+                "SELECT count({call}) FROM (SELECT ('00000000-0000-4000-8000-' || lpad(((i % {LEADS}) + 1)::text, 12, '0'))::uuid AS l
+                                           FROM generate_series({k} * 1000, {k} * 1000 + 999) AS i) AS leads"
+            ))
+            .unwrap();
+        };
+        for k in 0..30 {
+            batch(&mut c, k);
+        }
+        let before = rss_anon_kib(pid);
+        let started = Instant::now();
+        let batches = o.calls / 1000;
+        for k in 0..batches {
+            batch(&mut c, k);
+        }
+        let after = rss_anon_kib(pid);
+        let per_call_us = started.elapsed().as_secs_f64() * 1e6 / (batches * 1000) as f64;
+        rows.push([
+            format!("backend RssAnon growth over {} calls (KiB)", batches * 1000),
+            size.to_string(),
+            format!("{}", after - before),
+            "".into(),
+            "".into(),
+            "".into(),
+            format!("{before} → {after} KiB, {per_call_us:.1} µs/call"),
+        ]);
+        checks.push((format!("RSS growth over {} calls < 1 MiB ({} KiB)", batches * 1000, after - before), after - before < 1024));
+
     }
-    let before = rss_anon_kib(pid);
-    let started = Instant::now();
-    let batches = o.calls / 1000;
-    for k in 0..batches {
-        batch(&mut c, k);
+
+    // Bounded work: the batched release, payload memory, callbacks before ANALYZE.
+    let mut figures = Vec::new();
+    if o.only.as_deref() != Some("throughput") {
+        c.batch_execute("LOAD 'phone_holds'").unwrap();
+        let default_batch: i32 = c.query_one("SELECT current_setting('phone_holds.release_batch')::int", &[]).unwrap().get(0);
+        eprintln!("bench: bounded work, backlog {}", o.backlog);
+        figures.extend(bounded::backlog_figures(&cluster, o.backlog, default_batch));
+        // README "Limits": 4 MiB of body, 50 tool calls (a smaller limit makes this fail loudly).
+        figures.extend(bounded::memory_figures(&cluster, 4 * 1024 * 1024, 50));
+        figures.extend(bounded::callback_figures(&cluster, o.backlog));
     }
-    let after = rss_anon_kib(pid);
-    let per_call_us = started.elapsed().as_secs_f64() * 1e6 / (batches * 1000) as f64;
-    rows.push([
-        format!("backend RssAnon growth over {} calls (KiB)", batches * 1000),
-        size.to_string(),
-        format!("{}", after - before),
-        "".into(),
-        "".into(),
-        "".into(),
-        format!("{before} → {after} KiB, {per_call_us:.1} µs/call"),
-    ]);
-    checks.push((format!("RSS growth over {} calls < 1 MiB ({} KiB)", batches * 1000, after - before), after - before < 1024));
 
     // The table, printed and written.
     let mut table = String::new();
-    writeln!(table, "| measurement | pool | native | PL/pgSQL | floor | native / floor | PL/pgSQL / native |").unwrap();
-    writeln!(table, "|---|---:|---:|---:|---:|---:|---:|").unwrap();
-    for r in &rows {
-        writeln!(table, "| {} |", r.join(" | ")).unwrap();
+    if !rows.is_empty() {
+        writeln!(table, "| measurement | pool | native | PL/pgSQL | floor | native / floor | PL/pgSQL / native |").unwrap();
+        writeln!(table, "|---|---:|---:|---:|---:|---:|---:|").unwrap();
+        for r in &rows {
+            writeln!(table, "| {} |", r.join(" | ")).unwrap();
+        }
+    }
+    if !figures.is_empty() {
+        writeln!(
+            table,
+            "\n## Bounded work\n\nBacklog: {} numbers due, as many free; bookings: one session, one `extend_phone_for_appointment` \
+             per transaction on leads of the backlog, while the release runs. Memory: VmHWM growth of a fresh backend over one call \
+             of the largest accepted body. Callbacks: leads whose numbers the release just returned book again, before and after \
+             ANALYZE (autovacuum off).\n",
+            o.backlog
+        )
+        .unwrap();
+        writeln!(table, "| measurement | figure | baseline | ratio | target |").unwrap();
+        writeln!(table, "|---|---:|---:|---:|---|").unwrap();
+        for f in &figures {
+            writeln!(table, "| {} | {} | {} | {} | {} |", f.what, f.value, f.baseline, f.ratio, f.target).unwrap();
+            if let Some(met) = f.met {
+                checks.push((format!("{}: {} ({})", f.what, f.target, if f.ratio.is_empty() { &f.value } else { &f.ratio }), met));
+            }
+        }
     }
     let mut report = format!(
         "# phone_holds benchmark results\n\nMachine: {}. PostgreSQL {server}, extension build: {build}. \

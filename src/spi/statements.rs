@@ -13,6 +13,11 @@ use pgrx::pg_sys::{self, PgOid};
 /// Picks lock with SKIP LOCKED: two callers never get the same number, and an assignment never
 /// waits on a row lock, so one call per transaction cannot deadlock (the only lock it waits
 /// for is its own lead's).
+///
+/// The status test is wrapped in `coalesce(…, false)` so that it cannot match the predicate of
+/// phone_holds_rested (`assignment_status = 'available'`): the row is found by the unique index
+/// on number, whatever the statistics say. Right after a bulk release, before ANALYZE, the
+/// planner otherwise took the rested index for near-empty and walked all of it for one number.
 macro_rules! take_number {
     ($pick:literal) => {
         concat!(
@@ -20,7 +25,7 @@ macro_rules! take_number {
                  UPDATE public.signalwire_phone_numbers AS n
                     SET assignment_status = 'assigned', currently_assigned_to = $1, release_at = $2,
                         appointment_scheduled_at = NULL, last_call_outcome = NULL
-                  WHERE n.assignment_status OPERATOR(pg_catalog.=) 'available' AND n.number OPERATOR(pg_catalog.=) (",
+                  WHERE coalesce(n.assignment_status OPERATOR(pg_catalog.=) 'available', false) AND n.number OPERATOR(pg_catalog.=) (",
             $pick,
             ")
               RETURNING n.number),
@@ -116,14 +121,11 @@ impl Statement {
             }
 
             // Number $4, if free. ($1 lead, $2 release_at, $3 as_of) The status test is written
-            // so that it cannot match phone_holds_rested's predicate: the only index left is
-            // the one on number, whatever the statistics say. (Right after a bulk release,
-            // before ANALYZE, the planner took the rested index for near-empty and scanned all
-            // of it for one number.)
+            // as in take_number!, for the same reason.
             Statement::TakeNumber => take_number!(
                 "SELECT p.number FROM public.signalwire_phone_numbers AS p
                   WHERE p.number OPERATOR(pg_catalog.=) $4
-                    AND p.assignment_status IS NOT DISTINCT FROM 'available'
+                    AND coalesce(p.assignment_status OPERATOR(pg_catalog.=) 'available', false)
                     FOR UPDATE SKIP LOCKED"
             ),
 
