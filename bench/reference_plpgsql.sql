@@ -64,11 +64,14 @@ BEGIN
        FOR UPDATE;
     v_release := greatest(held.release_at, p_appointment + interval '24 hours');
     v_appointment := greatest(held.appointment_scheduled_at, p_appointment);
-    UPDATE public.signalwire_phone_numbers
-       SET release_at = v_release, appointment_scheduled_at = v_appointment
-     WHERE number = held.number;
-    INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, old_release_at, new_release_at, appointment_at)
-    VALUES (p_as_of, 'extended', held.number, p_lead, held.release_at, v_release, v_appointment);
+    -- As the extension since 0.4.0: a booking that changes nothing writes nothing.
+    IF v_release IS DISTINCT FROM held.release_at OR v_appointment IS DISTINCT FROM held.appointment_scheduled_at THEN
+        UPDATE public.signalwire_phone_numbers
+           SET release_at = v_release, appointment_scheduled_at = v_appointment
+         WHERE number = held.number;
+        INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, old_release_at, new_release_at, appointment_at)
+        VALUES (p_as_of, 'extended', held.number, p_lead, held.release_at, v_release, v_appointment);
+    END IF;
     RETURN v_release;
 END
 $$;

@@ -227,4 +227,19 @@ mod tests {
         let f = failure("SET LOCAL phone_holds.release_batch = 0");
         assert_eq!(f.sqlstate, "22023", "{f:?}");
     }
+
+    /// The procedure commits, so it refuses to run inside a transaction block once it has
+    /// something to commit: the batch it released is rolled back with the error.
+    #[pg_test]
+    fn the_drain_refuses_null_and_a_transaction_block_and_changes_nothing() {
+        pool_of(1);
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(-30))).unwrap();
+        let f = failure("CALL drain_expired_phone_numbers(NULL)");
+        assert_eq!((f.sqlstate.as_str(), f.message.as_str()), ("22004", "phone_holds: as_of must not be NULL"), "{f:?}");
+        let before = state();
+        let f = failure(&format!("CALL drain_expired_phone_numbers({})", ts(0)));
+        assert_eq!(f.sqlstate, "2D000", "{f:?}");
+        assert_eq!(state(), before);
+        assert_eq!(count(&format!("SELECT release_expired_phone_numbers({})::int8", ts(0))), 1, "the one-transaction form works here");
+    }
 }
