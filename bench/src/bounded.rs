@@ -5,6 +5,7 @@
 //! Each figure is compared with a baseline taken in the same cluster in the same run: the
 //! one-statement release, and the same booking after ANALYZE.
 
+use crate::{median, status_kib};
 use phone_holds_e2e::Cluster;
 use postgres::Client;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -114,9 +115,7 @@ pub fn backlog_figures(cluster: &Cluster, backlog: i64, default_batch: i32) -> V
     let mut figures = Vec::new();
     let single = "SELECT release_expired_phone_numbers()";
     let alone = |release: &str, batch: Option<i32>| {
-        let mut runs: Vec<f64> = (0..3).map(|_| release_while_booking(cluster, backlog, release, batch, false).0).collect();
-        runs.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        runs[1]
+        median((0..3).map(|_| release_while_booking(cluster, backlog, release, batch, false).0).collect())
     };
     let single_alone = alone(single, None);
     let (single_busy, single_bookings) = release_while_booking(cluster, backlog, single, None, true);
@@ -156,26 +155,15 @@ pub fn backlog_figures(cluster: &Cluster, backlog: i64, default_batch: i32) -> V
     figures
 }
 
-/// VmHWM (peak resident set) and VmRSS of a backend, in KiB.
-fn peak_and_rss_kib(pid: i32) -> (i64, i64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let field = |name: &str| -> i64 {
-        let line = status.lines().find(|l| l.starts_with(name)).unwrap();
-        line.split_whitespace().nth(1).unwrap().parse().unwrap()
-    };
-    (field("VmHWM:"), field("VmRSS:"))
-}
-
 /// The backend's peak memory growth over one call of `sql` with `body` ($1, text), in KiB:
 /// the peak is reset first (clear_refs 5, which root may write for any process).
 fn peak_growth_kib(c: &mut Client, sql: &str, body: &str) -> i64 {
     let pid: i32 = c.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
     c.query(sql, &[&"{}"]).ok(); // load the library and plans, outside the measurement
     std::fs::write(format!("/proc/{pid}/clear_refs"), "5").expect("resetting VmHWM needs root");
-    let (_, rss_before) = peak_and_rss_kib(pid);
+    let rss_before = status_kib(pid, "VmRSS");
     c.query(sql, &[&body]).unwrap();
-    let (peak, _) = peak_and_rss_kib(pid);
-    peak - rss_before
+    status_kib(pid, "VmHWM") - rss_before
 }
 
 /// The largest VAPI bodies phone_holds accepts, and the memory they cost a backend.

@@ -119,10 +119,11 @@ fn pgbench(cluster: &Cluster, script: &str, seconds: u32) -> (f64, f64) {
     (field("tps = "), field("latency average = "))
 }
 
-/// Private (anonymous) resident memory of a backend in KiB: heap growth, not shared buffers.
-fn rss_anon_kib(pid: i32) -> i64 {
+/// A field of a backend's /proc status in KiB: `RssAnon` (private memory: heap growth, not
+/// shared buffers), `VmHWM` (peak resident set), `VmRSS`.
+fn status_kib(pid: i32, field: &str) -> i64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("RssAnon:")).unwrap();
+    let line = status.lines().find(|l| l.strip_prefix(field).is_some_and(|rest| rest.starts_with(':'))).unwrap();
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
@@ -236,13 +237,13 @@ fn main() {
         for k in 0..30 {
             batch(&mut c, k);
         }
-        let before = rss_anon_kib(pid);
+        let before = status_kib(pid, "RssAnon");
         let started = Instant::now();
         let batches = o.calls / 1000;
         for k in 0..batches {
             batch(&mut c, k);
         }
-        let after = rss_anon_kib(pid);
+        let after = status_kib(pid, "RssAnon");
         let per_call_us = started.elapsed().as_secs_f64() * 1e6 / (batches * 1000) as f64;
         rows.push([
             format!("backend RssAnon growth over {} calls (KiB)", batches * 1000),

@@ -127,8 +127,7 @@ impl Pool<'_, '_> {
     pub fn claim_lead(&mut self, lead: Uuid) {
         thread_local!(static CLAIMS_EXIST: Cell<bool> = const { Cell::new(false) });
         if !CLAIMS_EXIST.get() {
-            let exists: Option<bool> = self.run(Statement::ClaimsExist, &[]).first().get(1).unwrap_or_else(|e| spi_failed(e));
-            CLAIMS_EXIST.set(exists == Some(true));
+            CLAIMS_EXIST.set(self.first::<bool>(Statement::ClaimsExist, &[]) == Some(true));
         }
         if CLAIMS_EXIST.get() {
             self.run(Statement::ClaimLead, &[lead.into()]);
@@ -160,28 +159,24 @@ impl Pool<'_, '_> {
     /// Assigns a free number to `lead` with hold `release_at`, writing its ledger row;
     /// the lead's previous number if that one is free, else the one rested longest.
     pub fn take_free_number(&mut self, lead: Uuid, release_at: Instant, as_of: Instant) -> Result<String, HoldError> {
-        let previous: Option<String> = {
-            let table = self.run(Statement::PreviousNumber, &[lead.into()]);
-            if table.is_empty() { None } else { table.first().get(1).unwrap_or_else(|e| spi_failed(e)) }
-        };
-        let args = |number: Option<&str>| {
-            let mut args: Vec<DatumWithOid> = vec![lead.into(), to_pg(release_at).into(), to_pg(as_of).into()];
-            args.extend(number.map(DatumWithOid::from));
-            args
-        };
-        let mut attempts = Vec::new();
-        if let Some(number) = previous.as_deref() {
-            attempts.push((Statement::TakeNumber, args(Some(number))));
-        }
-        attempts.push((Statement::TakeRested, args(None)));
-        for (statement, args) in attempts {
-            let taken = self.run(statement, &args);
-            if !taken.is_empty() {
-                let number: Option<String> = taken.first().get(1).unwrap_or_else(|e| spi_failed(e));
-                return Ok(number.expect("number is never NULL"));
+        // Both takes bind ($1 lead, $2 release_at, $3 as_of); TakeNumber adds $4.
+        let hold = || -> [DatumWithOid<'static>; 3] { [lead.into(), to_pg(release_at).into(), to_pg(as_of).into()] };
+        if let Some(number) = self.first::<String>(Statement::PreviousNumber, &[lead.into()]) {
+            let [l, r, a] = hold();
+            if let Some(taken) = self.first::<String>(Statement::TakeNumber, &[l, r, a, number.as_str().into()]) {
+                return Ok(taken);
             }
         }
-        Err(HoldError::PoolExhausted)
+        self.first::<String>(Statement::TakeRested, &hold()).ok_or(HoldError::PoolExhausted)
+    }
+
+    /// The first column of the first row `statement` returns; `None` for no row or NULL.
+    fn first<T: FromDatum + IntoDatum>(&mut self, statement: Statement, args: &[DatumWithOid<'_>]) -> Option<T> {
+        let table = self.run(statement, args);
+        if table.is_empty() {
+            return None;
+        }
+        table.first().get(1).unwrap_or_else(|e| spi_failed(e))
     }
 
     /// Stores `new` as the hold of `held` (which `lead` holds and this transaction has locked),
@@ -210,14 +205,10 @@ impl Pool<'_, '_> {
     /// Applies an outcome to the number `lead` holds, with its ledger row, in one statement;
     /// the new release time, or `None` when the lead holds no number.
     pub fn complete_hold(&mut self, lead: Uuid, c: Completion, outcome: &str, as_of: Instant) -> Result<Option<Instant>, HoldError> {
-        let table = self.run(
+        let release: Option<TimestampWithTimeZone> = self.first(
             Statement::CompleteHold,
             &[lead.into(), to_pg(c.release_at).into(), c.keeps_appointment.into(), outcome.into(), to_pg(as_of).into()],
         );
-        if table.is_empty() {
-            return Ok(None);
-        }
-        let release: Option<TimestampWithTimeZone> = table.first().get(1).unwrap_or_else(|e| spi_failed(e));
         release.map(|t| instant(t, "stored timestamp")).transpose()
     }
 
@@ -232,17 +223,12 @@ impl Pool<'_, '_> {
                 Statement::ReleaseDueBatch
             }
         };
-        let table = self.run(statement, &args);
-        table.first().get(1).unwrap_or_else(|e| spi_failed(e)).unwrap_or(0)
+        self.first(statement, &args).unwrap_or(0)
     }
 
     /// The lead that held `number` at `at`, by the ledger.
     pub fn holder_at(&mut self, number: &str, at: Instant) -> Option<Uuid> {
-        let table = self.run(Statement::HolderAt, &[number.into(), to_pg(at).into()]);
-        if table.is_empty() {
-            return None;
-        }
-        table.first().get(1).unwrap_or_else(|e| spi_failed(e))
+        self.first(Statement::HolderAt, &[number.into(), to_pg(at).into()])
     }
 }
 

@@ -26,19 +26,29 @@ fn backlog(c: &mut Client, due: i64) {
     c.batch_execute("VACUUM ANALYZE signalwire_phone_numbers").unwrap();
 }
 
-/// Every due number released exactly once, none still due, every promise kept.
-fn drained_exactly_once(c: &mut Client, due: i64) {
+/// How many numbers are still held, and how many release rows the ledger has.
+fn held_and_released(c: &mut Client) -> (i64, i64) {
     let row = c
         .query_one(
             "SELECT (SELECT count(*) FROM signalwire_phone_numbers WHERE assignment_status = 'assigned'),
-                    (SELECT count(*) FROM phone_hold_ledger WHERE event = 'released'),
-                    (SELECT count(*) FROM (SELECT number FROM phone_hold_ledger WHERE event = 'released'
-                                            GROUP BY number HAVING count(*) > 1) AS twice)",
+                    (SELECT count(*) FROM phone_hold_ledger WHERE event = 'released')",
             &[],
         )
         .unwrap();
-    let (held, released, twice): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
-    assert_eq!((held, released, twice), (0, due, 0), "still held, released, released twice");
+    (row.get(0), row.get(1))
+}
+
+/// Every due number released exactly once, none still due, every promise kept.
+fn drained_exactly_once(c: &mut Client, due: i64) {
+    let twice: i64 = c
+        .query_one(
+            "SELECT count(*) FROM (SELECT number FROM phone_hold_ledger WHERE event = 'released'
+                                    GROUP BY number HAVING count(*) > 1) AS twice",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!((held_and_released(c), twice), ((0, due), 0), "(still held, released), released twice");
     assert_eq!(invariants::violations(c), Vec::<String>::new());
 }
 
@@ -65,16 +75,15 @@ fn a_backlog_drains_under_a_statement_timeout_shorter_than_the_single_statement(
     // The single statement can never finish under it: every run is cancelled and releases 0.
     let e = c.query_one(&format!("SELECT release_expired_phone_numbers('{AS_OF}')"), &[]).unwrap_err();
     assert_eq!(sqlstate(&e), "57014", "{e}");
-    let held: i64 = c.query_one("SELECT count(*) FROM signalwire_phone_numbers WHERE assignment_status = 'assigned'", &[]).unwrap().get(0);
-    assert_eq!(held, DUE, "a cancelled statement released nothing");
+    assert_eq!(held_and_released(&mut c), (DUE, 0), "a cancelled statement released nothing");
 
     // The batched job keeps what each batch committed; runs repeat (as pg_cron's would) until
     // nothing is due. Each run makes progress, so a few runs are enough.
     let mut runs = Vec::new();
     loop {
-        let before: i64 = c.query_one("SELECT count(*) FROM signalwire_phone_numbers WHERE assignment_status = 'assigned'", &[]).unwrap().get(0);
+        let (before, _) = held_and_released(&mut c);
         let run = drain(&mut c);
-        let after: i64 = c.query_one("SELECT count(*) FROM signalwire_phone_numbers WHERE assignment_status = 'assigned'", &[]).unwrap().get(0);
+        let (after, _) = held_and_released(&mut c);
         assert!(after < before || after == 0, "a run made no progress: {run:?}");
         match run {
             Ok(released) => {
@@ -105,8 +114,7 @@ fn an_interrupted_drain_loses_nothing_and_the_next_run_releases_the_rest_once() 
     // Wait until some batches have committed, then kill the backend mid-run.
     let started = Instant::now();
     loop {
-        let released: i64 = c.query_one("SELECT count(*) FROM phone_hold_ledger WHERE event = 'released'", &[]).unwrap().get(0);
-        if released >= 1000 {
+        if held_and_released(&mut c).1 >= 1000 {
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(120), "the drain did not start");
@@ -117,16 +125,7 @@ fn an_interrupted_drain_loses_nothing_and_the_next_run_releases_the_rest_once() 
     let outcome = running.join().unwrap();
     assert!(outcome.is_err(), "the run was interrupted, not finished: {outcome:?}");
 
-    let (held, released): (i64, i64) = {
-        let r = c
-            .query_one(
-                "SELECT (SELECT count(*) FROM signalwire_phone_numbers WHERE assignment_status = 'assigned'),
-                        (SELECT count(*) FROM phone_hold_ledger WHERE event = 'released')",
-                &[],
-            )
-            .unwrap();
-        (r.get(0), r.get(1))
-    };
+    let (held, released) = held_and_released(&mut c);
     assert!(released > 0 && held > 0 && held + released == DUE, "committed batches stay: {held} held, {released} released");
     let rest = drain(&mut c).unwrap();
     assert_eq!(rest, held, "the next run releases exactly what was left");
