@@ -108,7 +108,7 @@ impl HoldError {
                 ACCEPTED.join(", ")
             ),
             HoldError::Booking(BookingError::FollowUpOver { .. }) => {
-                "Check the date and its time zone; pass timestamptz, e.g. '2025-10-20T14:00:00Z'::timestamptz.".into()
+                "Check the date and its time zone; pass a timestamptz with its offset, such as 'YYYY-MM-DD 14:00:00-04'::timestamptz.".into()
             }
             HoldError::Booking(BookingError::BeyondHorizon { .. }) => {
                 "Check the year; raise phone_holds.booking_horizon if such bookings are real.".into()

@@ -83,7 +83,7 @@ fn vapi_tool_calls_text(payload: Option<&str>, as_of: default!(Option<TimestampW
     answer((|| {
         let payload = body(payload)?;
         let as_of = as_of_arg(as_of)?;
-        let calls = tool_calls::parse(&payload)?;
+        let calls = tool_calls::parse(&payload, as_of)?;
         let w = gucs::windows();
         let mut refused = Vec::new();
         let results = with_pool(|pool| {
@@ -122,7 +122,7 @@ fn vapi_end_of_call_text(payload: Option<&str>, as_of: default!(Option<Timestamp
     answer((|| {
         let payload = body(payload)?;
         let as_of = as_of_arg(as_of)?;
-        let report = end_of_call::parse(&payload)?;
+        let report = end_of_call::parse(&payload, as_of)?;
         let echo = |v: &Option<String>| v.as_deref().map(shown);
         let mut out = json!({"callId": echo(&report.call_id), "leadId": echo(&report.lead_id), "outcome": echo(&report.outcome)});
         let done = match &report.decision {

@@ -60,7 +60,8 @@ mod tests {
         assert_eq!(
             said[1].1,
             "I couldn't book that time: appointment_time \"2025-10-20T14:00:00\" has no time zone; \
-             say it with an offset such as 2025-10-20T14:00:00-04:00 or Z for UTC."
+             say it with an offset such as 2025-10-19T14:00:00-04:00 or Z for UTC.",
+            "the example is 2 pm at UTC-04:00 on the day after as_of (2025-10-18 13:00 UTC)"
         );
         assert!(said[2].1.starts_with("Moved to 2025-10-22 16:30 UTC."), "{}", said[2].1);
         assert_eq!(said[3].1, "Cancelled. The lead's phone number goes back to the pool.");
@@ -162,7 +163,7 @@ mod tests {
             0,
         );
         assert_eq!(out["action"], "rejected");
-        assert_eq!(out["reason"], "appointmentTime \"Monday 2pm\" is not a date and time such as 2025-10-20T14:00:00-04:00");
+        assert_eq!(out["reason"], "appointmentTime \"Monday 2pm\" is not a date and time such as 2025-10-19T14:00:00-04:00");
         assert_eq!(state(), before);
     }
 }

@@ -8,6 +8,7 @@
 use super::fields::{at, field, text, unambiguous};
 use super::tool_calls::message;
 use super::{lead_id, quote, timestamp, Refusal, Unreadable, Request};
+use crate::rules::Instant;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +41,8 @@ fn action(outcome: &str) -> Option<Action> {
     }
 }
 
-pub fn parse(payload: &Value) -> Result<CallReport, Unreadable> {
+/// What a finished call asks for; `as_of` only dates the example in a time refusal.
+pub fn parse(payload: &Value, as_of: Instant) -> Result<CallReport, Unreadable> {
     let message = message(payload);
     let sources: Vec<&Value> = match field(message, &["type"]).and_then(Value::as_str) {
         Some("end-of-call-report") => [
@@ -87,7 +89,7 @@ pub fn parse(payload: &Value) -> Result<CallReport, Unreadable> {
             let lead = lead_id::parse(&lead)?;
             let time = || -> Result<_, Refusal> {
                 let raw = appointment.clone()?.ok_or_else(|| Refusal("the report has no appointment time".to_owned()))?;
-                timestamp::parse(&raw, "appointmentTime")
+                timestamp::parse(&raw, "appointmentTime", as_of)
             };
             Ok(Some(match action {
                 Action::Book => Request::Book { lead, at: time()? },
@@ -103,6 +105,7 @@ pub fn parse(payload: &Value) -> Result<CallReport, Unreadable> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::payload::test_as_of as as_of;
     use chrono::{TimeZone, Utc};
     use serde_json::json;
 
@@ -119,7 +122,7 @@ mod tests {
 
     #[test]
     fn a_report_with_a_booking_books() {
-        let r = parse(&example("end-of-call-report-booked")).unwrap();
+        let r = parse(&example("end-of-call-report-booked"), as_of()).unwrap();
         assert_eq!(r.call_id.as_deref(), Some("b1e2c3d4-0000-4000-8000-00000000ca11"));
         assert_eq!(
             r.decision,
@@ -132,42 +135,42 @@ mod tests {
 
     #[test]
     fn a_report_without_a_booking_does_nothing() {
-        let r = parse(&example("end-of-call-report-no-answer")).unwrap();
+        let r = parse(&example("end-of-call-report-no-answer"), as_of()).unwrap();
         assert_eq!(r.outcome.as_deref(), Some("no_answer"));
         assert_eq!(r.decision, Ok(None));
     }
 
     #[test]
     fn the_seeds_option_b_body_books_and_cancels() {
-        assert!(matches!(parse(&example("option-b-booked")).unwrap().decision, Ok(Some(Request::Book { .. }))));
-        assert!(matches!(parse(&example("option-b-cancelled")).unwrap().decision, Ok(Some(Request::Cancel { .. }))));
+        assert!(matches!(parse(&example("option-b-booked"), as_of()).unwrap().decision, Ok(Some(Request::Book { .. }))));
+        assert!(matches!(parse(&example("option-b-cancelled"), as_of()).unwrap().decision, Ok(Some(Request::Cancel { .. }))));
     }
 
     #[test]
     fn a_booking_without_what_it_needs_is_refused() {
-        let r = parse(&json!({"leadId": "07f26a19-e9dc-422c-b61d-030e3c7971bb", "outcome": "Appointment Booked"})).unwrap();
+        let r = parse(&json!({"leadId": "07f26a19-e9dc-422c-b61d-030e3c7971bb", "outcome": "Appointment Booked"}), as_of()).unwrap();
         assert_eq!(r.decision, Err(Refusal("the report has no appointment time".into())));
-        let r = parse(&json!({"leadId": "nope", "outcome": "appointment_booked", "appointmentTime": "2025-10-20T14:00:00Z"})).unwrap();
+        let r = parse(&json!({"leadId": "nope", "outcome": "appointment_booked", "appointmentTime": "2025-10-20T14:00:00Z"}), as_of()).unwrap();
         assert!(matches!(r.decision, Err(Refusal(m)) if m.contains("\"nope\"")));
-        let r = parse(&json!({"outcome": "cancelled"})).unwrap();
+        let r = parse(&json!({"outcome": "cancelled"}), as_of()).unwrap();
         assert_eq!(r.decision, Err(Refusal("the report has no lead id".into())));
     }
 
     #[test]
     fn a_value_sent_two_ways_is_refused_as_ambiguous() {
         let r = parse(&json!({"leadId": "07f26a19-e9dc-422c-b61d-030e3c7971bb", "lead_id": "17f26a19-e9dc-422c-b61d-030e3c7971bb",
-                              "outcome": "cancelled"}))
+                              "outcome": "cancelled"}), as_of())
         .unwrap();
         assert!(matches!(&r.decision, Err(Refusal(m)) if m.contains("lead_id is given twice")), "{:?}", r.decision);
         let r = parse(&json!({"leadId": "07f26a19-e9dc-422c-b61d-030e3c7971bb", "outcome": "booked",
-                              "appointmentTime": "2025-10-20T14:00:00Z", "appointment_time": "2025-10-21T14:00:00Z"}))
+                              "appointmentTime": "2025-10-20T14:00:00Z", "appointment_time": "2025-10-21T14:00:00Z"}), as_of())
         .unwrap();
         assert!(matches!(&r.decision, Err(Refusal(m)) if m.contains("appointmentTime is given twice")), "{:?}", r.decision);
     }
 
     #[test]
     fn other_messages_are_not_reports() {
-        assert!(parse(&json!({"message": {"type": "tool-calls"}})).is_err());
-        assert!(parse(&json!({"transcript": "hi"})).is_err());
+        assert!(parse(&json!({"message": {"type": "tool-calls"}}), as_of()).is_err());
+        assert!(parse(&json!({"transcript": "hi"}), as_of()).is_err());
     }
 }

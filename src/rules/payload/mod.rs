@@ -13,6 +13,13 @@ pub mod tool_calls;
 
 use super::Instant;
 
+/// The moment the payload tests read their examples at (the examples book 2025-10-20).
+#[cfg(test)]
+pub fn test_as_of() -> Instant {
+    use chrono::TimeZone;
+    chrono::Utc.with_ymd_and_hms(2025, 10, 19, 12, 0, 0).unwrap()
+}
+
 /// A hold change a payload asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
@@ -111,7 +118,7 @@ mod tests {
                 let said = tool["function"]["parameters"]["properties"][time_arg]["description"].as_str().unwrap();
                 assert!(said.contains("offset"), "{name}: the agent must be told to give an offset: {said}");
                 let example = said.split_whitespace().find(|w| w.starts_with("2025-")).unwrap().trim_end_matches('.');
-                assert!(super::timestamp::parse(example, "t").is_ok(), "{name}: the example must parse: {example}");
+                assert!(super::timestamp::parse(example, "t", super::test_as_of()).is_ok(), "{name}: the example must parse: {example}");
             }
         }
     }

@@ -11,6 +11,7 @@
 
 use super::fields::{at, field, text, unambiguous};
 use super::{lead_id, timestamp, Refusal, Request, Unreadable};
+use crate::rules::Instant;
 use serde_json::Value;
 
 /// The functions this server answers, by the name the VAPI tool gives them.
@@ -47,7 +48,8 @@ pub fn message(payload: &Value) -> &Value {
     field(payload, &["message"]).unwrap_or(payload)
 }
 
-pub fn parse(payload: &Value) -> Result<Vec<ToolCall>, Unreadable> {
+/// The calls of a tool-calls message; `as_of` only dates the example in a time refusal.
+pub fn parse(payload: &Value, as_of: Instant) -> Result<Vec<ToolCall>, Unreadable> {
     let message = message(payload);
     let kind = field(message, &["type"]).and_then(Value::as_str);
     if kind != Some("tool-calls") {
@@ -67,10 +69,10 @@ pub fn parse(payload: &Value) -> Result<Vec<ToolCall>, Unreadable> {
     }
     let metadata_lead = at(message, &["call", "metadata", "lead_id"])
         .or_else(|| at(message, &["call", "assistantOverrides", "variableValues", "lead_id"]));
-    Ok(list.iter().map(|call| one_call(call, metadata_lead)).collect())
+    Ok(list.iter().map(|call| one_call(call, metadata_lead, as_of)).collect())
 }
 
-fn one_call(call: &Value, metadata_lead: Option<&Value>) -> ToolCall {
+fn one_call(call: &Value, metadata_lead: Option<&Value>, as_of: Instant) -> ToolCall {
     let id = field(call, &["id"]).and_then(Value::as_str).filter(|id| usable_id(id)).map(str::to_owned);
     let function_object = field(call, &["function"]).unwrap_or(call);
     let name = field(function_object, &["name"]).and_then(text).unwrap_or_default();
@@ -82,7 +84,7 @@ fn one_call(call: &Value, metadata_lead: Option<&Value>) -> ToolCall {
     };
     let request = match id {
         None => Err(Refusal("the tool call has no id, so its answer could not be matched to it; nothing was done".to_owned())),
-        Some(_) => arguments(function_object).and_then(|args| request(&function, &args, metadata_lead)),
+        Some(_) => arguments(function_object).and_then(|args| request(&function, &args, metadata_lead, as_of)),
     };
     ToolCall { id, function, request }
 }
@@ -106,7 +108,7 @@ fn arguments(function_object: &Value) -> Result<Value, Refusal> {
     }
 }
 
-fn request(function: &Function, args: &Value, metadata_lead: Option<&Value>) -> Result<Request, Refusal> {
+fn request(function: &Function, args: &Value, metadata_lead: Option<&Value>, as_of: Instant) -> Result<Request, Refusal> {
     if let Function::Unknown(name) = function {
         return Err(Refusal(format!(
             "this server has no function {}; it handles {}",
@@ -121,7 +123,7 @@ fn request(function: &Function, args: &Value, metadata_lead: Option<&Value>) -> 
     let lead = lead_id::parse(&lead)?;
     let time = |names: &[&str], what: &str| -> Result<_, Refusal> {
         let v = unambiguous(args, names, what)?.ok_or_else(|| Refusal(format!("{what} is missing")))?;
-        timestamp::parse(&text(v).unwrap_or_else(|| v.to_string()), what)
+        timestamp::parse(&text(v).unwrap_or_else(|| v.to_string()), what, as_of)
     };
     Ok(match function {
         Function::Book => Request::Book { lead, at: time(&["appointment_time", "appointmentTime"], "appointment_time")? },
@@ -137,6 +139,7 @@ fn request(function: &Function, args: &Value, metadata_lead: Option<&Value>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::payload::test_as_of as as_of;
     use chrono::{TimeZone, Utc};
     use serde_json::json;
 
@@ -145,7 +148,7 @@ mod tests {
     #[test]
     fn the_example_booking_parses() {
         let payload: Value = serde_json::from_str(include_str!("../../../examples/vapi/tool-calls-book.json")).unwrap();
-        let calls = parse(&payload).unwrap();
+        let calls = parse(&payload, as_of()).unwrap();
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].function, Function::Book);
         assert_eq!(
@@ -157,7 +160,7 @@ mod tests {
     #[test]
     fn the_example_batch_parses_each_call_on_its_own() {
         let payload: Value = serde_json::from_str(include_str!("../../../examples/vapi/tool-calls-batch.json")).unwrap();
-        let calls = parse(&payload).unwrap();
+        let calls = parse(&payload, as_of()).unwrap();
         let kinds: Vec<_> = calls.iter().map(|c| (c.id.as_deref().unwrap(), c.request.is_ok())).collect();
         assert_eq!(
             kinds,
@@ -177,7 +180,7 @@ mod tests {
                 {"id": "a", "function": {"name": "cancel_appointment", "arguments": "{}"}},
                 {"id": "b", "name": "book_appointment", "arguments": {"appointmentTime": "2025-10-20T14:00:00Z"}},
                 {"id": "c", "function": {"name": "book_appointment", "arguments": "{not json"}}]}});
-        let calls = parse(&payload).unwrap();
+        let calls = parse(&payload, as_of()).unwrap();
         assert_eq!(calls[0].request, Ok(Request::Cancel { lead: lead_id::parse(LEAD).unwrap() }));
         assert!(matches!(calls[1].request, Ok(Request::Book { .. })));
         assert!(matches!(&calls[2].request, Err(Refusal(m)) if m.contains("not a JSON object")));
@@ -189,7 +192,7 @@ mod tests {
             {"id": "1", "function": {"name": "book_appointment", "arguments": {"appointment_time": "2025-10-20T14:00:00Z"}}},
             {"id": "2", "function": {"name": "book_appointment", "arguments": {"lead_id": LEAD}}},
             {"id": "3", "function": {"name": "reschedule_appointment", "arguments": {"lead_id": "42", "new_time": "x"}}}]}});
-        let why: Vec<String> = parse(&payload).unwrap().into_iter().map(|c| c.request.unwrap_err().0).collect();
+        let why: Vec<String> = parse(&payload, as_of()).unwrap().into_iter().map(|c| c.request.unwrap_err().0).collect();
         assert_eq!(why[0], "lead_id is missing");
         assert_eq!(why[1], "appointment_time is missing");
         assert!(why[2].starts_with("lead_id \"42\" is not a UUID"), "{}", why[2]);
@@ -202,7 +205,7 @@ mod tests {
             {"function": book}, {"id": null, "function": book}, {"id": 7, "function": book}, {"id": " ", "function": book},
             {"id": "x".repeat(65), "function": book}, {"id": "a\u{0}b", "function": book},
             {"id": "ok", "function": book}]}});
-        let calls = parse(&payload).unwrap();
+        let calls = parse(&payload, as_of()).unwrap();
         for call in &calls[..6] {
             assert_eq!(call.id, None);
             assert!(matches!(&call.request, Err(Refusal(m)) if m.contains("has no id")), "{:?}", call.request);
@@ -218,7 +221,7 @@ mod tests {
             {"id": "2", "function": {"name": "reschedule_appointment",
                                      "arguments": {"lead_id": LEAD, "new_time": "2025-10-20T14:00:00Z", "appointment_time": "2025-10-21T14:00:00Z"}}},
             {"id": "3", "function": {"name": "cancel_appointment", "arguments": {"lead_id": LEAD, "leadId": LEAD}}}]}});
-        let calls = parse(&payload).unwrap();
+        let calls = parse(&payload, as_of()).unwrap();
         assert!(matches!(&calls[0].request, Err(Refusal(m)) if m.contains("lead_id is given twice")));
         assert!(matches!(&calls[1].request, Err(Refusal(m)) if m.contains("new_time is given twice")));
         assert!(calls[2].request.is_ok(), "the same value twice is not ambiguous");
@@ -228,17 +231,17 @@ mod tests {
     fn more_calls_than_the_cap_are_refused_whole() {
         let call = json!({"id": "x", "function": {"name": "cancel_appointment", "arguments": {"lead_id": LEAD}}});
         let with = |n: usize| json!({"message": {"type": "tool-calls", "toolCallList": vec![call.clone(); n]}});
-        assert_eq!(parse(&with(MAX_CALLS)).unwrap().len(), MAX_CALLS);
-        let refused = parse(&with(MAX_CALLS + 1)).unwrap_err();
+        assert_eq!(parse(&with(MAX_CALLS), as_of()).unwrap().len(), MAX_CALLS);
+        let refused = parse(&with(MAX_CALLS + 1), as_of()).unwrap_err();
         assert!(refused.why.contains("has 51 tool calls, more than the 50"), "{}", refused.why);
         assert!(refused.hint.contains("Nothing was changed"));
     }
 
     #[test]
     fn other_messages_are_not_tool_calls() {
-        assert!(parse(&json!({"message": {"type": "status-update"}})).is_err());
-        assert!(parse(&json!({"message": {"type": "tool-calls"}})).is_err());
-        assert!(parse(&json!("tool-calls")).is_err());
-        assert!(parse(&json!({})).is_err());
+        assert!(parse(&json!({"message": {"type": "status-update"}}), as_of()).is_err());
+        assert!(parse(&json!({"message": {"type": "tool-calls"}}), as_of()).is_err());
+        assert!(parse(&json!("tool-calls"), as_of()).is_err());
+        assert!(parse(&json!({}), as_of()).is_err());
     }
 }
