@@ -53,3 +53,9 @@ COMMENT ON FUNCTION public.vapi_end_of_call(jsonb, timestamptz) IS
 
 COMMENT ON FUNCTION public.phone_number_holder_at(text, timestamptz) IS
     'The lead that held the number at that moment according to public.phone_hold_ledger, or NULL if it was in the pool (or before the ledger began).';
+
+COMMENT ON FUNCTION public.phone_holds_webhook(text, text, timestamptz) IS
+    'One webhook call as an HTTP answer (status, response), for n8n: vapi_tool_calls, vapi_end_of_call or complete_appointment_for_phone ({"lead_id", "outcome"}) on the body. 200 and the result; on an error, nothing changed and the answer of phone_holds_webhook_failure(): 400 for refused input (SQLSTATE class 22), 503 to retry, 500 otherwise, with {"error", "sqlstate"}; tool calls with readable ids get 200 and {"results": [{"toolCallId", "error"}]}.';
+
+COMMENT ON FUNCTION public.phone_holds_webhook_failure(text, text, text, text, text) IS
+    'The answer phone_holds_webhook() gives for a call that failed with the given SQLSTATE, message and hint: {"status", "body"}. Reads and writes nothing.';

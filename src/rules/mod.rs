@@ -9,6 +9,7 @@ pub mod lead_lock;
 pub mod outcome;
 pub mod payload;
 pub mod release;
+pub mod webhook;
 pub mod windows;
 
 pub use booking::BookingError;

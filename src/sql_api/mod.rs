@@ -11,6 +11,7 @@ mod assign;
 mod ledger;
 mod release;
 mod vapi;
+mod webhook;
 
 use crate::errors::{required, HoldError};
 use crate::rules::Instant;

@@ -16,3 +16,4 @@ mod scenarios;
 mod security;
 mod support;
 mod vapi;
+mod webhook;

@@ -72,8 +72,23 @@ pub fn parse(payload: &Value, as_of: Instant) -> Result<Vec<ToolCall>, Unreadabl
     Ok(list.iter().map(|call| one_call(call, metadata_lead, as_of)).collect())
 }
 
+/// The usable ids of the calls in a tool-calls list, in order, whatever else the message
+/// holds: what a failure of the whole message is answered to (rules::webhook).
+pub fn ids(payload: &Value) -> Vec<String> {
+    let list = field(message(payload), &["toolCallList"]).and_then(Value::as_array);
+    list.into_iter()
+        .flatten()
+        .filter_map(id_of)
+        .collect()
+}
+
+/// A call's id, when it is one the answer can echo ([`usable_id`]).
+fn id_of(call: &Value) -> Option<String> {
+    field(call, &["id"]).and_then(Value::as_str).filter(|id| usable_id(id)).map(str::to_owned)
+}
+
 fn one_call(call: &Value, metadata_lead: Option<&Value>, as_of: Instant) -> ToolCall {
-    let id = field(call, &["id"]).and_then(Value::as_str).filter(|id| usable_id(id)).map(str::to_owned);
+    let id = id_of(call);
     let function_object = field(call, &["function"]).unwrap_or(call);
     let name = field(function_object, &["name"]).and_then(text).unwrap_or_default();
     let function = match name.as_str() {

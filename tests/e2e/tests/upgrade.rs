@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// Every released version, each with its install script frozen under fixtures/.
-const RELEASED: [&str; 3] = ["0.1.0", "0.2.0", "0.3.0"];
+const RELEASED: [&str; 4] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0"];
 
 /// Everything the user owns, as text: every column of both tables, in order.
 fn snapshot(c: &mut Client) -> String {
@@ -94,8 +94,15 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         c.batch_execute(&format!(
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'caller') THEN CREATE ROLE caller; END IF; END $$;
              GRANT EXECUTE ON FUNCTION release_expired_phone_numbers(timestamptz) TO caller;
-             {}",
-            if vapi { "GRANT EXECUTE ON FUNCTION vapi_tool_calls(jsonb, timestamptz), vapi_end_of_call(jsonb, timestamptz) TO caller;" } else { "" }
+             {} {}",
+            if vapi { "GRANT EXECUTE ON FUNCTION vapi_tool_calls(jsonb, timestamptz), vapi_end_of_call(jsonb, timestamptz) TO caller;" } else { "" },
+            // From 0.4.0 on, the routines that version's README granted beside those.
+            if old >= "0.4.0" {
+                "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz) TO caller;
+                 GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;"
+            } else {
+                ""
+            }
         ))
         .unwrap();
         let before = snapshot(&mut c);
@@ -132,7 +139,9 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                  {}",
                 if vapi {
                     "GRANT EXECUTE ON FUNCTION vapi_tool_calls(jsonb, timestamptz), vapi_end_of_call(jsonb, timestamptz),
-                                           vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz) TO caller;"
+                                           vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
+                                           phone_holds_webhook(text, text, timestamptz),
+                                           phone_holds_webhook_failure(text, text, text, text, text) TO caller;"
                 } else {
                     ""
                 }
