@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests of the rules and #[pg_test]s (cargo pgrx test), then the
 # end-to-end tests against a throwaway cluster (tests/e2e), with a smoke run of the benchmark
-# before them. Installs what it needs first.
+# before them, then the n8n workflows in a real n8n (tests/n8n-live). Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Every runner's output also goes to this log, so the last line can add up all the results.
@@ -28,6 +28,13 @@ echo "== end-to-end tests (real cluster, extension installed as a user would)"
 # The stress harness runs 60 s by default; 20 s keeps the whole run short and still ~50,000 operations.
 PHONE_HOLDS_STRESS_SECONDS=${PHONE_HOLDS_STRESS_SECONDS:-20} cargo test -p phone_holds_e2e -- --nocapture 2>&1 | tee -a "$RESULTS"
 
+echo "== the n8n workflows in a real n8n (tests/n8n-live; the first run installs n8n from npm, about 10 minutes)"
+if [[ $(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0) -ge 20 ]]; then
+    PHONE_HOLDS_INSTALLED=1 bash tests/n8n-live/run.sh 2>&1 | tee -a "$RESULTS"
+else
+    echo "SKIPPED: n8n 1.123 needs Node.js 20, and this machine has $(node --version 2>/dev/null || echo no Node.js)"
+fi
+
 # One closing line for the whole run (cargo's last line is the e2e crate's empty doc-test run).
-sed 's/\x1b\[[0-9;]*m//g' "$RESULTS" | awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+sed 's/\x1b\[[0-9;]*m//g' "$RESULTS" | awk '/^test result:|^n8n-live [a-z-]+: [0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
     END { printf "tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }'

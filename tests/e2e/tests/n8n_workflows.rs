@@ -1,9 +1,10 @@
-//! The n8n workflows under examples/n8n/: importable as they are (n8n's export format), every
-//! SQL parameterised, and every query working against the extension with the values n8n
-//! would bind (as text, which is what n8n's Postgres node sends).
+//! The n8n workflows under examples/n8n/: importable as they are (n8n's export format), linked
+//! to the credential template, every SQL parameterised, every failure wired to an answer, and
+//! every query working against the extension with the values n8n sends (as text). What they
+//! answer in a real n8n is tests/n8n-live/.
 
 use phone_holds_e2e::Cluster;
-use postgres::types::{ToSql, Type};
+use postgres::types::Type;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -12,8 +13,9 @@ fn workflows() -> Vec<(String, Value)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/n8n");
     let mut found: Vec<(String, Value)> = std::fs::read_dir(&dir)
         .unwrap()
-        .map(|e| {
-            let path = e.unwrap().path();
+        .map(|e| e.unwrap().path())
+        .filter(|path| path.is_file())
+        .map(|path| {
             let text = std::fs::read_to_string(&path).unwrap();
             let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?} is not JSON: {e}"));
             (path.file_name().unwrap().to_string_lossy().into_owned(), json)
@@ -23,8 +25,28 @@ fn workflows() -> Vec<(String, Value)> {
     found
 }
 
+fn nodes_of<'a>(workflow: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Value> {
+    workflow["nodes"].as_array().unwrap().iter().filter(move |n| n["type"] == kind)
+}
+
 fn postgres_nodes(workflow: &Value) -> impl Iterator<Item = &Value> {
-    workflow["nodes"].as_array().unwrap().iter().filter(|n| n["type"] == "n8n-nodes-base.postgres")
+    nodes_of(workflow, "n8n-nodes-base.postgres")
+}
+
+/// The nodes an output of `from` leads to: `output` 0 is a node's main (success) output, 1 its
+/// error output when its errors are routed to one.
+fn targets<'a>(workflow: &'a Value, from: &str, output: usize) -> Vec<&'a str> {
+    workflow["connections"][from]["main"][output].as_array().into_iter().flatten().map(|l| l["node"].as_str().unwrap()).collect()
+}
+
+fn node<'a>(workflow: &'a Value, name: &str) -> &'a Value {
+    workflow["nodes"].as_array().unwrap().iter().find(|n| n["name"] == name).unwrap_or_else(|| panic!("no node {name}"))
+}
+
+/// The credential template README's CLI step imports.
+fn credential_template() -> Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/n8n/credentials/Supabase_service_role.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
 }
 
 /// `={{ [ a, b ] }}` → `["a", "b"]`: the array form, which n8n binds element by element
@@ -63,8 +85,12 @@ fn the_workflows_are_importable_n8n_exports() {
     let found = workflows();
     let names: Vec<&str> = found.iter().map(|(f, _)| f.as_str()).collect();
     assert_eq!(names, ["Appointment_Outcome_Handler.json", "VAPI_Appointment_Phone_Extension.json", "VAPI_Call_Ended.json"]);
+    let mut ids = HashSet::new();
     for (file, w) in &found {
         assert_eq!(w["name"].as_str(), Some(file.trim_end_matches(".json")), "{file}: name");
+        // A fixed id: importing again replaces the workflow instead of adding a second one
+        // that would claim the same webhook path.
+        assert!(w["id"].as_str().is_some_and(|id| ids.insert(id.to_owned())), "{file}: a workflow id of its own");
         let nodes = w["nodes"].as_array().unwrap_or_else(|| panic!("{file}: nodes"));
         let mut node_names = HashSet::new();
         for n in nodes {
@@ -91,27 +117,87 @@ fn the_workflows_are_importable_n8n_exports() {
                 }
             }
         }
-        assert_eq!(reached, node_names, "{file}: every node is reached from the webhook");
+        let notes: HashSet<&str> = nodes_of(w, "n8n-nodes-base.stickyNote").map(|n| n["name"].as_str().unwrap()).collect();
+        assert_eq!(&reached | &notes, node_names, "{file}: every node but the notes is reached from the webhook");
         assert!(connections.keys().all(|k| node_names.contains(k.as_str())), "{file}: connection from unknown node");
         let responder = nodes.iter().find(|n| n["type"] == "n8n-nodes-base.respondToWebhook");
         assert!(responder.is_some() && webhook["parameters"]["responseMode"] == "responseNode", "{file}: answers the webhook");
     }
 }
 
+/// The webhooks phone_holds_webhook() answers (sql/webhook.sql), by the file that calls each.
+const WEBHOOK_OF: [(&str, &str); 3] = [
+    ("Appointment_Outcome_Handler.json", "complete_appointment_for_phone"),
+    ("VAPI_Appointment_Phone_Extension.json", "vapi_tool_calls"),
+    ("VAPI_Call_Ended.json", "vapi_end_of_call"),
+];
+
 #[test]
 fn every_query_is_parameterised() {
-    for (file, w) in workflows() {
+    for ((file, w), (expected_file, webhook)) in workflows().into_iter().zip(WEBHOOK_OF) {
+        assert_eq!(file, expected_file);
         let mut count = 0;
         for node in postgres_nodes(&w) {
             count += 1;
             let query = node["parameters"]["query"].as_str().unwrap();
             assert_eq!(node["parameters"]["operation"], "executeQuery", "{file}");
-            assert!(!query.contains("{{") && !query.contains("$json") && !query.contains('\''), "{file}: values pasted into SQL: {query}");
+            // The one literal is the webhook's name, fixed in the workflow; every value from
+            // the request is a parameter.
+            assert_eq!(query, format!("SELECT status, response FROM phone_holds_webhook('{webhook}', $1::text);"), "{file}");
             let expressions = replacement_expressions(node);
-            assert!(placeholders(query) > 0, "{file}: no parameters in {query}");
+            assert_eq!(expressions, ["JSON.stringify($json.body)"], "{file}: the body, whole, as the one parameter");
             assert_eq!(placeholders(query), expressions.len(), "{file}: {query} vs {expressions:?}");
         }
         assert_eq!(count, 1, "{file}: one Postgres node");
+    }
+}
+
+/// Every Postgres node routes its errors to an output of their own, and both of its outputs
+/// end in an answer with a status set: no failure leaves the webhook waiting or answers an
+/// empty 200. What each answer says is checked in a real n8n (tests/n8n-live/).
+#[test]
+fn every_postgres_node_answers_success_and_error() {
+    for (file, w) in workflows() {
+        for pg in postgres_nodes(&w) {
+            let name = pg["name"].as_str().unwrap();
+            assert_eq!(pg["onError"], "continueErrorOutput", "{file}/{name}: On Error: Continue (using error output)");
+            for output in [0, 1] {
+                let to = targets(&w, name, output);
+                assert_eq!(to.len(), 1, "{file}/{name}: output {output} leads to one node, not {to:?}");
+                let answer = node(&w, to[0]);
+                assert_eq!(answer["type"], "n8n-nodes-base.respondToWebhook", "{file}/{name}: output {output} ends in an answer");
+                assert_eq!(answer["parameters"]["respondWith"], "json", "{file}/{}", to[0]);
+                let code = answer["parameters"]["options"]["responseCode"].as_str().unwrap_or_default();
+                let body = answer["parameters"]["responseBody"].as_str().unwrap_or_default();
+                assert!(code.starts_with("={{") && body.starts_with("={{ JSON.stringify("), "{file}/{}: status and body are expressions", to[0]);
+                if output == 0 {
+                    // The database's answer, and an error of its own when there is none (the
+                    // node ran without a credential and passed the request on).
+                    assert!(code.starts_with("={{ $json.status ?? "), "{file}: {code}");
+                    assert!(body.starts_with("={{ JSON.stringify($json.response ?? "), "{file}: {body}");
+                    assert!(body.contains("credential"), "{file}: says what is missing: {body}");
+                } else {
+                    assert!(body.contains("error: $json.message, sqlstate: null"), "{file}: n8n's message: {body}");
+                }
+            }
+        }
+    }
+}
+
+/// The workflows name the credential of the template file, by id (what the CLI import links)
+/// and by name (what the editor's import links), and README names it too.
+#[test]
+fn every_postgres_node_names_the_credential_of_the_template() {
+    let template = credential_template();
+    let credential = &template[0];
+    assert_eq!(credential["type"], "postgres");
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    assert!(readme.contains(&format!("`{}`", credential["name"].as_str().unwrap())), "README names the credential");
+    for (file, w) in workflows() {
+        for pg in postgres_nodes(&w) {
+            let linked = &pg["credentials"]["postgres"];
+            assert_eq!((&linked["id"], &linked["name"]), (&credential["id"], &credential["name"]), "{file}");
+        }
     }
 }
 
@@ -129,11 +215,10 @@ fn the_workflow_queries_run_against_the_extension() {
         let query = postgres_nodes(&w).next().unwrap()["parameters"]["query"].as_str().unwrap().to_owned();
         query
     };
-    let run = |c: &mut postgres::Client, query: &str, values: &[&str]| -> Value {
-        let params: Vec<(&(dyn ToSql + Sync), Type)> = values.iter().map(|v| (v as &(dyn ToSql + Sync), Type::TEXT)).collect();
-        let row = c.query_typed(query, &params).unwrap().into_iter().next().unwrap();
-        let value: Option<Value> = row.try_get(0).ok();
-        value.unwrap_or_else(|| row.get::<_, Option<std::time::SystemTime>>(0).map_or(Value::Null, |_| Value::Bool(true)))
+    // What the Postgres node hands on: the status and the response (the HTTP answer).
+    let run = |c: &mut postgres::Client, query: &str, body: &str| -> (i32, Value) {
+        let row = c.query_typed(query, &[(&body, Type::TEXT)]).unwrap().into_iter().next().unwrap();
+        (row.get(0), row.get(1))
     };
 
     // The workflow's query runs at now(), so the example's appointment moves to three days
@@ -142,22 +227,22 @@ fn the_workflow_queries_run_against_the_extension() {
     let booking = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/vapi/tool-calls-book.json"))
         .unwrap()
         .replace("2025-10-20", &day);
-    let response = run(&mut c, &query_of("VAPI_Appointment_Phone_Extension.json"), &[&booking]);
+    let (status, response) = run(&mut c, &query_of("VAPI_Appointment_Phone_Extension.json"), &booking);
+    assert_eq!(status, 200);
     println!("vapi_tool_calls response for examples/vapi/tool-calls-book.json (moved to {day}): {response}");
     assert_eq!(response["results"][0]["toolCallId"], "call_book_07f26a19");
     let said = response["results"][0]["result"].as_str().unwrap();
     assert!(said.starts_with(&format!("Booked for {day} 18:00 UTC.")), "{said}");
 
-    let showed = run(
-        &mut c,
-        &query_of("Appointment_Outcome_Handler.json"),
-        &["07f26a19-e9dc-422c-b61d-030e3c7971bb", "showed"],
-    );
-    assert_eq!(showed, Value::Bool(true), "complete_appointment_for_phone returned a release time");
+    let outcome = serde_json::json!({"lead_id": "07f26a19-e9dc-422c-b61d-030e3c7971bb", "outcome": "showed"}).to_string();
+    let (status, showed) = run(&mut c, &query_of("Appointment_Outcome_Handler.json"), &outcome);
+    assert_eq!(status, 200);
+    // As JavaScript's Date.toJSON() writes it, which is what the workflow answered before 0.5.0.
+    assert!(showed["release_at"].as_str().is_some_and(|t| t.len() == 24 && &t[19..20] == "." && t.ends_with('Z')), "{showed}");
 
     let report = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/vapi/option-b-cancelled.json")).unwrap();
-    let outcome = run(&mut c, &query_of("VAPI_Call_Ended.json"), &[&report]);
-    assert_eq!(outcome["action"], "cancelled");
+    let (status, ended) = run(&mut c, &query_of("VAPI_Call_Ended.json"), &report);
+    assert_eq!((status, &ended["action"]), (200, &Value::from("cancelled")));
 
     // A transcript with \u0000 and a lone surrogate: valid JSON that jsonb refuses, so a
     // workflow casting to jsonb answered HTTP 500. Through the text form it books.
@@ -166,12 +251,12 @@ fn the_workflow_queries_run_against_the_extension() {
     assert!(booking.contains("\\u0000"), "{booking}");
     let casted = c.query_typed("SELECT $1::jsonb", &[(&booking, Type::TEXT)]).unwrap_err();
     assert_eq!(casted.code().map(|s| s.code()), Some("22P05"), "jsonb refuses the body: {casted}");
-    let response = run(&mut c, &query_of("VAPI_Appointment_Phone_Extension.json"), &[&booking]);
+    let (_, response) = run(&mut c, &query_of("VAPI_Appointment_Phone_Extension.json"), &booking);
     let said = response["results"][0]["result"].as_str().unwrap();
     assert!(said.starts_with(&format!("Booked for {day} 18:00 UTC.")), "{said}");
     let ended = odd(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/vapi/end-of-call-report-no-answer.json")).unwrap());
     assert!(ended.contains("\\u0000"), "{ended}");
-    assert_eq!(run(&mut c, &query_of("VAPI_Call_Ended.json"), &[&ended])["action"], "none");
+    assert_eq!(run(&mut c, &query_of("VAPI_Call_Ended.json"), &ended).1["action"], "none");
 }
 
 /// Refused calls in a batch are logged once, as one WARNING naming a few, however many there are.
