@@ -20,9 +20,13 @@ pub use windows::Windows;
 /// At most 64 characters of a caller's text, with `…` when cut: messages quote what they were
 /// sent without letting a hostile value flood the agent or the log.
 pub fn shortened(raw: &str) -> String {
-    const MAX_CHARS: usize = 64;
-    let mut shown: String = raw.chars().take(MAX_CHARS).collect();
-    if raw.chars().nth(MAX_CHARS).is_some() {
+    cut_to(raw, 64)
+}
+
+/// At most `max_chars` characters of `raw`, with `…` when cut.
+pub fn cut_to(raw: &str, max_chars: usize) -> String {
+    let mut shown: String = raw.chars().take(max_chars).collect();
+    if raw.chars().nth(max_chars).is_some() {
         shown.push('…');
     }
     shown

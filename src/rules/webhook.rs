@@ -55,11 +55,7 @@ pub fn answer(webhook: &str, payload: Option<&str>, failure: &Failure) -> (u16, 
 pub const MAX_MESSAGE_CHARS: usize = 500;
 
 fn cut(text: &str) -> String {
-    let mut out: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
-    if text.chars().nth(MAX_MESSAGE_CHARS).is_some() {
-        out.push('…');
-    }
-    out
+    super::cut_to(text, MAX_MESSAGE_CHARS)
 }
 
 /// One line the agent can say for a failure that stopped the whole message. Nothing was

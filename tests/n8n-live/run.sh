@@ -67,7 +67,7 @@ stop_all() {
     if (( status != 0 )); then
         for log in "$CLUSTER_DIR"/n8n*.log; do echo "== the end of $log"; tail -30 "$log"; done
     fi
-    if [[ -n $N8N_PID ]]; then kill "$N8N_PID" 2>/dev/null || true; wait "$N8N_PID" 2>/dev/null || true; fi
+    stop_n8n
     cluster_stop
 }
 trap stop_all EXIT
@@ -109,13 +109,18 @@ start_n8n() {
     echo "n8n did not start:"; tail -40 "$log"; exit 1
 }
 stop_n8n() {
-    kill "$N8N_PID"; wait "$N8N_PID" 2>/dev/null || true; N8N_PID=
+    [[ -n $N8N_PID ]] || return 0
+    kill "$N8N_PID" 2>/dev/null || true; wait "$N8N_PID" 2>/dev/null || true; N8N_PID=
+}
+# n8n's CLI import, then activation (it takes effect when n8n starts).
+import_workflows() {
+    "$N8N" import:workflow --separate --input=examples/n8n >>"$CLUSTER_DIR/n8n.log" 2>&1
+    "$N8N" update:workflow --all --active=true >>"$CLUSTER_DIR/n8n.log" 2>&1
 }
 
 echo "== n8n $N8N_VERSION on 127.0.0.1:$N8N_PORT, PostgreSQL on 127.0.0.1:$CLUSTER_PORT"
 # As a user who skipped the credential: import the workflows as shipped, activate them.
-"$N8N" import:workflow --separate --input=examples/n8n >>"$CLUSTER_DIR/n8n.log" 2>&1
-"$N8N" update:workflow --all --active=true >>"$CLUSTER_DIR/n8n.log" 2>&1
+import_workflows
 start_n8n 1
 node tests/n8n-live/check.mjs no-credential "http://127.0.0.1:$N8N_PORT"
 stop_n8n
@@ -133,8 +138,7 @@ node -e '
 ' examples/n8n/credentials/Supabase_service_role.json "$CLUSTER_PORT" "$PASSWORD" >"$CREDENTIAL"
 "$N8N" import:credentials --input="$CREDENTIAL" >>"$CLUSTER_DIR/n8n.log" 2>&1
 # Imported again, each workflow replaces itself (fixed ids) and must be activated again.
-"$N8N" import:workflow --separate --input=examples/n8n >>"$CLUSTER_DIR/n8n.log" 2>&1
-"$N8N" update:workflow --all --active=true >>"$CLUSTER_DIR/n8n.log" 2>&1
+import_workflows
 start_n8n 2
 LIVE_PASSWORD=$PASSWORD node tests/n8n-live/check.mjs linked "http://127.0.0.1:$N8N_PORT"
 # n8n's Postgres node escapes the body into the SQL text on the client (README: How values
