@@ -51,11 +51,17 @@ COMMENT ON FUNCTION public.vapi_end_of_call(text, timestamptz) IS
 COMMENT ON FUNCTION public.vapi_end_of_call(jsonb, timestamptz) IS
     'vapi_end_of_call(text, timestamptz) for a body already held as jsonb.';
 
+COMMENT ON FUNCTION public.vapi_assistant_request(text, timestamptz, text) IS
+    'Answers a VAPI assistant-request (an inbound call) with {"assistantId", "assistantOverrides": {"variableValues", "metadata": {"lead_id"}}}: the lead who holds the called number, or released it within phone_holds.callback_window (number_released: true), or no lead. A number not in the pool or another message: {"error"}, which VAPI speaks before hanging up. Assistant: the assistant_id argument, else phone_holds.vapi_assistant_id (55000 when neither). Reads only; not JSON or not a VAPI message: 22023.';
+
+COMMENT ON FUNCTION public.vapi_assistant_request(jsonb, timestamptz, text) IS
+    'vapi_assistant_request(text, timestamptz, text) for a body already held as jsonb.';
+
 COMMENT ON FUNCTION public.phone_number_holder_at(text, timestamptz) IS
     'The lead that held the number at that moment according to public.phone_hold_ledger, or NULL if it was in the pool (or before the ledger began).';
 
 COMMENT ON FUNCTION public.phone_holds_webhook(text, text, timestamptz) IS
-    'One webhook call as an HTTP answer (status, response), for n8n: vapi_tool_calls, vapi_end_of_call or complete_appointment_for_phone ({"lead_id", "outcome"}) on the body. 200 and the result; on an error, nothing changed and the answer of phone_holds_webhook_failure(): 400 for refused input (SQLSTATE class 22), 503 to retry, 500 otherwise, with {"error", "sqlstate"}; tool calls with readable ids get 200 and {"results": [{"toolCallId", "error"}]}.';
+    'One webhook call as an HTTP answer (status, response), for n8n: vapi_tool_calls, vapi_end_of_call, vapi_assistant_request or complete_appointment_for_phone ({"lead_id", "outcome"}) on the body. 200 and the result; on an error, nothing changed and the answer of phone_holds_webhook_failure(): 400 for refused input (SQLSTATE class 22), 503 to retry, 500 otherwise, with {"error", "sqlstate"}; tool calls with readable ids get 200 and {"results": [{"toolCallId", "error"}]}.';
 
 COMMENT ON FUNCTION public.phone_holds_webhook_failure(text, text, text, text, text) IS
     'The answer phone_holds_webhook() gives for a call that failed with the given SQLSTATE, message and hint: {"status", "body"}. Reads and writes nothing.';

@@ -9,7 +9,8 @@
 --
 --   * the pool table public.signalwire_phone_numbers: created when absent; when present,
 --     adopted as it is (only missing columns and indexes are added, no row is changed);
---   * the ledger public.phone_hold_ledger, and the holds that existed before it, recorded once;
+--   * the ledger public.phone_hold_ledger, and the holds that existed before it, recorded once
+--     (a ledger from an older version gets the columns added since, empty);
 --   * the indexes the functions' statements are written against (src/spi/statements.rs);
 --   * the monitoring views.
 --
@@ -187,13 +188,20 @@ BEGIN
             old_release_at timestamptz,
             new_release_at timestamptz,
             appointment_at timestamptz,
-            outcome        text
+            outcome        text,
+            lead_phone     text
         );
         CREATE INDEX phone_hold_ledger_by_number ON public.phone_hold_ledger (number, at DESC, id DESC);
         CREATE INDEX phone_hold_ledger_by_lead ON public.phone_hold_ledger (lead_id, id DESC);
         COMMENT ON TABLE public.phone_hold_ledger IS
             'phone_holds: one row per hold change (adopted, assigned, reused, extended, completed, rescheduled, released); at = the call''s as_of.';
         RETURN NEXT 'created table public.phone_hold_ledger';
+    ELSIF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
+                       WHERE a.attrelid = ledger AND a.attname = 'lead_phone' AND NOT a.attisdropped) THEN
+        -- A ledger from before 0.6.0 (restored from an older dump): the column the lead's
+        -- phone is recorded in, empty. Adding a nullable column rewrites no row.
+        ALTER TABLE public.phone_hold_ledger ADD COLUMN lead_phone text;
+        RETURN NEXT 'added column public.phone_hold_ledger.lead_phone';
     END IF;
 
     -- Holds that existed before the ledger: recorded once, so the ledger can answer who holds

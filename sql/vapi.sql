@@ -11,3 +11,7 @@ AS $$ SELECT public.vapi_tool_calls($1::pg_catalog.text, $2) $$;
 CREATE FUNCTION public.vapi_end_of_call(payload jsonb, as_of timestamptz DEFAULT pg_catalog.now()) RETURNS jsonb
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 AS $$ SELECT public.vapi_end_of_call($1::pg_catalog.text, $2) $$;
+
+CREATE FUNCTION public.vapi_assistant_request(payload jsonb, as_of timestamptz DEFAULT pg_catalog.now(), assistant_id text DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+AS $$ SELECT public.vapi_assistant_request($1::pg_catalog.text, $2, $3) $$;

@@ -23,16 +23,19 @@ DECLARE
     message text;
     hint text;
 BEGIN
-    IF webhook IS NULL OR webhook NOT IN ('vapi_tool_calls', 'vapi_end_of_call', 'complete_appointment_for_phone') THEN
+    IF webhook IS NULL OR webhook NOT IN ('vapi_tool_calls', 'vapi_end_of_call', 'vapi_assistant_request', 'complete_appointment_for_phone') THEN
         RAISE EXCEPTION 'phone_holds: unknown webhook %', coalesce(quote_literal(left(webhook, 64)), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass vapi_tool_calls, vapi_end_of_call or complete_appointment_for_phone.';
+                  HINT = 'Pass vapi_tool_calls, vapi_end_of_call, vapi_assistant_request or complete_appointment_for_phone.';
     END IF;
     BEGIN
         IF webhook = 'vapi_tool_calls' THEN
             response := public.vapi_tool_calls(payload, as_of);
         ELSIF webhook = 'vapi_end_of_call' THEN
             response := public.vapi_end_of_call(payload, as_of);
+        ELSIF webhook = 'vapi_assistant_request' THEN
+            -- The assistant comes from phone_holds.vapi_assistant_id (ALTER ROLE … SET).
+            response := public.vapi_assistant_request(payload, as_of);
         ELSE
             -- {"lead_id", "outcome"}; answered {"release_at"} in the form JavaScript's
             -- Date.toJSON() gives, which is what the workflow answered before 0.5.0.

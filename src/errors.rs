@@ -31,6 +31,10 @@ pub enum HoldError {
     /// 22023: a payload not acted on at all: not the message the function takes, more tool
     /// calls or bytes than the limits, not JSON (see rules::payload).
     Unreadable(Unreadable),
+    /// 55000: no VAPI assistant to answer an inbound call with (setting and argument unset).
+    AssistantNotSet,
+    /// 55000 for the setting, 22023 for the argument: an assistant id that is not a UUID.
+    AssistantIdInvalid { value: String, from_setting: bool },
 }
 
 /// Long texts are cut in messages so a hostile payload cannot flood the log.
@@ -53,6 +57,10 @@ impl HoldError {
             }
             HoldError::PoolExhausted => ERRCODE_INSUFFICIENT_RESOURCES,
             HoldError::TableMissing { .. } => ERRCODE_UNDEFINED_TABLE,
+            HoldError::AssistantNotSet | HoldError::AssistantIdInvalid { from_setting: true, .. } => {
+                ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE
+            }
+            HoldError::AssistantIdInvalid { from_setting: false, .. } => ERRCODE_INVALID_PARAMETER_VALUE,
             HoldError::ColumnMissing { .. } => ERRCODE_UNDEFINED_COLUMN,
         }
     }
@@ -82,6 +90,14 @@ impl HoldError {
                 format!("phone_holds: table {relation} has no column {column:?}")
             }
             HoldError::Unreadable(u) => format!("phone_holds: {}", u.why),
+            HoldError::AssistantNotSet => {
+                "phone_holds: no VAPI assistant to answer inbound calls with: phone_holds.vapi_assistant_id is not set".into()
+            }
+            HoldError::AssistantIdInvalid { value, from_setting } => format!(
+                "phone_holds: {} {} is not a VAPI assistant id",
+                if *from_setting { "phone_holds.vapi_assistant_id" } else { "assistant_id" },
+                quoted(value)
+            ),
         }
     }
 
@@ -119,6 +135,10 @@ impl HoldError {
                 "Add numbers to public.signalwire_phone_numbers, or run release_expired_phone_numbers().".into()
             }
             HoldError::Unreadable(u) => u.hint.clone(),
+            HoldError::AssistantNotSet => "Set it for the role the workflow connects as, e.g. ALTER ROLE service_role SET phone_holds.vapi_assistant_id = '<assistant id from the VAPI dashboard>' (new sessions see it), or pass assistant_id => '<id>'.".into(),
+            HoldError::AssistantIdInvalid { .. } => {
+                "A VAPI assistant id is a UUID such as 5b0a4c1e-8f7d-4e2a-9c3b-1d2e3f4a5b6c: copy it from the assistant's page in the VAPI dashboard.".into()
+            }
             HoldError::TableMissing { relation } => format!(
                 "If it was renamed or moved, move it back (ALTER TABLE <its name> RENAME TO {table}, then SET SCHEMA public): \
                  its rows are still there. In a database never set up for phone_holds, run SELECT phone_holds_setup(). \
@@ -126,7 +146,9 @@ impl HoldError {
                 table = relation.rsplit('.').next().unwrap_or(relation)
             ),
             HoldError::ColumnMissing { relation, column } => {
-                let dropped = if relation.ends_with("signalwire_phone_numbers") && column != "number" && column != "assignment_status" {
+                let re_added = (relation.ends_with("signalwire_phone_numbers") && column != "number" && column != "assignment_status")
+                    || (relation.ends_with("phone_hold_ledger") && column == "lead_phone");
+                let dropped = if re_added {
                     "if it was dropped, SELECT phone_holds_setup() adds it back, empty"
                 } else {
                     "if it was dropped, its values are only in a backup"

@@ -5,6 +5,7 @@
 use crate::rules::Windows;
 use chrono::TimeDelta;
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
+use std::ffi::CString;
 
 const HOUR: i32 = 3600;
 const DAY: i32 = 24 * HOUR;
@@ -17,6 +18,10 @@ static RELEASE_BATCH: GucSetting<i32> = GucSetting::<i32>::new(DEFAULT_RELEASE_B
 /// The default: bench/RESULTS.md measures bookings waiting on a batch and the drain's total
 /// time for several sizes; 1000 keeps a batch, and so a booking's longest wait, near 20 ms.
 pub const DEFAULT_RELEASE_BATCH: i32 = 1000;
+/// The VAPI assistant that answers inbound calls (vapi_assistant_request); unset by default.
+static VAPI_ASSISTANT_ID: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+/// How long after a release a call to the number still reaches the lead that held it.
+static CALLBACK_WINDOW: GucSetting<i32> = GucSetting::<i32>::new(7 * DAY);
 /// No longer read by anything: kept so that runbooks written for 0.2.0, which set it around a
 /// restore, keep working. Since 0.3.0 a restore needs no setting (README: Backups).
 static RESTORING: GucSetting<bool> = GucSetting::<bool>::new(false);
@@ -66,6 +71,24 @@ pub fn init() {
         GucContext::Userset,
         GucFlags::default(),
     );
+    GucRegistry::define_string_guc(
+        c"phone_holds.vapi_assistant_id",
+        c"The VAPI assistant that answers inbound calls to pool numbers.",
+        c"vapi_assistant_request() answers VAPI's assistant-request with it; its assistant_id argument overrides it. Unset by default.",
+        &VAPI_ASSISTANT_ID,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"phone_holds.callback_window",
+        c"How long after a release a call to the number still reaches the lead that held it.",
+        c"vapi_assistant_request() gives the last holder's context, with number_released, for this long. 0 turns it off. Default 7d.",
+        &CALLBACK_WINDOW,
+        0,
+        TEN_YEARS,
+        GucContext::Userset,
+        GucFlags::UNIT_S,
+    );
     GucRegistry::define_bool_guc(
         c"phone_holds.restoring",
         c"No effect since phone_holds 0.3.0; kept so that old restore runbooks that set it still work.",
@@ -79,6 +102,19 @@ pub fn init() {
 /// The batch size in force for this statement.
 pub fn release_batch() -> i32 {
     RELEASE_BATCH.get()
+}
+
+/// The assistant set for inbound calls, if any (blank counts as unset).
+pub fn vapi_assistant_id() -> Option<String> {
+    VAPI_ASSISTANT_ID
+        .get()
+        .map(|id| id.to_string_lossy().into_owned())
+        .filter(|id| !id.trim().is_empty())
+}
+
+/// The callback window in force for this statement.
+pub fn callback_window() -> TimeDelta {
+    TimeDelta::seconds(i64::from(CALLBACK_WINDOW.get()))
 }
 
 /// The windows in force for this statement.

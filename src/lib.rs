@@ -25,7 +25,7 @@ use pgrx::prelude::*;
 extension_sql_file!("../sql/setup.sql", name = "setup");
 extension_sql_file!("../sql/claims.sql", name = "claims");
 extension_sql_file!("../sql/drain.sql", name = "drain", requires = [release_expired_phone_numbers_batch]);
-extension_sql_file!("../sql/vapi.sql", name = "vapi_jsonb", requires = [vapi_tool_calls_text, vapi_end_of_call_text]);
+extension_sql_file!("../sql/vapi.sql", name = "vapi_jsonb", requires = [vapi_tool_calls_text, vapi_end_of_call_text, vapi_assistant_request_text]);
 extension_sql_file!("../sql/webhook.sql", name = "webhook", requires = ["vapi_jsonb", phone_holds_webhook_failure]);
 extension_sql_file!("../sql/cron.sql", name = "cron");
 extension_sql_file!("../sql/check.sql", name = "check");

@@ -5,8 +5,11 @@
 
 use crate::errors::HoldError;
 use crate::rules::hold::{completion, storable};
-use crate::rules::{booking::check_appointment, release::appointment_cutoff, Hold, Instant, Outcome, Windows};
+use crate::rules::payload::assistant_reply::{Holder, Holding};
+use crate::rules::release::{appointment_cutoff, within_callback_window};
+use crate::rules::{booking::check_appointment, Hold, Instant, Outcome, Windows};
 use crate::spi::pool::{Event, Held, Pool};
+use chrono::TimeDelta;
 use pgrx::datum::Uuid;
 use pgrx::prelude::*;
 
@@ -55,14 +58,18 @@ pub fn assign(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows) -> Resul
 }
 
 /// `extend_phone_for_appointment`: hold through the appointment's follow-up window.
-/// Returns the number and its new release time.
-pub fn book(pool: &mut Pool, lead: Uuid, appointment: Instant, as_of: Instant, w: &Windows) -> Result<(String, Instant), HoldError> {
+/// Returns the number and its new release time. `lead_phone` (E.164), when the caller knows
+/// it, is recorded in the ledger.
+pub fn book(pool: &mut Pool, lead: Uuid, appointment: Instant, as_of: Instant, w: &Windows, lead_phone: Option<&str>) -> Result<(String, Instant), HoldError> {
     // Refuse a bad time before a number is taken for it.
     check_appointment(appointment, as_of, w)?;
     storable_end(appointment + w.follow_up)?;
     let (held, _) = held_or_assigned(pool, lead, as_of, w)?;
     let new = storable_hold(held.hold.booked(appointment, as_of, w)?)?;
     pool.write_hold(lead, &held, new, None, Event::Extended, as_of);
+    if let Some(phone) = lead_phone {
+        pool.record_lead_phone(lead, phone);
+    }
     Ok((held.number, new.release_at.expect("booked holds have a release time")))
 }
 
@@ -84,13 +91,16 @@ pub fn complete(pool: &mut Pool, lead: Uuid, outcome: Outcome, as_of: Instant, w
 }
 
 /// `reschedule_appointment_for_phone`: cancel and book again in one step.
-/// Returns the number and its new release time.
-pub fn reschedule(pool: &mut Pool, lead: Uuid, new_time: Instant, as_of: Instant, w: &Windows) -> Result<(String, Instant), HoldError> {
+/// Returns the number and its new release time; `lead_phone` as for [`book`].
+pub fn reschedule(pool: &mut Pool, lead: Uuid, new_time: Instant, as_of: Instant, w: &Windows, lead_phone: Option<&str>) -> Result<(String, Instant), HoldError> {
     check_appointment(new_time, as_of, w)?;
     storable_end(new_time + w.follow_up)?;
     let (held, _) = held_or_assigned(pool, lead, as_of, w)?;
     let new = storable_hold(held.hold.rescheduled(new_time, as_of, w)?)?;
     pool.write_hold(lead, &held, new, Some(Outcome::Rescheduled.as_str()), Event::Rescheduled, as_of);
+    if let Some(phone) = lead_phone {
+        pool.record_lead_phone(lead, phone);
+    }
     Ok((held.number, new.release_at.expect("rescheduled holds have a release time")))
 }
 
@@ -98,4 +108,32 @@ pub fn reschedule(pool: &mut Pool, lead: Uuid, new_time: Instant, as_of: Instant
 /// or at most `limit` of them (one batch of the batched release).
 pub fn release(pool: &mut Pool, as_of: Instant, w: &Windows, limit: Option<i32>) -> i32 {
     pool.release_due(as_of, appointment_cutoff(as_of, w.follow_up), limit)
+}
+
+/// `vapi_assistant_request`: who a call to `number` at `as_of` should reach. `None` when the
+/// pool does not list the number; otherwise the number as stored, and the lead that holds it
+/// now (the pool row decides) or released it within `callback_window` (the ledger decides),
+/// if any. Reads only: the answer for a number and `as_of` is the same every time.
+pub fn inbound(pool: &mut Pool, number: &str, as_of: Instant, callback_window: TimeDelta) -> Result<Option<(String, Option<Holder>)>, HoldError> {
+    let Some(row) = pool.number_now(number)? else { return Ok(None) };
+    let found = match (row.assigned, row.holder, row.release_at) {
+        (true, Some(lead), Some(release_at)) => Some((lead, Holding::Held { release_at }, row.appointment.clone())),
+        // Held without a lead or a hold end breaks the table's own constraint; nobody to reach.
+        (true, ..) => None,
+        (false, ..) => pool.last_event(&row.number, as_of)?.and_then(|last| match (last.event.as_str(), last.lead) {
+            ("released", Some(lead)) if within_callback_window(last.at, as_of, callback_window) => {
+                Some((lead, Holding::Released { released_at: last.at }, last.appointment))
+            }
+            _ => None,
+        }),
+    };
+    // The pool row keeps the last outcome through a release (only a new assignment clears it).
+    let holder = found.map(|(lead, holding, appointment)| Holder {
+        lead_id: lead.to_string(),
+        holding,
+        appointment,
+        last_outcome: row.outcome.clone(),
+        lead_phone: pool.lead_phone(lead, as_of),
+    });
+    Ok(Some((row.number, holder)))
 }

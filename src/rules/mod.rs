@@ -8,6 +8,7 @@ pub mod hold;
 pub mod lead_lock;
 pub mod outcome;
 pub mod payload;
+pub mod phone;
 pub mod release;
 pub mod webhook;
 pub mod windows;

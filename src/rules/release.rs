@@ -22,6 +22,13 @@ pub fn is_due(release_at: Option<Instant>, appointment_at: Option<Instant>, as_o
     hold_over && !appointment_protects
 }
 
+/// Whether a call at `as_of` to a number released at `released_at` still reaches the lead
+/// that held it: within `callback_window` of the release, boundary included. A release after
+/// `as_of` has not happened yet; a window of zero turns late callbacks off.
+pub fn within_callback_window(released_at: Instant, as_of: Instant, callback_window: TimeDelta) -> bool {
+    callback_window > TimeDelta::zero() && released_at <= as_of && as_of - released_at <= callback_window
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +50,17 @@ mod tests {
         assert!(is_due(Some(at(-1)), Some(at(-24)), now, DAY));
         // 4. no appointment and the hold is over: released.
         assert!(is_due(Some(at(-1)), None, now, DAY));
+    }
+
+    #[test]
+    fn a_late_callback_reaches_the_last_holder_within_the_window() {
+        let week = TimeDelta::days(7);
+        assert!(within_callback_window(at(-1), at(0), week));
+        assert!(within_callback_window(at(-7 * 24), at(0), week), "the boundary is inside");
+        assert!(!within_callback_window(at(-7 * 24 - 1), at(0), week));
+        assert!(!within_callback_window(at(1), at(0), week), "not released yet at as_of");
+        assert!(!within_callback_window(at(-1), at(0), TimeDelta::zero()), "a window of 0 turns it off");
+        assert!(!within_callback_window(at(0), at(0), TimeDelta::zero()));
     }
 
     #[test]

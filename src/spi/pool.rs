@@ -4,6 +4,7 @@ use super::plans::plan;
 use super::statements::Statement;
 use crate::errors::HoldError;
 use crate::rules::hold::Completion;
+use crate::rules::payload::assistant_reply::LocalTime;
 use crate::rules::{lead_lock, Hold, Instant};
 use crate::time::{instant, to_pg};
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone, Uuid};
@@ -20,6 +21,27 @@ pub struct Held {
     pub hold: Hold,
     /// The last outcome recorded on the row, so a repeat that changes nothing writes nothing.
     pub outcome: Option<String>,
+}
+
+/// A number as the pool table has it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberNow {
+    /// As stored (the lookup may have matched another spelling of the same text type).
+    pub number: String,
+    pub assigned: bool,
+    pub holder: Option<Uuid>,
+    pub release_at: Option<Instant>,
+    pub appointment: Option<LocalTime>,
+    pub outcome: Option<String>,
+}
+
+/// The latest ledger row of a number, with the appointment its hold had just before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastEvent {
+    pub event: String,
+    pub lead: Option<Uuid>,
+    pub at: Instant,
+    pub appointment: Option<LocalTime>,
 }
 
 /// The ledger's name for each kind of hold change written by [`Pool::write_hold`].
@@ -145,15 +167,8 @@ impl Pool<'_, '_> {
             return Ok(None);
         }
         let row = table.first();
-        let get_ts = |i| -> Result<Option<Instant>, HoldError> {
-            row.get::<TimestampWithTimeZone>(i)
-                .unwrap_or_else(|e| spi_failed(e))
-                .map(|t| instant(t, "stored timestamp"))
-                .transpose()
-        };
-        let number: String = row.get(1).unwrap_or_else(|e| spi_failed(e)).expect("number is never NULL");
-        let outcome: Option<String> = row.get(4).unwrap_or_else(|e| spi_failed(e));
-        Ok(Some(Held { number, hold: Hold { release_at: get_ts(2)?, appointment_at: get_ts(3)? }, outcome }))
+        let number = got::<String>(&row, 1).expect("number is never NULL");
+        Ok(Some(Held { number, hold: Hold { release_at: got_instant(&row, 2)?, appointment_at: got_instant(&row, 3)? }, outcome: got(&row, 4) }))
     }
 
     /// Assigns a free number to `lead` with hold `release_at`, writing its ledger row;
@@ -230,6 +245,85 @@ impl Pool<'_, '_> {
     pub fn holder_at(&mut self, number: &str, at: Instant) -> Option<Uuid> {
         self.first(Statement::HolderAt, &[number.into(), to_pg(at).into()])
     }
+
+    /// `number` as the pool has it now; `None` when the pool does not list it.
+    pub fn number_now(&mut self, number: &str) -> Result<Option<NumberNow>, HoldError> {
+        let table = self.run(Statement::NumberNow, &[number.into()]);
+        if table.is_empty() {
+            return Ok(None);
+        }
+        let row = table.first();
+        Ok(Some(NumberNow {
+            number: got::<String>(&row, 1).expect("number is never NULL"),
+            assigned: got::<String>(&row, 2).as_deref() == Some("assigned"),
+            holder: got(&row, 3),
+            release_at: got_instant(&row, 4)?,
+            appointment: local_time(&row, 5)?,
+            outcome: got(&row, 8),
+        }))
+    }
+
+    /// The ledger's latest row for `number` at or before `as_of`, if any.
+    pub fn last_event(&mut self, number: &str, as_of: Instant) -> Result<Option<LastEvent>, HoldError> {
+        let table = self.run(Statement::LastRelease, &[number.into(), to_pg(as_of).into()]);
+        if table.is_empty() {
+            return Ok(None);
+        }
+        let row = table.first();
+        Ok(Some(LastEvent {
+            event: got::<String>(&row, 1).expect("event is never NULL"),
+            lead: got(&row, 2),
+            at: got_instant(&row, 3)?.expect("at is never NULL"),
+            appointment: local_time(&row, 4)?,
+        }))
+    }
+
+    /// Whether the ledger has its `lead_phone` column. A ledger made before 0.6.0 gets it from
+    /// `phone_holds_setup()`; until then, and while a 0.5.0 catalog runs on this library,
+    /// phones are neither recorded nor read, and nothing fails for want of the column. Once
+    /// seen, the column is not looked for again.
+    fn ledger_has_phone(&mut self) -> bool {
+        thread_local!(static HAS_PHONE: Cell<bool> = const { Cell::new(false) });
+        if !HAS_PHONE.get() {
+            HAS_PHONE.set(self.first::<bool>(Statement::LedgerHasPhone, &[]) == Some(true));
+        }
+        HAS_PHONE.get()
+    }
+
+    /// Records `phone` (E.164) as the phone of `lead`, who holds a number this transaction
+    /// has just changed, on the lead's latest ledger row.
+    pub fn record_lead_phone(&mut self, lead: Uuid, phone: &str) {
+        if self.ledger_has_phone() {
+            self.run(Statement::RecordLeadPhone, &[lead.into(), phone.into()]);
+        }
+    }
+
+    /// The phone recorded last for `lead` at or before `as_of`.
+    pub fn lead_phone(&mut self, lead: Uuid, as_of: Instant) -> Option<String> {
+        if !self.ledger_has_phone() {
+            return None;
+        }
+        self.first(Statement::LeadPhone, &[lead.into(), to_pg(as_of).into()])
+    }
+}
+
+/// Column `i` (1-based) of a result row.
+fn got<T: FromDatum + IntoDatum>(row: &SpiTupleTable<'_>, i: usize) -> Option<T> {
+    row.get(i).unwrap_or_else(|e| spi_failed(e))
+}
+
+fn got_instant(row: &SpiTupleTable<'_>, i: usize) -> Result<Option<Instant>, HoldError> {
+    got::<TimestampWithTimeZone>(row, i).map(|t| instant(t, "stored timestamp")).transpose()
+}
+
+/// Columns `i`, `i + 1`, `i + 2`: a timestamptz, its UTC offset in seconds and its zone
+/// abbreviation in the session's TimeZone.
+fn local_time(row: &SpiTupleTable<'_>, i: usize) -> Result<Option<LocalTime>, HoldError> {
+    Ok(got_instant(row, i)?.map(|at| LocalTime {
+        at,
+        utc_offset_seconds: got(row, i + 1).unwrap_or(0),
+        zone: got(row, i + 2).unwrap_or_else(|| "UTC".to_owned()),
+    }))
 }
 
 #[cfg(test)]

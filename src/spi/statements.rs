@@ -83,10 +83,15 @@ pub enum Statement {
     ReleaseDue,
     ReleaseDueBatch,
     HolderAt,
+    NumberNow,
+    LastRelease,
+    LedgerHasPhone,
+    RecordLeadPhone,
+    LeadPhone,
 }
 
 impl Statement {
-    pub const COUNT: usize = 13;
+    pub const COUNT: usize = 18;
 
     pub fn sql(self) -> &'static str {
         match self {
@@ -194,6 +199,65 @@ impl Statement {
                   ORDER BY l.at DESC, l.id DESC
                   LIMIT 1"
             }
+
+            // The called number $1 as the pool has it now, for an inbound call. The appointment
+            // comes with its UTC offset and zone abbreviation in the session's TimeZone, so it
+            // can be read out in local time (rules::payload::assistant_reply::spoken).
+            Statement::NumberNow => {
+                "SELECT n.number::pg_catalog.text, n.assignment_status::pg_catalog.text, n.currently_assigned_to, n.release_at,
+                        n.appointment_scheduled_at,
+                        pg_catalog.date_part('timezone', n.appointment_scheduled_at)::pg_catalog.int4,
+                        pg_catalog.to_char(n.appointment_scheduled_at, 'TZ'),
+                        n.last_call_outcome::pg_catalog.text
+                   FROM public.signalwire_phone_numbers AS n
+                  WHERE n.number OPERATOR(pg_catalog.=) $1"
+            }
+
+            // The ledger's last word on number $1 at $2: its event, lead and time, and the
+            // appointment the hold had just before it (the hold's previous row), with its
+            // offset and zone as in NumberNow.
+            Statement::LastRelease => {
+                "SELECT l.event::pg_catalog.text, l.lead_id, l.at, h.appointment_at,
+                        pg_catalog.date_part('timezone', h.appointment_at)::pg_catalog.int4,
+                        pg_catalog.to_char(h.appointment_at, 'TZ')
+                   FROM public.phone_hold_ledger AS l
+                   LEFT JOIN LATERAL (
+                        SELECT x.appointment_at FROM public.phone_hold_ledger AS x
+                         WHERE x.number OPERATOR(pg_catalog.=) l.number AND x.event OPERATOR(pg_catalog.<>) 'released'
+                           AND ROW(x.at, x.id) OPERATOR(pg_catalog.<) ROW(l.at, l.id)
+                         ORDER BY x.at DESC, x.id DESC
+                         LIMIT 1) AS h ON true
+                  WHERE l.number OPERATOR(pg_catalog.=) $1 AND l.at OPERATOR(pg_catalog.<=) $2
+                  ORDER BY l.at DESC, l.id DESC
+                  LIMIT 1"
+            }
+
+            // Whether the ledger has the lead_phone column, which phone_holds_setup() adds to
+            // a ledger made before 0.6.0 (see Pool::ledger_has_phone).
+            Statement::LedgerHasPhone => {
+                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
+                                 WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.phone_hold_ledger')
+                                   AND a.attname OPERATOR(pg_catalog.=) 'lead_phone' AND NOT a.attisdropped)"
+            }
+
+            // Records phone $2 for lead $1 on the lead's latest ledger row: the row the hold
+            // change just made wrote (the lead is locked until the transaction ends), or, when
+            // that change changed nothing, the row that says how the hold stands.
+            Statement::RecordLeadPhone => {
+                "UPDATE public.phone_hold_ledger AS l SET lead_phone = $2
+                  WHERE l.id OPERATOR(pg_catalog.=) (
+                        SELECT x.id FROM public.phone_hold_ledger AS x
+                         WHERE x.lead_id OPERATOR(pg_catalog.=) $1 ORDER BY x.id DESC LIMIT 1)
+                    AND l.lead_phone IS DISTINCT FROM $2"
+            }
+
+            // The phone of lead $1 recorded last, as of $2.
+            Statement::LeadPhone => {
+                "SELECT l.lead_phone::pg_catalog.text FROM public.phone_hold_ledger AS l
+                  WHERE l.lead_id OPERATOR(pg_catalog.=) $1 AND l.lead_phone IS NOT NULL AND l.at OPERATOR(pg_catalog.<=) $2
+                  ORDER BY l.id DESC
+                  LIMIT 1"
+            }
         }
     }
 
@@ -218,7 +282,11 @@ impl Statement {
             Statement::CompleteHold => &[UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID],
             Statement::ReleaseDue => &[TIMESTAMPTZOID, TIMESTAMPTZOID],
             Statement::ReleaseDueBatch => &[TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID],
-            Statement::HolderAt => &[TEXTOID, TIMESTAMPTZOID],
+            Statement::HolderAt | Statement::LastRelease => &[TEXTOID, TIMESTAMPTZOID],
+            Statement::NumberNow => &[TEXTOID],
+            Statement::LedgerHasPhone => &[],
+            Statement::RecordLeadPhone => &[UUIDOID, TEXTOID],
+            Statement::LeadPhone => &[UUIDOID, TIMESTAMPTZOID],
         }
     }
 
@@ -226,7 +294,15 @@ impl Statement {
     /// transaction did so far; read-only ones run under the caller's snapshot. The previous-
     /// number lookup reads only, but must see a release made earlier in the same transaction.
     pub fn writes(self) -> bool {
-        !matches!(self, Statement::HolderAt | Statement::ClaimsExist)
+        !matches!(
+            self,
+            Statement::HolderAt
+                | Statement::ClaimsExist
+                | Statement::NumberNow
+                | Statement::LastRelease
+                | Statement::LedgerHasPhone
+                | Statement::LeadPhone
+        )
     }
 
     pub fn arg_oids(self) -> Vec<PgOid> {

@@ -16,7 +16,7 @@ fn extend(
         let lead = required(lead_id, "lead_id")?;
         let appointment = appointment()?;
         let as_of = as_of_arg(as_of)?;
-        with_pool(|pool| lifecycle::book(pool, lead, appointment, as_of, &gucs::windows())).map(|(_, release)| to_pg(release))
+        with_pool(|pool| lifecycle::book(pool, lead, appointment, as_of, &gucs::windows(), None)).map(|(_, release)| to_pg(release))
     })())
 }
 
@@ -71,6 +71,6 @@ fn reschedule_appointment_for_phone(
         let lead = required(lead_id, "lead_id")?;
         let new_time = instant(required(new_time, "new_time")?, "new_time")?;
         let as_of = as_of_arg(as_of)?;
-        with_pool(|pool| lifecycle::reschedule(pool, lead, new_time, as_of, &gucs::windows())).map(|(_, release)| to_pg(release))
+        with_pool(|pool| lifecycle::reschedule(pool, lead, new_time, as_of, &gucs::windows(), None)).map(|(_, release)| to_pg(release))
     })())
 }

@@ -8,19 +8,26 @@
 
 mod appointments;
 mod assign;
+mod inbound;
 mod ledger;
 mod release;
 mod vapi;
 mod webhook;
 
 use crate::errors::{required, HoldError};
-use crate::rules::Instant;
+use crate::rules::{payload, Instant};
 use crate::time::instant;
 use pgrx::datum::TimestampWithTimeZone;
+use serde_json::Value;
 
 /// The `as_of` argument as an instant.
 fn as_of_arg(value: Option<TimestampWithTimeZone>) -> Result<Instant, HoldError> {
     instant(required(value, "as_of")?, "as_of")
+}
+
+/// A webhook body as JSON, within the limits of `rules::payload::body`.
+fn body(payload: Option<&str>) -> Result<Value, HoldError> {
+    Ok(payload::body::parse(required(payload, "payload")?)?)
 }
 
 /// Raises the error of a failed call, returns the value of a good one.

@@ -2,9 +2,9 @@
 //! the shape VAPI (or the n8n workflow) expects. A bad value in a payload becomes an answer
 //! the agent can act on, never an error: an error would reach VAPI as an HTTP 500.
 
-use super::{answer, as_of_arg};
-use crate::errors::{required, HoldError};
-use crate::rules::payload::{self, end_of_call, quote, reply, shown, tool_calls, Refusal, Request};
+use super::{answer, as_of_arg, body};
+use crate::errors::HoldError;
+use crate::rules::payload::{end_of_call, lead_phone, quote, reply, shown, tool_calls, Refusal, Request};
 use crate::rules::{Instant, Outcome, Windows};
 use crate::spi::pool::{with_pool, Pool};
 use crate::{gucs, lifecycle};
@@ -21,15 +21,16 @@ enum Done {
 }
 
 /// Carries out one request. An `Err` is the caller's problem (bad time, empty pool) and no row
-/// was written for it, so the other calls of a batch stand.
-fn carry_out(pool: &mut Pool, request: &Request, as_of: Instant, w: &Windows) -> Result<Done, HoldError> {
+/// was written for it, so the other calls of a batch stand. `phone` is the lead's phone when
+/// the message proves it (an outbound call: rules::payload::lead_phone).
+fn carry_out(pool: &mut Pool, request: &Request, as_of: Instant, w: &Windows, phone: Option<&str>) -> Result<Done, HoldError> {
     Ok(match *request {
         Request::Book { lead, at } => {
-            let (number, release_at) = lifecycle::book(pool, Uuid::from_bytes(lead), at, as_of, w)?;
+            let (number, release_at) = lifecycle::book(pool, Uuid::from_bytes(lead), at, as_of, w, phone)?;
             Done::Booked { number, appointment: at, release_at }
         }
         Request::Reschedule { lead, at } => {
-            let (number, release_at) = lifecycle::reschedule(pool, Uuid::from_bytes(lead), at, as_of, w)?;
+            let (number, release_at) = lifecycle::reschedule(pool, Uuid::from_bytes(lead), at, as_of, w, phone)?;
             Done::Rescheduled { number, appointment: at, release_at }
         }
         Request::Cancel { lead } => {
@@ -68,11 +69,6 @@ fn warn_refused(what: &str, total: usize, refused: &[(String, String)]) {
     );
 }
 
-/// The body as JSON, within the limits of `rules::payload::body`.
-fn body(payload: Option<&str>) -> Result<Value, HoldError> {
-    Ok(payload::body::parse(required(payload, "payload")?)?)
-}
-
 /// Answers VAPI's `tool-calls` message: `book_appointment(lead_id, appointment_time)`,
 /// `cancel_appointment(lead_id)`, `reschedule_appointment(lead_id, new_time)`. Returns
 /// `{"results": [{"toolCallId", "result"}]}` with one sentence per call. Takes the body as
@@ -84,13 +80,14 @@ fn vapi_tool_calls_text(payload: Option<&str>, as_of: default!(Option<TimestampW
         let payload = body(payload)?;
         let as_of = as_of_arg(as_of)?;
         let calls = tool_calls::parse(&payload, as_of)?;
+        let phone = lead_phone::dialed(&payload);
         let w = gucs::windows();
         let mut refused = Vec::new();
         let results = with_pool(|pool| {
             Ok(calls
                 .iter()
                 .map(|call| {
-                    let said = match call.request.as_ref().map(|r| carry_out(pool, r, as_of, &w)) {
+                    let said = match call.request.as_ref().map(|r| carry_out(pool, r, as_of, &w, phone.as_deref())) {
                         Err(Refusal(why)) => Err(why.clone()),
                         Ok(Err(e)) => Err(e.spoken()),
                         Ok(Ok(Done::Booked { number, appointment, release_at })) => Ok(reply::booked(&number, &appointment, &release_at)),
@@ -137,7 +134,8 @@ fn vapi_end_of_call_text(payload: Option<&str>, as_of: default!(Option<Timestamp
             Err(refusal) => Err(refusal.0.clone()),
             Ok(Some(request)) => {
                 let w = gucs::windows();
-                with_pool(|pool| Ok(carry_out(pool, request, as_of, &w)))?.map_err(|e| e.spoken())
+                let phone = lead_phone::dialed(&payload);
+                with_pool(|pool| Ok(carry_out(pool, request, as_of, &w, phone.as_deref())))?.map_err(|e| e.spoken())
             }
         };
         match done {

@@ -7,6 +7,7 @@
 
 mod adoption;
 mod hostile;
+mod inbound;
 mod ledger;
 mod limits;
 mod monitoring;

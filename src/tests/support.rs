@@ -135,3 +135,18 @@ pub fn assert_refused(sql: &str, sqlstate: &str, message_part: &str) -> Failure 
     assert_eq!(state(), before, "{sql} changed rows");
     f
 }
+
+/// `phone_holds_webhook(webhook, payload, T0 + h)` as (status, response).
+pub fn hook(webhook: &str, payload: &str, h: i64) -> (i32, serde_json::Value) {
+    Spi::connect(|c| {
+        let r = c
+            .select(
+                &format!("SELECT status, response FROM phone_holds_webhook($1, $2, {})", ts(h)),
+                None,
+                &[webhook.into(), payload.into()],
+            )
+            .unwrap()
+            .first();
+        (r.get::<i32>(1).unwrap().unwrap(), r.get::<pgrx::datum::JsonB>(2).unwrap().unwrap().0)
+    })
+}

@@ -6,27 +6,11 @@ use pgrx::prelude::*;
 #[pg_schema]
 mod tests {
     use crate::tests::support::*;
-    use pgrx::datum::JsonB;
     use pgrx::prelude::*;
-    use serde_json::{json, Value};
+    use serde_json::json;
 
     const BOOK: &str = include_str!("../../examples/vapi/tool-calls-book.json");
     const REPORT_BOOKED: &str = include_str!("../../examples/vapi/end-of-call-report-booked.json");
-
-    /// `phone_holds_webhook(webhook, payload, T0 + h)` as (status, response).
-    fn hook(webhook: &str, payload: &str, h: i64) -> (i32, Value) {
-        Spi::connect(|c| {
-            let r = c
-                .select(
-                    &format!("SELECT status, response FROM phone_holds_webhook($1, $2, {})", ts(h)),
-                    None,
-                    &[webhook.into(), payload.into()],
-                )
-                .unwrap()
-                .first();
-            (r.get::<i32>(1).unwrap().unwrap(), r.get::<JsonB>(2).unwrap().unwrap().0)
-        })
-    }
 
     fn outcome(lead: &str, outcome: &str) -> String {
         json!({"lead_id": lead, "outcome": outcome}).to_string()

@@ -3,7 +3,8 @@
 //!
 //! In a VAPI report the lead, outcome and appointment are looked up, in this order, in
 //! `analysis.structuredData` (what the assistant's analysis plan extracts), `call.metadata`,
-//! and `call.assistantOverrides.variableValues`.
+//! `call.assistantOverrides.metadata` (where vapi_assistant_request() puts the lead of an
+//! inbound call) and `call.assistantOverrides.variableValues`.
 
 use super::fields::{at, field, text, unambiguous};
 use super::tool_calls::message;
@@ -48,6 +49,7 @@ pub fn parse(payload: &Value, as_of: Instant) -> Result<CallReport, Unreadable> 
         Some("end-of-call-report") => [
             at(message, &["analysis", "structuredData"]),
             at(message, &["call", "metadata"]),
+            at(message, &["call", "assistantOverrides", "metadata"]),
             at(message, &["call", "assistantOverrides", "variableValues"]),
         ]
         .into_iter()
@@ -166,6 +168,16 @@ mod tests {
                               "appointmentTime": "2025-10-20T14:00:00Z", "appointment_time": "2025-10-21T14:00:00Z"}), as_of())
         .unwrap();
         assert!(matches!(&r.decision, Err(Refusal(m)) if m.contains("appointmentTime is given twice")), "{:?}", r.decision);
+    }
+
+    #[test]
+    fn an_inbound_call_s_lead_comes_from_the_assistant_overrides_metadata() {
+        let report = json!({"message": {"type": "end-of-call-report",
+            "analysis": {"structuredData": {"outcome": "cancelled"}},
+            "call": {"id": "c1", "assistantOverrides": {"metadata": {"lead_id": "07f26a19-e9dc-422c-b61d-030e3c7971bb"}}}}});
+        let r = parse(&report, as_of()).unwrap();
+        assert_eq!(r.lead_id.as_deref(), Some("07f26a19-e9dc-422c-b61d-030e3c7971bb"));
+        assert!(matches!(r.decision, Ok(Some(Request::Cancel { .. }))));
     }
 
     #[test]

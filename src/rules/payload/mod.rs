@@ -3,10 +3,13 @@
 //! Every value the caller sent is checked here, and every refusal quotes it, so the voice
 //! agent can say what was wrong and a person reading the log can see it.
 
+pub mod assistant_reply;
+pub mod assistant_request;
 pub mod body;
 pub mod end_of_call;
 pub mod fields;
 pub mod lead_id;
+pub mod lead_phone;
 pub mod reply;
 pub mod timestamp;
 pub mod tool_calls;
@@ -76,11 +79,15 @@ mod tests {
 
     /// Every file under examples/vapi/ is a fixture of some test; a new one must join this list
     /// (and a test), so the examples cannot drift from what the code accepts.
-    const FIXTURES: [&str; 9] = [
+    const FIXTURES: [&str; 13] = [
+        "assistant-request-held.json",
+        "assistant-request-released.json",
+        "assistant-request-unknown.json",
         "book_appointment.tool.json",
         "cancel_appointment.tool.json",
         "end-of-call-report-booked.json",
         "end-of-call-report-no-answer.json",
+        "inbound.phone-number.json",
         "option-b-booked.json",
         "option-b-cancelled.json",
         "reschedule_appointment.tool.json",

@@ -7,7 +7,9 @@
 //! ```
 //! `arguments` may be an object or a JSON string (the LLM's raw output); the flattened form
 //! `{"id", "name", "arguments"}` of VAPI's newer docs is read too. A lead id missing from the
-//! arguments is taken from the call's metadata, where an assistant usually carries it.
+//! arguments is taken from the call's metadata, where an assistant usually carries it
+//! (`call.metadata`, or `call.assistantOverrides.metadata`, where vapi_assistant_request()
+//! puts it for an inbound call).
 
 use super::fields::{at, field, text, unambiguous};
 use super::{lead_id, timestamp, Refusal, Request, Unreadable};
@@ -68,6 +70,7 @@ pub fn parse(payload: &Value, as_of: Instant) -> Result<Vec<ToolCall>, Unreadabl
         });
     }
     let metadata_lead = at(message, &["call", "metadata", "lead_id"])
+        .or_else(|| at(message, &["call", "assistantOverrides", "metadata", "lead_id"]))
         .or_else(|| at(message, &["call", "assistantOverrides", "variableValues", "lead_id"]));
     Ok(list.iter().map(|call| one_call(call, metadata_lead, as_of)).collect())
 }
@@ -199,6 +202,15 @@ mod tests {
         assert_eq!(calls[0].request, Ok(Request::Cancel { lead: lead_id::parse(LEAD).unwrap() }));
         assert!(matches!(calls[1].request, Ok(Request::Book { .. })));
         assert!(matches!(&calls[2].request, Err(Refusal(m)) if m.contains("not a JSON object")));
+    }
+
+    #[test]
+    fn the_lead_of_an_inbound_call_comes_from_the_assistant_overrides_metadata() {
+        // Where vapi_assistant_request() put it; the call's own metadata still comes first.
+        let overrides = json!({"metadata": {"lead_id": LEAD}, "variableValues": {"lead_id": "ignored"}});
+        let payload = json!({"message": {"type": "tool-calls", "call": {"assistantOverrides": overrides},
+            "toolCallList": [{"id": "a", "function": {"name": "cancel_appointment", "arguments": {}}}]}});
+        assert_eq!(parse(&payload, as_of()).unwrap()[0].request, Ok(Request::Cancel { lead: lead_id::parse(LEAD).unwrap() }));
     }
 
     #[test]

@@ -8,18 +8,50 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// Every released version, each with its install script frozen under fixtures/.
-const RELEASED: [&str; 4] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0"];
+const RELEASED: [&str; 5] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0"];
 
-/// Everything the user owns, as text: every column of both tables, in order.
+/// Everything the user owns, as text: every column of both tables, in order, but the ledger's
+/// lead_phone, which phone_holds_setup() adds to a ledger made before 0.6.0 (empty: see
+/// `phones_recorded`).
 fn snapshot(c: &mut Client) -> String {
     c.query_one(
         "SELECT coalesce((SELECT string_agg(p::text, E'\\n' ORDER BY p.number) FROM public.signalwire_phone_numbers AS p), '')
              || E'\\n--\\n' ||
-         coalesce((SELECT string_agg(l::text, E'\\n' ORDER BY l.id) FROM public.phone_hold_ledger AS l), '')",
+         coalesce((SELECT string_agg((to_jsonb(l) - 'lead_phone')::text, E'\\n' ORDER BY l.id) FROM public.phone_hold_ledger AS l), '')",
         &[],
     )
     .unwrap()
     .get(0)
+}
+
+/// How many ledger rows record a lead's phone.
+fn phones_recorded(c: &mut Client) -> i64 {
+    c.query_one("SELECT count(*) FROM public.phone_hold_ledger AS l WHERE to_jsonb(l) ->> 'lead_phone' IS NOT NULL", &[])
+        .unwrap()
+        .get(0)
+}
+
+/// VAPI books for a lead on an outbound call (so the message proves the lead's phone), and an
+/// inbound call asks who holds a number: inside a transaction that is rolled back.
+fn vapi_round_trip(c: &mut Client, when: &str) {
+    let book = include_str!("../../../examples/vapi/tool-calls-book.json");
+    let held = include_str!("../../../examples/vapi/assistant-request-held.json");
+    let mut t = c.transaction().unwrap();
+    let said: serde_json::Value = t
+        .query_one("SELECT vapi_tool_calls($1::text::jsonb, '2025-10-18 12:00+00')", &[&book])
+        .unwrap_or_else(|e| panic!("{when}: booking: {e}"))
+        .get(0);
+    assert!(said["results"][0]["result"].as_str().unwrap().starts_with("Booked"), "{when}: {said}");
+    if let Ok(row) = t.query_one(
+        "SELECT vapi_assistant_request($1::text, '2025-10-18 13:00+00', '5b0a4c1e-8f7d-4e2a-9c3b-1d2e3f4a5b6c')",
+        &[&held],
+    ) {
+        let answer: serde_json::Value = row.get(0);
+        assert!(answer.get("assistantId").is_some() || answer.get("error").is_some(), "{when}: {answer}");
+    } else {
+        assert!(when.starts_with("before"), "{when}: vapi_assistant_request failed");
+    }
+    t.rollback().unwrap();
 }
 
 /// A pool with every kind of hold in it, made through the functions.
@@ -50,6 +82,7 @@ fn works(c: &mut Client) {
     assert!(assigned >= 1);
     c.query("SELECT * FROM phone_appointment_holds", &[]).unwrap();
     c.query("SELECT * FROM phone_holds_overdue", &[]).unwrap();
+    vapi_round_trip(c, "after setup");
     let released: i64 = c.query_one("CALL drain_expired_phone_numbers('2025-10-19 08:00+00')", &[]).unwrap().get(0);
     assert!(released >= 0);
 }
@@ -97,17 +130,20 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
              {} {}",
             if vapi { "GRANT EXECUTE ON FUNCTION vapi_tool_calls(jsonb, timestamptz), vapi_end_of_call(jsonb, timestamptz) TO caller;" } else { "" },
             // From 0.4.0 on, the routines that version's README granted beside those.
-            if old >= "0.4.0" {
-                "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz) TO caller;
-                 GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;"
-            } else {
-                ""
+            match old {
+                "0.4.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz) TO caller;
+                 GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
+                "0.5.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
+                                              phone_holds_webhook(text, text, timestamptz), phone_holds_webhook_failure(text, text, text, text, text) TO caller;
+                 GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
+                _ => "",
             }
         ))
         .unwrap();
         let before = snapshot(&mut c);
         // The new library serves the old catalog until the update: every C symbol an old
-        // install script names is still there.
+        // install script names is still there, and a booking works on a ledger without
+        // lead_phone.
         if old >= "0.2.0" {
             for call in [
                 "SELECT vapi_end_of_call('{\"leadId\": \"aaaaaaaa-0000-4000-8000-000000000001\", \"outcome\": \"no_answer\"}'::jsonb)",
@@ -115,6 +151,7 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
             ] {
                 c.batch_execute(call).unwrap_or_else(|e| panic!("{old}, before the update: {call}: {e}"));
             }
+            vapi_round_trip(&mut c, &format!("before the update from {old}"));
         }
         assert_eq!(snapshot(&mut c), before);
 
@@ -126,6 +163,12 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         assert_ne!(installed, old);
         assert_eq!(installed, current, "updated from {old} to the current version");
         assert_eq!(snapshot(&mut c), before, "the update from {old} touched no row");
+        // Until setup adds the ledger's lead_phone, VAPI calls work and record no phone.
+        vapi_round_trip(&mut c, &format!("after the update from {old}, before setup"));
+        let added: Vec<String> = c.query("SELECT * FROM phone_holds_setup()", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+        assert_eq!(added, ["added column public.phone_hold_ledger.lead_phone"], "after the update from {old}");
+        assert_eq!(snapshot(&mut c), before, "setup after the update from {old} changed no row");
+        assert_eq!(phones_recorded(&mut c), 0);
 
         // The updated database is the one a fresh install makes: same functions, privileges and
         // definitions; same columns, indexes, constraints and views; nothing left for setup to do.
@@ -140,6 +183,7 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                 if vapi {
                     "GRANT EXECUTE ON FUNCTION vapi_tool_calls(jsonb, timestamptz), vapi_end_of_call(jsonb, timestamptz),
                                            vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
+                                           vapi_assistant_request(jsonb, timestamptz, text), vapi_assistant_request(text, timestamptz, text),
                                            phone_holds_webhook(text, text, timestamptz),
                                            phone_holds_webhook_failure(text, text, text, text, text) TO caller;"
                 } else {
