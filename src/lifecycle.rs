@@ -14,8 +14,9 @@ use pgrx::datum::Uuid;
 use pgrx::prelude::*;
 
 /// The lead's number, assigning one first if it holds none (its previous number if free).
-/// The second value says whether the number was assigned by this call.
-fn held_or_assigned(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows) -> Result<(Held, bool), HoldError> {
+/// The second value says whether the number was assigned by this call; `lead_phone` goes in
+/// the ledger row of an assignment.
+fn held_or_assigned(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows, lead_phone: Option<&str>) -> Result<(Held, bool), HoldError> {
     if let Some(held) = pool.held_by(lead)? {
         return Ok((held, false));
     }
@@ -28,7 +29,7 @@ fn held_or_assigned(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows) ->
     if let Some(held) = pool.held_by(lead)? {
         return Ok((held, false));
     }
-    let number = pool.take_free_number(lead, release_at, as_of)?;
+    let number = pool.take_free_number(lead, release_at, as_of, lead_phone)?;
     Ok((Held { number, hold, outcome: None }, true))
 }
 
@@ -49,27 +50,24 @@ fn storable_hold(new: Hold) -> Result<Hold, HoldError> {
 
 /// `assign_phone_to_lead`: the lead's number, kept for at least another initial hold.
 pub fn assign(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows) -> Result<String, HoldError> {
-    let (held, assigned_now) = held_or_assigned(pool, lead, as_of, w)?;
+    let (held, assigned_now) = held_or_assigned(pool, lead, as_of, w, None)?;
     if !assigned_now {
         let new = storable_hold(held.hold.reused(as_of, w))?;
-        pool.write_hold(lead, &held, new, None, Event::Reused, as_of);
+        pool.write_hold(lead, &held, new, None, Event::Reused, as_of, None);
     }
     Ok(held.number)
 }
 
 /// `extend_phone_for_appointment`: hold through the appointment's follow-up window.
 /// Returns the number and its new release time. `lead_phone` (E.164), when the caller knows
-/// it, is recorded in the ledger.
+/// it, goes in the ledger rows this writes.
 pub fn book(pool: &mut Pool, lead: Uuid, appointment: Instant, as_of: Instant, w: &Windows, lead_phone: Option<&str>) -> Result<(String, Instant), HoldError> {
     // Refuse a bad time before a number is taken for it.
     check_appointment(appointment, as_of, w)?;
     storable_end(appointment + w.follow_up)?;
-    let (held, _) = held_or_assigned(pool, lead, as_of, w)?;
+    let (held, _) = held_or_assigned(pool, lead, as_of, w, lead_phone)?;
     let new = storable_hold(held.hold.booked(appointment, as_of, w)?)?;
-    pool.write_hold(lead, &held, new, None, Event::Extended, as_of);
-    if let Some(phone) = lead_phone {
-        pool.record_lead_phone(lead, phone);
-    }
+    pool.write_hold(lead, &held, new, None, Event::Extended, as_of, lead_phone);
     Ok((held.number, new.release_at.expect("booked holds have a release time")))
 }
 
@@ -95,12 +93,9 @@ pub fn complete(pool: &mut Pool, lead: Uuid, outcome: Outcome, as_of: Instant, w
 pub fn reschedule(pool: &mut Pool, lead: Uuid, new_time: Instant, as_of: Instant, w: &Windows, lead_phone: Option<&str>) -> Result<(String, Instant), HoldError> {
     check_appointment(new_time, as_of, w)?;
     storable_end(new_time + w.follow_up)?;
-    let (held, _) = held_or_assigned(pool, lead, as_of, w)?;
+    let (held, _) = held_or_assigned(pool, lead, as_of, w, lead_phone)?;
     let new = storable_hold(held.hold.rescheduled(new_time, as_of, w)?)?;
-    pool.write_hold(lead, &held, new, Some(Outcome::Rescheduled.as_str()), Event::Rescheduled, as_of);
-    if let Some(phone) = lead_phone {
-        pool.record_lead_phone(lead, phone);
-    }
+    pool.write_hold(lead, &held, new, Some(Outcome::Rescheduled.as_str()), Event::Rescheduled, as_of, lead_phone);
     Ok((held.number, new.release_at.expect("rescheduled holds have a release time")))
 }
 

@@ -171,18 +171,37 @@ impl Pool<'_, '_> {
         Ok(Some(Held { number, hold: Hold { release_at: got_instant(&row, 2)?, appointment_at: got_instant(&row, 3)? }, outcome: got(&row, 4) }))
     }
 
-    /// Assigns a free number to `lead` with hold `release_at`, writing its ledger row;
-    /// the lead's previous number if that one is free, else the one rested longest.
-    pub fn take_free_number(&mut self, lead: Uuid, release_at: Instant, as_of: Instant) -> Result<String, HoldError> {
-        // Both takes bind ($1 lead, $2 release_at, $3 as_of); TakeNumber adds $4.
-        let hold = || -> [DatumWithOid<'static>; 3] { [lead.into(), to_pg(release_at).into(), to_pg(as_of).into()] };
+    /// Assigns a free number to `lead` with hold `release_at`, writing its ledger row (with the
+    /// lead's phone, when given and the ledger can hold it); the lead's previous number if that
+    /// one is free, else the one rested longest.
+    pub fn take_free_number(&mut self, lead: Uuid, release_at: Instant, as_of: Instant, lead_phone: Option<&str>) -> Result<String, HoldError> {
+        let phone = self.phone_to_log(lead_phone);
+        // Both takes bind ($1 lead, $2 release_at, $3 as_of); TakeNumber adds $4, the number;
+        // the forms with the phone bind it last.
+        let hold = || -> Vec<DatumWithOid<'static>> { vec![lead.into(), to_pg(release_at).into(), to_pg(as_of).into()] };
         if let Some(number) = self.first::<String>(Statement::PreviousNumber, &[lead.into()]) {
-            let [l, r, a] = hold();
-            if let Some(taken) = self.first::<String>(Statement::TakeNumber, &[l, r, a, number.as_str().into()]) {
+            let mut previous: Vec<DatumWithOid> = hold();
+            previous.push(number.as_str().into());
+            let statement = match phone {
+                None => Statement::TakeNumber,
+                Some(p) => {
+                    previous.push(p.into());
+                    Statement::TakeNumberWithPhone
+                }
+            };
+            if let Some(taken) = self.first::<String>(statement, &previous) {
                 return Ok(taken);
             }
         }
-        self.first::<String>(Statement::TakeRested, &hold()).ok_or(HoldError::PoolExhausted)
+        let mut args: Vec<DatumWithOid> = hold();
+        let statement = match phone {
+            None => Statement::TakeRested,
+            Some(p) => {
+                args.push(p.into());
+                Statement::TakeRestedWithPhone
+            }
+        };
+        self.first::<String>(statement, &args).ok_or(HoldError::PoolExhausted)
     }
 
     /// The first column of the first row `statement` returns; `None` for no row or NULL.
@@ -195,25 +214,33 @@ impl Pool<'_, '_> {
     }
 
     /// Stores `new` as the hold of `held` (which `lead` holds and this transaction has locked),
-    /// with its ledger row. `outcome` is recorded when given and kept otherwise. A change that
-    /// changes nothing (a repeated booking, say) writes nothing: no row, no ledger entry.
-    pub fn write_hold(&mut self, lead: Uuid, held: &Held, new: Hold, outcome: Option<&str>, event: Event, as_of: Instant) {
+    /// with its ledger row (with the lead's phone, when given and the ledger can hold it).
+    /// `outcome` is recorded when given and kept otherwise. A change that changes nothing (a
+    /// repeated booking, say) writes nothing: no row, no ledger entry.
+    #[allow(clippy::too_many_arguments)]
+    pub fn write_hold(&mut self, lead: Uuid, held: &Held, new: Hold, outcome: Option<&str>, event: Event, as_of: Instant, lead_phone: Option<&str>) {
         if new == held.hold && outcome.is_none_or(|o| held.outcome.as_deref() == Some(o)) {
             return;
         }
-        let written = self.run(
-            Statement::WriteHold,
-            &[
-                held.number.as_str().into(),
-                lead.into(),
-                ts_arg(new.release_at),
-                ts_arg(new.appointment_at),
-                outcome.into(),
-                to_pg(as_of).into(),
-                event.as_str().into(),
-                ts_arg(held.hold.release_at),
-            ],
-        );
+        let phone = self.phone_to_log(lead_phone);
+        let mut args: Vec<DatumWithOid> = vec![
+            held.number.as_str().into(),
+            lead.into(),
+            ts_arg(new.release_at),
+            ts_arg(new.appointment_at),
+            outcome.into(),
+            to_pg(as_of).into(),
+            event.as_str().into(),
+            ts_arg(held.hold.release_at),
+        ];
+        let statement = match phone {
+            None => Statement::WriteHold,
+            Some(p) => {
+                args.push(p.into());
+                Statement::WriteHoldWithPhone
+            }
+        };
+        let written = self.run(statement, &args);
         assert_eq!(written.len(), 1, "phone_holds: the hold of {} must be written exactly once", held.number);
     }
 
@@ -290,12 +317,10 @@ impl Pool<'_, '_> {
         HAS_PHONE.get()
     }
 
-    /// Records `phone` (E.164) as the phone of `lead`, who holds a number this transaction
-    /// has just changed, on the lead's latest ledger row.
-    pub fn record_lead_phone(&mut self, lead: Uuid, phone: &str) {
-        if self.ledger_has_phone() {
-            self.run(Statement::RecordLeadPhone, &[lead.into(), phone.into()]);
-        }
+    /// The lead's phone to write in a ledger row: `None` when unknown or when the ledger has
+    /// no column for it yet.
+    fn phone_to_log<'p>(&mut self, lead_phone: Option<&'p str>) -> Option<&'p str> {
+        lead_phone.filter(|_| self.ledger_has_phone())
     }
 
     /// The phone recorded last for `lead` at or before `as_of`.

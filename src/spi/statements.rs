@@ -9,7 +9,8 @@
 
 use pgrx::pg_sys::{self, PgOid};
 
-/// Assigns the free number `$pick` selects to lead $1 with hold $2, logging it at $3.
+/// Assigns the free number `$pick` selects to lead $1 with hold $2, logging it at $3; the
+/// ledger row gets the extra columns `$columns` with the values `$values` (the lead's phone).
 /// Picks lock with SKIP LOCKED: two callers never get the same number, and an assignment never
 /// waits on a row lock, so one call per transaction cannot deadlock (the only lock it waits
 /// for is its own lead's).
@@ -19,7 +20,10 @@ use pgrx::pg_sys::{self, PgOid};
 /// on number, whatever the statistics say. Right after a bulk release, before ANALYZE, the
 /// planner otherwise took the rested index for near-empty and walked all of it for one number.
 macro_rules! take_number {
-    ($pick:literal) => {
+    ($pick:expr) => {
+        take_number!($pick, "", "")
+    };
+    ($pick:expr, $columns:literal, $values:literal) => {
         concat!(
             "WITH taken AS (
                  UPDATE public.signalwire_phone_numbers AS n
@@ -30,9 +34,57 @@ macro_rules! take_number {
             ")
               RETURNING n.number),
              logged AS (
-                 INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at)
-                 SELECT $3, 'assigned', taken.number, $1, $2 FROM taken)
+                 INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at",
+            $columns,
+            ")
+                 SELECT $3, 'assigned', taken.number, $1, $2",
+            $values,
+            " FROM taken)
              SELECT taken.number::pg_catalog.text FROM taken"
+        )
+    };
+}
+
+/// Number $4, if free. The status test is written as in take_number!, for the same reason.
+macro_rules! previous_number {
+    () => {
+        "SELECT p.number FROM public.signalwire_phone_numbers AS p
+          WHERE p.number OPERATOR(pg_catalog.=) $4
+            AND coalesce(p.assignment_status OPERATOR(pg_catalog.=) 'available', false)
+            FOR UPDATE SKIP LOCKED"
+    };
+}
+
+/// The free number that has rested longest (never used first).
+macro_rules! rested_number {
+    () => {
+        "SELECT p.number FROM public.signalwire_phone_numbers AS p
+          WHERE p.assignment_status OPERATOR(pg_catalog.=) 'available'
+          ORDER BY p.released_at NULLS FIRST, p.number
+          LIMIT 1 FOR UPDATE SKIP LOCKED"
+    };
+}
+
+/// A new hold for a number the lead holds and has locked, with its ledger row, which gets the
+/// extra columns `$columns` with the values `$values` (the lead's phone).
+/// ($1 number, $2 lead, $3 release_at, $4 appointment, $5 outcome or NULL to keep, $6 as_of,
+///  $7 event, $8 previous release_at)
+macro_rules! write_hold {
+    ($columns:literal, $values:literal) => {
+        concat!(
+            "WITH changed AS (
+                 UPDATE public.signalwire_phone_numbers AS n
+                    SET release_at = $3, appointment_scheduled_at = $4,
+                        last_call_outcome = COALESCE($5, n.last_call_outcome)
+                  WHERE n.number OPERATOR(pg_catalog.=) $1 AND n.currently_assigned_to OPERATOR(pg_catalog.=) $2 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
+              RETURNING n.number)
+             INSERT INTO public.phone_hold_ledger
+                    (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome",
+            $columns,
+            ")
+             SELECT $6, $7, changed.number, $2, $8, $3, $4, $5",
+            $values,
+            " FROM changed"
         )
     };
 }
@@ -79,6 +131,9 @@ pub enum Statement {
     TakeNumber,
     TakeRested,
     WriteHold,
+    TakeNumberWithPhone,
+    TakeRestedWithPhone,
+    WriteHoldWithPhone,
     CompleteHold,
     ReleaseDue,
     ReleaseDueBatch,
@@ -86,12 +141,11 @@ pub enum Statement {
     NumberNow,
     LastRelease,
     LedgerHasPhone,
-    RecordLeadPhone,
     LeadPhone,
 }
 
 impl Statement {
-    pub const COUNT: usize = 18;
+    pub const COUNT: usize = 20;
 
     pub fn sql(self) -> &'static str {
         match self {
@@ -125,37 +179,18 @@ impl Statement {
                   WHERE l.lead_id OPERATOR(pg_catalog.=) $1 ORDER BY l.id DESC LIMIT 1"
             }
 
-            // Number $4, if free. ($1 lead, $2 release_at, $3 as_of) The status test is written
-            // as in take_number!, for the same reason.
-            Statement::TakeNumber => take_number!(
-                "SELECT p.number FROM public.signalwire_phone_numbers AS p
-                  WHERE p.number OPERATOR(pg_catalog.=) $4
-                    AND coalesce(p.assignment_status OPERATOR(pg_catalog.=) 'available', false)
-                    FOR UPDATE SKIP LOCKED"
-            ),
+            // The lead's previous number $4, if free. ($1 lead, $2 release_at, $3 as_of)
+            Statement::TakeNumber => take_number!(previous_number!()),
+            // The number that has rested longest. ($1 lead, $2 release_at, $3 as_of)
+            Statement::TakeRested => take_number!(rested_number!()),
+            // See write_hold!.
+            Statement::WriteHold => write_hold!("", ""),
 
-            // The number that has rested longest (never used first). ($1 lead, $2 release_at, $3 as_of)
-            Statement::TakeRested => take_number!(
-                "SELECT p.number FROM public.signalwire_phone_numbers AS p
-                  WHERE p.assignment_status OPERATOR(pg_catalog.=) 'available'
-                  ORDER BY p.released_at NULLS FIRST, p.number
-                  LIMIT 1 FOR UPDATE SKIP LOCKED"
-            ),
-
-            // A new hold for a number the lead holds and has locked, with its ledger row.
-            // ($1 number, $2 lead, $3 release_at, $4 appointment, $5 outcome or NULL to keep,
-            //  $6 as_of, $7 event, $8 previous release_at)
-            Statement::WriteHold => {
-                "WITH changed AS (
-                     UPDATE public.signalwire_phone_numbers AS n
-                        SET release_at = $3, appointment_scheduled_at = $4,
-                            last_call_outcome = COALESCE($5, n.last_call_outcome)
-                      WHERE n.number OPERATOR(pg_catalog.=) $1 AND n.currently_assigned_to OPERATOR(pg_catalog.=) $2 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
-                  RETURNING n.number)
-                 INSERT INTO public.phone_hold_ledger
-                        (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome)
-                 SELECT $6, $7, changed.number, $2, $8, $3, $4, $5 FROM changed"
-            }
+            // The same three with the lead's phone in the ledger row (the last parameter: $5,
+            // $4, $9), when it is known and the ledger has lead_phone (see Pool::phone_to_log).
+            Statement::TakeNumberWithPhone => take_number!(previous_number!(), ", lead_phone", ", $5"),
+            Statement::TakeRestedWithPhone => take_number!(rested_number!(), ", lead_phone", ", $4"),
+            Statement::WriteHoldWithPhone => write_hold!(", lead_phone", ", $9"),
 
             // An outcome, read, applied and logged in one statement: the lead's row is locked,
             // given release_at $2, keeps its appointment if $3, records outcome $4, logged at $5.
@@ -240,17 +275,6 @@ impl Statement {
                                    AND a.attname OPERATOR(pg_catalog.=) 'lead_phone' AND NOT a.attisdropped)"
             }
 
-            // Records phone $2 for lead $1 on the lead's latest ledger row: the row the hold
-            // change just made wrote (the lead is locked until the transaction ends), or, when
-            // that change changed nothing, the row that says how the hold stands.
-            Statement::RecordLeadPhone => {
-                "UPDATE public.phone_hold_ledger AS l SET lead_phone = $2
-                  WHERE l.id OPERATOR(pg_catalog.=) (
-                        SELECT x.id FROM public.phone_hold_ledger AS x
-                         WHERE x.lead_id OPERATOR(pg_catalog.=) $1 ORDER BY x.id DESC LIMIT 1)
-                    AND l.lead_phone IS DISTINCT FROM $2"
-            }
-
             // The phone of lead $1 recorded last, as of $2.
             Statement::LeadPhone => {
                 "SELECT l.lead_phone::pg_catalog.text FROM public.phone_hold_ledger AS l
@@ -263,29 +287,24 @@ impl Statement {
 
     pub fn arg_types(self) -> &'static [pg_sys::Oid] {
         use pg_sys::{BOOLOID, INT4OID, TEXTOID, TIMESTAMPTZOID, UUIDOID};
+        // write_hold!'s parameters, the lead's phone last.
+        const WRITE_HOLD_ARGS: [pg_sys::Oid; 9] =
+            [TEXTOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID];
         match self {
             Statement::ClaimsExist => &[],
             Statement::LockLead => &[INT4OID, INT4OID],
             Statement::ClaimLead | Statement::Unclaim | Statement::HeldBy | Statement::PreviousNumber => &[UUIDOID],
-            Statement::TakeNumber => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID],
+            Statement::TakeNumber | Statement::TakeRestedWithPhone => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID],
+            Statement::TakeNumberWithPhone => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID],
             Statement::TakeRested => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID],
-            Statement::WriteHold => &[
-                TEXTOID,
-                UUIDOID,
-                TIMESTAMPTZOID,
-                TIMESTAMPTZOID,
-                TEXTOID,
-                TIMESTAMPTZOID,
-                TEXTOID,
-                TIMESTAMPTZOID,
-            ],
+            Statement::WriteHold => &WRITE_HOLD_ARGS[..8],
+            Statement::WriteHoldWithPhone => &WRITE_HOLD_ARGS,
             Statement::CompleteHold => &[UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID],
             Statement::ReleaseDue => &[TIMESTAMPTZOID, TIMESTAMPTZOID],
             Statement::ReleaseDueBatch => &[TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID],
             Statement::HolderAt | Statement::LastRelease => &[TEXTOID, TIMESTAMPTZOID],
             Statement::NumberNow => &[TEXTOID],
             Statement::LedgerHasPhone => &[],
-            Statement::RecordLeadPhone => &[UUIDOID, TEXTOID],
             Statement::LeadPhone => &[UUIDOID, TIMESTAMPTZOID],
         }
     }

@@ -173,7 +173,7 @@ mod tests {
     #[pg_test]
     fn a_caller_on_another_phone_than_the_lead_s_is_flagged() {
         lead_a_booked_by_phone();
-        assert_eq!(count("SELECT count(*) FROM public.phone_hold_ledger WHERE lead_phone = '+15550100001'"), 1);
+        assert_eq!(one("SELECT string_agg(event || ' ' || lead_phone, ', ' ORDER BY id) FROM public.phone_hold_ledger").as_deref(), Some("assigned +15550100001, extended +15550100001"));
         assert_eq!(vars(&routed(&called_from(HELD, "+15550100009"), 24))["caller_check"], "differs");
         assert_eq!(vars(&routed(&called_from(HELD, "+1 (555) 010-0001"), 24))["caller_check"], "matches");
         // A withheld number, or one without its country code, is not guessed either way.
@@ -185,6 +185,25 @@ mod tests {
         };
         assert_eq!(vars(&routed(&withheld.to_string(), 24))["caller_check"], "unknown");
         assert_eq!(vars(&routed(&called_from(HELD, "5550100001"), 24))["caller_check"], "unknown");
+    }
+
+    #[pg_test]
+    fn the_lead_s_phone_is_written_in_the_ledger_rows_of_outbound_calls_only() {
+        lead_a_booked_by_phone();
+        Spi::run(&format!("SELECT release_expired_phone_numbers({})", ts(80))).unwrap();
+        // Booked again on another outbound call that dialed a new phone: the previous number
+        // comes back, and the assignment and the booking record the new phone.
+        let again = BOOK.replace("+15550100001", "+15550100011").replace("2025-10-20T14:00:00-04:00", "2025-10-23T14:00:00-04:00");
+        Spi::get_one_with_args::<JsonB>(&format!("SELECT vapi_tool_calls($1::jsonb, {})", ts(90)), &[again.as_str().into()]).unwrap();
+        // The same booking from an inbound call records no phone: the caller may be anyone.
+        let inbound = again.replace("outboundPhoneCall", "inboundPhoneCall").replace("2025-10-23T14:00:00", "2025-10-23T15:00:00");
+        Spi::get_one_with_args::<JsonB>(&format!("SELECT vapi_tool_calls($1::jsonb, {})", ts(91)), &[inbound.as_str().into()]).unwrap();
+        assert_eq!(
+            one("SELECT string_agg(concat_ws(' ', event, number, lead_phone), ', ' ORDER BY id) FROM public.phone_hold_ledger").as_deref(),
+            Some("assigned +15550000001 +15550100001, extended +15550000001 +15550100001, released +15550000001, \
+                  assigned +15550000001 +15550100011, extended +15550000001 +15550100011, extended +15550000001")
+        );
+        assert_eq!(vars(&routed(HELD, 92))["caller_check"], "differs", "the phone recorded last is the lead's");
     }
 
     #[pg_test]

@@ -65,6 +65,7 @@ if (mode === 'no-credential') {
   const missing = isError(null, 'credential');
   await check('outcome, no credential: an error, not an empty 200', 'appointment-outcome', { lead_id: LEAD, outcome: 'showed' }, 500, missing);
   await check('end of call, no credential', 'vapi-call-ended', { callId: 'c1', leadId: LEAD, outcome: 'no_answer' }, 500, missing);
+  await check('inbound call, no credential', 'vapi-inbound-call', example('assistant-request-held.json'), 500, missing);
   await check('tool calls, no credential: a sentence per call for the agent', 'vapi-appointment-booked', booking, 200, (b) =>
     assert.deepEqual(b, { results: [{ toolCallId: 'call_book_07f26a19', error: RETRY }] }));
   assert.equal(sql('SELECT count(*) FROM signalwire_phone_numbers WHERE assignment_status = $$assigned$$'), '0');
@@ -72,7 +73,7 @@ if (mode === 'no-credential') {
 
 if (mode === 'linked') {
   // Imported twice: still one workflow per webhook.
-  assert.equal(sql('SELECT count(*) FROM workflow_entity', 'n8n'), '3');
+  assert.equal(sql('SELECT count(*) FROM workflow_entity', 'n8n'), '4');
   // Happy paths, answered exactly as before 0.5.0.
   await check('booking', 'vapi-appointment-booked', booking, 200, (b) => {
     assert.deepEqual(Object.keys(b), ['results']);
@@ -81,6 +82,20 @@ if (mode === 'linked') {
     assert.match(b.results[0].result, new RegExp(`^Booked for ${day} 18:00 UTC\\. The lead keeps the phone number \\+1555000000\\d until `));
   });
   assert.equal(sql(`SELECT appointment_scheduled_at AT TIME ZONE 'UTC' FROM signalwire_phone_numbers WHERE currently_assigned_to = '${LEAD}'`), `${day} 18:00:00`);
+
+  // The lead calls its number back, from the phone the booking call dialed (run.sh set the
+  // assistant on the workflow's role, as README says).
+  await check('an inbound call reaches the lead that holds the number', 'vapi-inbound-call', example('assistant-request-held.json'), 200, (b) => {
+    assert.equal(b.assistantId, process.env.LIVE_ASSISTANT);
+    assert.deepEqual(b.assistantOverrides.metadata, { lead_id: LEAD });
+    const v = b.assistantOverrides.variableValues;
+    assert.equal(v.number_status, 'held');
+    assert.equal(v.appointment_time, `${day}T18:00:00Z`);
+    assert.equal(v.caller_check, 'matches');
+  });
+  await check('an inbound call to a number not in the pool: an error VAPI speaks', 'vapi-inbound-call', example('assistant-request-unknown.json'), 200,
+    (b) => assert.deepEqual(Object.keys(b), ['error']));
+  await check('an inbound body that is not a VAPI message', 'vapi-inbound-call', { number: '+15550000001' }, 400, isError('22023', 'not a VAPI server message'));
 
   // Its 2025 times are refused as past now: what matters is one answer per call, in order.
   await check('a batch keeps request order', 'vapi-appointment-booked', example('tool-calls-batch.json'), 200, (b) =>

@@ -84,7 +84,10 @@ fn placeholders(query: &str) -> usize {
 fn the_workflows_are_importable_n8n_exports() {
     let found = workflows();
     let names: Vec<&str> = found.iter().map(|(f, _)| f.as_str()).collect();
-    assert_eq!(names, ["Appointment_Outcome_Handler.json", "VAPI_Appointment_Phone_Extension.json", "VAPI_Call_Ended.json"]);
+    assert_eq!(
+        names,
+        ["Appointment_Outcome_Handler.json", "VAPI_Appointment_Phone_Extension.json", "VAPI_Call_Ended.json", "VAPI_Inbound_Call.json"]
+    );
     let mut ids = HashSet::new();
     for (file, w) in &found {
         assert_eq!(w["name"].as_str(), Some(file.trim_end_matches(".json")), "{file}: name");
@@ -126,10 +129,11 @@ fn the_workflows_are_importable_n8n_exports() {
 }
 
 /// The webhooks phone_holds_webhook() answers (sql/webhook.sql), by the file that calls each.
-const WEBHOOK_OF: [(&str, &str); 3] = [
+const WEBHOOK_OF: [(&str, &str); 4] = [
     ("Appointment_Outcome_Handler.json", "complete_appointment_for_phone"),
     ("VAPI_Appointment_Phone_Extension.json", "vapi_tool_calls"),
     ("VAPI_Call_Ended.json", "vapi_end_of_call"),
+    ("VAPI_Inbound_Call.json", "vapi_assistant_request"),
 ];
 
 #[test]
@@ -233,6 +237,17 @@ fn the_workflow_queries_run_against_the_extension() {
     assert_eq!(response["results"][0]["toolCallId"], "call_book_07f26a19");
     let said = response["results"][0]["result"].as_str().unwrap();
     assert!(said.starts_with(&format!("Booked for {day} 18:00 UTC.")), "{said}");
+
+    // The lead calls its number back from the phone the booking call dialed.
+    let inbound = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/vapi/assistant-request-held.json")).unwrap();
+    let (status, refused) = run(&mut c, &query_of("VAPI_Inbound_Call.json"), &inbound);
+    assert_eq!((status, &refused["sqlstate"]), (500, &Value::from("55000")), "no assistant set: {refused}");
+    c.batch_execute("SET phone_holds.vapi_assistant_id = '5b0a4c1e-8f7d-4e2a-9c3b-1d2e3f4a5b6c'").unwrap();
+    let (status, routed) = run(&mut c, &query_of("VAPI_Inbound_Call.json"), &inbound);
+    assert_eq!(status, 200);
+    println!("vapi_assistant_request response for examples/vapi/assistant-request-held.json: {routed}");
+    assert_eq!(routed["assistantOverrides"]["metadata"]["lead_id"], "07f26a19-e9dc-422c-b61d-030e3c7971bb");
+    assert_eq!(routed["assistantOverrides"]["variableValues"]["caller_check"], "matches");
 
     let outcome = serde_json::json!({"lead_id": "07f26a19-e9dc-422c-b61d-030e3c7971bb", "outcome": "showed"}).to_string();
     let (status, showed) = run(&mut c, &query_of("Appointment_Outcome_Handler.json"), &outcome);
