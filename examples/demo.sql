@@ -1,4 +1,4 @@
--- phone_holds demo: the seed's four scenarios, with time moved by the as_of argument.
+-- phone_holds demo: the seed's four scenarios and two inbound calls, with time moved by the as_of argument.
 -- Run by scripts/demo.sh against a throwaway cluster; every step prints the pool.
 \set ON_ERROR_STOP on
 \pset footer off
@@ -78,3 +78,14 @@ SELECT to_char(at, 'Dy Mon DD HH24:MI') AS at, event, to_char(new_release_at, 'D
  ORDER BY id;
 \echo 'A call rings Line 2 on Mon Oct 20 at noon; whose conversation is it?'
 SELECT phone_number_holder_at('+15550100002', '2025-10-20 12:00+00') = :ben AS is_ben;
+
+\echo
+\echo '=== Inbound calls: VAPI asks which assistant takes each call ================'
+SET phone_holds.vapi_assistant_id = '5b0a4c1e-8f7d-4e2a-9c3b-1d2e3f4a5b6c';
+\set inbound 'SELECT jsonb_pretty(vapi_assistant_request(jsonb_build_object(''message'', jsonb_build_object(''type'', ''assistant-request'', ''phoneNumber'', jsonb_build_object(''number'', :''called''), ''customer'', jsonb_build_object(''number'', ''+15557770001''))), ''2025-10-22 12:00+00'')) AS answer;'
+\echo 'Wed Oct 22 12:00 - a call to Dan''s number: the agent is told whose conversation it is, and when his appointment is.'
+SELECT number AS called FROM signalwire_phone_numbers WHERE currently_assigned_to = :dan \gset
+:inbound
+\echo 'Wed Oct 22 12:00 - a call to the number Cat held until yesterday: her context, flagged as released.'
+SELECT number AS called FROM phone_hold_ledger WHERE lead_id = :cat ORDER BY id DESC LIMIT 1 \gset
+:inbound

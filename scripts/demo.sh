@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the demo: installs what is needed, builds and installs the extension, starts a
-# throwaway PostgreSQL 15 cluster, and walks through the seed's four scenarios.
+# throwaway PostgreSQL 15 cluster, and walks through the seed's four scenarios and two inbound calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -1,6 +1,6 @@
 -- phone_holds 0.5.0 → 0.6.0
 --
--- Inbound calls (README: Integrations, inbound calls). No table the user owns, and no row, is
+-- Inbound calls (README: Integrations, step 6). No table the user owns, and no row, is
 -- touched: the ledger's new lead_phone column is added by phone_holds_setup(), which the user
 -- runs when they choose; until then phones are neither recorded nor read, and nothing fails.
 --

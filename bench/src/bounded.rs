@@ -106,7 +106,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn spread(mut xs: Vec<f64>) -> (usize, f64, f64, f64) {
+/// (n, p50, p99, max) of `xs`.
+pub fn spread(mut xs: Vec<f64>) -> (usize, f64, f64, f64) {
     xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
     (xs.len(), percentile(&xs, 0.5), percentile(&xs, 0.99), *xs.last().unwrap())
 }

@@ -4,9 +4,10 @@
 //! figures taken in the same run are compared.
 //!
 //! `bench [--pools 1000,100000,1000000] [--seconds 10] [--calls 1000000] [--backlog 100000]
-//!        [--only throughput|bounded] [--out FILE]`
+//!        [--inbound-pool 100000] [--inbound-calls 20000] [--only throughput|bounded|inbound] [--out FILE]`
 
 mod bounded;
+mod inbound;
 
 use phone_holds_e2e::Cluster;
 use postgres::Client;
@@ -18,17 +19,21 @@ const T0: &str = "2025-10-18 12:00:00+00";
 const DUE: i64 = 10_000;
 const LEADS: i64 = 10_000;
 
+
 struct Options {
     pools: Vec<i64>,
     seconds: u32,
     calls: i64,
     backlog: i64,
+    /// Inbound calls: the pool (the ledger gets ten rows per number) and how many calls are timed.
+    inbound_pool: i64,
+    inbound_calls: i64,
     only: Option<String>,
     out: Option<String>,
 }
 
 fn options() -> Options {
-    let mut o = Options { pools: vec![1_000, 100_000, 1_000_000], seconds: 10, calls: 1_000_000, backlog: 100_000, only: None, out: None };
+    let mut o = Options { pools: vec![1_000, 100_000, 1_000_000], seconds: 10, calls: 1_000_000, backlog: 100_000, inbound_pool: 100_000, inbound_calls: 20_000, only: None, out: None };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let value = pair.get(1).unwrap_or_else(|| panic!("{} needs a value", pair[0]));
@@ -37,12 +42,29 @@ fn options() -> Options {
             "--seconds" => o.seconds = value.parse().expect("--seconds: a number"),
             "--calls" => o.calls = value.parse().expect("--calls: a number"),
             "--backlog" => o.backlog = value.parse().expect("--backlog: a number"),
+            "--inbound-pool" => o.inbound_pool = value.parse().expect("--inbound-pool: a number"),
+            "--inbound-calls" => o.inbound_calls = value.parse().expect("--inbound-calls: a number"),
             "--only" => o.only = Some(value.clone()),
             "--out" => o.out = Some(value.clone()),
             other => panic!("unknown option {other}"),
         }
     }
     o
+}
+
+/// A table of figures, each with a target added to `checks`.
+fn figure_table(table: &mut String, figures: &[bounded::Figure], checks: &mut Vec<(String, bool)>) {
+    writeln!(table, "| measurement | figure | baseline | ratio | target |").unwrap();
+    writeln!(table, "|---|---:|---:|---:|---|").unwrap();
+    for f in figures {
+        writeln!(table, "| {} | {} | {} | {} | {} |", f.what, f.value, f.baseline, f.ratio, f.target).unwrap();
+        if let Some(met) = f.met {
+            // A target on the ratio quotes the ratio; one on the figure itself (a "p99 ≤" or
+            // "max ≤"), the figure.
+            let on_figure = f.ratio.is_empty() || f.target.starts_with('p');
+            checks.push((format!("{}: {} ({})", f.what, f.target, if on_figure { &f.value } else { &f.ratio }), met));
+        }
+    }
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -152,8 +174,9 @@ fn main() {
     let mut rows: Vec<[String; 7]> = Vec::new();
     let mut checks: Vec<(String, bool)> = Vec::new();
     let ratio = |a: f64, b: f64| format!("{:.2}", a / b);
+    let wanted = |part: &str| o.only.as_deref().is_none_or(|only| only == part);
 
-    if o.only.as_deref() != Some("bounded") {
+    if wanted("throughput") {
         let mut nothing_due_native = Vec::new();
         for &size in &o.pools {
             let due = DUE.min(size / 2);
@@ -260,7 +283,7 @@ fn main() {
 
     // Bounded work: the batched release, payload memory, callbacks before ANALYZE.
     let mut figures = Vec::new();
-    if o.only.as_deref() != Some("throughput") {
+    if wanted("bounded") {
         c.batch_execute("LOAD 'phone_holds'").unwrap();
         let default_batch: i32 = c.query_one("SELECT current_setting('phone_holds.release_batch')::int", &[]).unwrap().get(0);
         eprintln!("bench: bounded work, backlog {}", o.backlog);
@@ -269,6 +292,7 @@ fn main() {
         figures.extend(bounded::memory_figures(&cluster, 4 * 1024 * 1024, 50));
         figures.extend(bounded::callback_figures(&cluster, o.backlog));
     }
+    let inbound_figures = if wanted("inbound") { inbound::figures(&cluster, o.inbound_pool, o.inbound_calls) } else { Vec::new() };
 
     // The table, printed and written.
     let mut table = String::new();
@@ -289,14 +313,20 @@ fn main() {
             o.backlog
         )
         .unwrap();
-        writeln!(table, "| measurement | figure | baseline | ratio | target |").unwrap();
-        writeln!(table, "|---|---:|---:|---:|---|").unwrap();
-        for f in &figures {
-            writeln!(table, "| {} | {} | {} | {} | {} |", f.what, f.value, f.baseline, f.ratio, f.target).unwrap();
-            if let Some(met) = f.met {
-                checks.push((format!("{}: {} ({})", f.what, f.target, if f.ratio.is_empty() { &f.value } else { &f.ratio }), met));
-            }
-        }
+        figure_table(&mut table, &figures, &mut checks);
+    }
+    if !inbound_figures.is_empty() {
+        writeln!(
+            table,
+            "\n## Inbound calls\n\n`vapi_assistant_request()` on a pool of {} numbers with ten ledger rows each: a third \
+             held, a third released two days before (inside the callback window), a third twenty days before; one call in a \
+             hundred to a number not in the pool. Each call timed in the backend (PL/pgSQL loop, clock_timestamp()), after a \
+             warm-up; baseline: the same bodies parsed as jsonb and looked up in the pool and the ledger by hand-written SQL. \
+             Ratio: p99 / baseline p99.\n",
+            o.inbound_pool
+        )
+        .unwrap();
+        figure_table(&mut table, &inbound_figures, &mut checks);
     }
     let mut report = format!(
         "# phone_holds benchmark results\n\nMachine: {}. PostgreSQL {server}, extension build: {build}. \

@@ -106,6 +106,20 @@ mod tests {
         assert_eq!(found, FIXTURES);
     }
 
+    /// The phone-number setting README step 6 PATCHes into VAPI leaves the number without an
+    /// assistant (so VAPI sends assistant-request) and points it at the inbound workflow's path.
+    #[test]
+    fn the_inbound_phone_number_points_at_the_inbound_workflow() {
+        let setting: Value = serde_json::from_str(include_str!("../../../examples/vapi/inbound.phone-number.json")).unwrap();
+        assert_eq!(setting["assistantId"], Value::Null);
+        assert_eq!(setting["squadId"], Value::Null);
+        let workflow: Value = serde_json::from_str(include_str!("../../../examples/n8n/VAPI_Inbound_Call.json")).unwrap();
+        let path = workflow["nodes"].as_array().unwrap().iter().find(|n| n["type"] == "n8n-nodes-base.webhook").unwrap()["parameters"]["path"]
+            .as_str()
+            .unwrap();
+        assert!(setting["server"]["url"].as_str().unwrap().ends_with(&format!("/webhook/{path}")), "{setting}");
+    }
+
     /// The tool definitions to paste into VAPI name the functions and arguments the server
     /// reads, and their example times are ones it accepts.
     #[test]
