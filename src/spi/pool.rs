@@ -162,11 +162,7 @@ impl Pool<'_, '_> {
 
     /// The number `lead` holds, locked against concurrent changes and the release job.
     pub fn held_by(&mut self, lead: Uuid) -> Result<Option<Held>, HoldError> {
-        let table = self.run(Statement::HeldBy, &[lead.into()]);
-        if table.is_empty() {
-            return Ok(None);
-        }
-        let row = table.first();
+        let Some(row) = self.first_row(Statement::HeldBy, &[lead.into()]) else { return Ok(None) };
         let number = got::<String>(&row, 1).expect("number is never NULL");
         Ok(Some(Held { number, hold: Hold { release_at: got_instant(&row, 2)?, appointment_at: got_instant(&row, 3)? }, outcome: got(&row, 4) }))
     }
@@ -182,35 +178,25 @@ impl Pool<'_, '_> {
         if let Some(number) = self.first::<String>(Statement::PreviousNumber, &[lead.into()]) {
             let mut previous: Vec<DatumWithOid> = hold();
             previous.push(number.as_str().into());
-            let statement = match phone {
-                None => Statement::TakeNumber,
-                Some(p) => {
-                    previous.push(p.into());
-                    Statement::TakeNumberWithPhone
-                }
-            };
+            let statement = logging_phone(Statement::TakeNumber, &mut previous, phone);
             if let Some(taken) = self.first::<String>(statement, &previous) {
                 return Ok(taken);
             }
         }
         let mut args: Vec<DatumWithOid> = hold();
-        let statement = match phone {
-            None => Statement::TakeRested,
-            Some(p) => {
-                args.push(p.into());
-                Statement::TakeRestedWithPhone
-            }
-        };
+        let statement = logging_phone(Statement::TakeRested, &mut args, phone);
         self.first::<String>(statement, &args).ok_or(HoldError::PoolExhausted)
     }
 
     /// The first column of the first row `statement` returns; `None` for no row or NULL.
     fn first<T: FromDatum + IntoDatum>(&mut self, statement: Statement, args: &[DatumWithOid<'_>]) -> Option<T> {
+        got(&self.first_row(statement, args)?, 1)
+    }
+
+    /// The first row `statement` returns, if any.
+    fn first_row(&mut self, statement: Statement, args: &[DatumWithOid<'_>]) -> Option<SpiTupleTable<'_>> {
         let table = self.run(statement, args);
-        if table.is_empty() {
-            return None;
-        }
-        table.first().get(1).unwrap_or_else(|e| spi_failed(e))
+        (!table.is_empty()).then(|| table.first())
     }
 
     /// Stores `new` as the hold of `held` (which `lead` holds and this transaction has locked),
@@ -233,13 +219,7 @@ impl Pool<'_, '_> {
             event.as_str().into(),
             ts_arg(held.hold.release_at),
         ];
-        let statement = match phone {
-            None => Statement::WriteHold,
-            Some(p) => {
-                args.push(p.into());
-                Statement::WriteHoldWithPhone
-            }
-        };
+        let statement = logging_phone(Statement::WriteHold, &mut args, phone);
         let written = self.run(statement, &args);
         assert_eq!(written.len(), 1, "phone_holds: the hold of {} must be written exactly once", held.number);
     }
@@ -275,11 +255,7 @@ impl Pool<'_, '_> {
 
     /// `number` as the pool has it now; `None` when the pool does not list it.
     pub fn number_now(&mut self, number: &str) -> Result<Option<NumberNow>, HoldError> {
-        let table = self.run(Statement::NumberNow, &[number.into()]);
-        if table.is_empty() {
-            return Ok(None);
-        }
-        let row = table.first();
+        let Some(row) = self.first_row(Statement::NumberNow, &[number.into()]) else { return Ok(None) };
         Ok(Some(NumberNow {
             number: got::<String>(&row, 1).expect("number is never NULL"),
             assigned: got::<String>(&row, 2).as_deref() == Some("assigned"),
@@ -292,11 +268,7 @@ impl Pool<'_, '_> {
 
     /// The ledger's latest row for `number` at or before `as_of`, if any.
     pub fn last_event(&mut self, number: &str, as_of: Instant) -> Result<Option<LastEvent>, HoldError> {
-        let table = self.run(Statement::LastRelease, &[number.into(), to_pg(as_of).into()]);
-        if table.is_empty() {
-            return Ok(None);
-        }
-        let row = table.first();
+        let Some(row) = self.first_row(Statement::LastRelease, &[number.into(), to_pg(as_of).into()]) else { return Ok(None) };
         Ok(Some(LastEvent {
             event: got::<String>(&row, 1).expect("event is never NULL"),
             lead: got(&row, 2),
@@ -329,6 +301,18 @@ impl Pool<'_, '_> {
             return None;
         }
         self.first(Statement::LeadPhone, &[lead.into(), to_pg(as_of).into()])
+    }
+}
+
+/// `statement`, or its form that writes the lead's phone in the ledger row, with the phone
+/// bound after `args`.
+fn logging_phone<'a>(statement: Statement, args: &mut Vec<DatumWithOid<'a>>, phone: Option<&'a str>) -> Statement {
+    match phone {
+        None => statement,
+        Some(p) => {
+            args.push(p.into());
+            statement.with_phone()
+        }
     }
 }
 

@@ -324,6 +324,16 @@ impl Statement {
         )
     }
 
+    /// The form of a write statement that also writes the lead's phone (its last parameter).
+    pub fn with_phone(self) -> Statement {
+        match self {
+            Statement::TakeNumber => Statement::TakeNumberWithPhone,
+            Statement::TakeRested => Statement::TakeRestedWithPhone,
+            Statement::WriteHold => Statement::WriteHoldWithPhone,
+            other => panic!("phone_holds: {other:?} writes no ledger row that could hold a phone"),
+        }
+    }
+
     pub fn arg_oids(self) -> Vec<PgOid> {
         self.arg_types().iter().map(|&oid| PgOid::from(oid)).collect()
     }
