@@ -60,8 +60,23 @@ COMMENT ON FUNCTION public.vapi_assistant_request(jsonb, timestamptz, text) IS
 COMMENT ON FUNCTION public.phone_number_holder_at(text, timestamptz) IS
     'The lead that held the number at that moment according to public.phone_hold_ledger, or NULL if it was in the pool (or before the ledger began).';
 
+COMMENT ON FUNCTION public.phone_holds_webhook(text, text, timestamptz, text) IS
+    'One webhook call as an HTTP answer (status, response), for n8n: vapi_tool_calls, vapi_end_of_call, vapi_assistant_request, calcom_webhook, calendly_webhook (with the signature header) or complete_appointment_for_phone ({"lead_id", "outcome"}) on the body. 200 and the result; on an error, nothing changed and the answer of phone_holds_webhook_failure(): 400 for refused input (SQLSTATE class 22), 401 for a refused signature (28000), 503 to retry, 500 otherwise, with {"error", "sqlstate"}; tool calls with readable ids get 200 and {"results": [{"toolCallId", "error"}]}.';
+
 COMMENT ON FUNCTION public.phone_holds_webhook(text, text, timestamptz) IS
-    'One webhook call as an HTTP answer (status, response), for n8n: vapi_tool_calls, vapi_end_of_call, vapi_assistant_request or complete_appointment_for_phone ({"lead_id", "outcome"}) on the body. 200 and the result; on an error, nothing changed and the answer of phone_holds_webhook_failure(): 400 for refused input (SQLSTATE class 22), 503 to retry, 500 otherwise, with {"error", "sqlstate"}; tool calls with readable ids get 200 and {"results": [{"toolCallId", "error"}]}.';
+    'phone_holds_webhook(webhook, payload, as_of, signature) with no signature: the form the workflows before 0.7.0 call.';
+
+COMMENT ON FUNCTION public.calcom_webhook(text, text, timestamptz) IS
+    'Acts on a Cal.com webhook (the raw body, its X-Cal-Signature-256 header): BOOKING_CREATED books, BOOKING_RESCHEDULED moves the appointment, BOOKING_CANCELLED cancels (requestReschedule keeps the hold), no-shows record no_show (taken back: showed), MEETING_ENDED records showed. Returns {"event", "booking", "leadId", "action", "number", "appointmentTime", "releaseAt", "reason", "verified"}. A repeated or older event changes nothing. With a secret set, a missing or wrong signature is 28000.';
+
+COMMENT ON FUNCTION public.calendly_webhook(text, text, timestamptz) IS
+    'Acts on a Calendly webhook (the raw body, its Calendly-Webhook-Signature header): invitee.created books (with old_invitee: moves the appointment), invitee.canceled cancels (rescheduled: no change), invitee_no_show.created/deleted record no_show/showed. Returns as calcom_webhook(). A repeated or older event changes nothing. With a secret set, a missing, wrong or stale (phone_holds.calendly_signature_tolerance) signature is 28000.';
+
+COMMENT ON FUNCTION public.phone_holds_verify_signature(text, text, text, timestamptz) IS
+    'Whether a calendar webhook body carries a good signature: true when verified with the secret of its source (calcom, calendly), false when no secret is set; 28000 when a secret is set and the signature is missing, wrong or stale. SECURITY DEFINER: it reads public.phone_holds_webhook_secrets, which the caller cannot.';
+
+COMMENT ON FUNCTION public.phone_holds_set_webhook_secret(text, text) IS
+    'Sets (NULL: clears) the secret a calendar (calcom, calendly) signs its webhooks with. Only a role that may write public.phone_holds_webhook_secrets (its owner, a superuser) can.';
 
 COMMENT ON FUNCTION public.phone_holds_webhook_failure(text, text, text, text, text) IS
     'The answer phone_holds_webhook() gives for a call that failed with the given SQLSTATE, message and hint: {"status", "body"}. Reads and writes nothing.';

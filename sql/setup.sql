@@ -11,6 +11,7 @@
 --     adopted as it is (only missing columns and indexes are added, no row is changed);
 --   * the ledger public.phone_hold_ledger, and the holds that existed before it, recorded once
 --     (a ledger from an older version gets the columns added since, empty);
+--   * public.phone_hold_bookings, the calendar bookings acted on;
 --   * the indexes the functions' statements are written against (src/spi/statements.rs);
 --   * the monitoring views.
 --
@@ -189,19 +190,59 @@ BEGIN
             new_release_at timestamptz,
             appointment_at timestamptz,
             outcome        text,
-            lead_phone     text
+            lead_phone     text,
+            source         text,
+            source_ref     text
         );
         CREATE INDEX phone_hold_ledger_by_number ON public.phone_hold_ledger (number, at DESC, id DESC);
         CREATE INDEX phone_hold_ledger_by_lead ON public.phone_hold_ledger (lead_id, id DESC);
         COMMENT ON TABLE public.phone_hold_ledger IS
             'phone_holds: one row per hold change (adopted, assigned, reused, extended, completed, rescheduled, released); at = the call''s as_of.';
         RETURN NEXT 'created table public.phone_hold_ledger';
-    ELSIF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
-                       WHERE a.attrelid = ledger AND a.attname = 'lead_phone' AND NOT a.attisdropped) THEN
-        -- A ledger from before 0.6.0 (restored from an older dump): the column the lead's
-        -- phone is recorded in, empty. Adding a nullable column rewrites no row.
-        ALTER TABLE public.phone_hold_ledger ADD COLUMN lead_phone text;
-        RETURN NEXT 'added column public.phone_hold_ledger.lead_phone';
+    ELSE
+        -- A ledger from an older version (or restored from an older dump): the columns added
+        -- since, empty. Adding a nullable column rewrites no row. lead_phone came in 0.6.0,
+        -- source and source_ref in 0.7.0.
+        FOR expected IN
+            SELECT * FROM (VALUES ('lead_phone'), ('source'), ('source_ref')) AS e(column_name)
+        LOOP
+            IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
+                            WHERE a.attrelid = ledger AND a.attname = expected.column_name AND NOT a.attisdropped) THEN
+                EXECUTE pg_catalog.format('ALTER TABLE public.phone_hold_ledger ADD COLUMN %I text', expected.column_name);
+                RETURN NEXT pg_catalog.format('added column public.phone_hold_ledger.%I', expected.column_name);
+            END IF;
+        END LOOP;
+    END IF;
+
+    -- The calendar bookings phone_holds has acted on: which lead each belongs to, its status,
+    -- and the last event applied (README: Calendars). Created empty, like the ledger; a role
+    -- that may write the ledger may write this too, so a workflow that books today books
+    -- through a calendar once setup has run.
+    IF pg_catalog.to_regclass('public.phone_hold_bookings') IS NULL THEN
+        CREATE TABLE public.phone_hold_bookings (
+            source         text NOT NULL CHECK (source IN ('calcom', 'calendly')),
+            booking        text NOT NULL,
+            lead_id        uuid NOT NULL,
+            appointment_at timestamptz,
+            status         text NOT NULL CHECK (status IN ('booked', 'cancelled', 'replaced', 'no_show', 'showed')),
+            last_event     text NOT NULL,
+            last_event_at  timestamptz NOT NULL,
+            replaced_by    text,
+            updated_at     timestamptz NOT NULL,
+            PRIMARY KEY (source, booking)
+        );
+        COMMENT ON TABLE public.phone_hold_bookings IS
+            'phone_holds: one row per calendar booking acted on (Cal.com booking uid, Calendly invitee URI): its lead, appointment, status and the last event applied, by the calendar''s own event time.';
+        FOR col IN
+            SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END AS grantee
+              FROM pg_catalog.pg_class AS c,
+                   pg_catalog.aclexplode(c.relacl) AS a
+              LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = a.grantee
+             WHERE c.oid = 'public.phone_hold_ledger'::regclass AND a.privilege_type = 'INSERT' AND a.grantee <> c.relowner
+        LOOP
+            EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE ON public.phone_hold_bookings TO %s', col.grantee);
+        END LOOP;
+        RETURN NEXT 'created table public.phone_hold_bookings';
     END IF;
 
     -- Holds that existed before the ledger: recorded once, so the ledger can answer who holds

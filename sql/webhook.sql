@@ -1,4 +1,7 @@
 -- phone_holds_webhook(): one webhook call as an HTTP answer, for n8n (README: n8n).
+-- Two forms: (webhook, payload, as_of, signature) for the calendars, whose bodies are signed,
+-- and (webhook, payload [, as_of]) for the rest, which calls the first. The signed form takes
+-- as_of without a default, so a call with two or three arguments can only mean the short one.
 --
 -- n8n's Postgres node keeps an error's message but drops its SQLSTATE, so a workflow cannot
 -- tell a refused value (answer 400) from a server problem (answer 5xx). This function calls
@@ -10,7 +13,8 @@
 CREATE FUNCTION public.phone_holds_webhook(
     webhook text,
     payload text,
-    as_of timestamptz DEFAULT pg_catalog.now(),
+    as_of timestamptz,
+    signature text,
     OUT status integer,
     OUT response jsonb)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
@@ -23,10 +27,11 @@ DECLARE
     message text;
     hint text;
 BEGIN
-    IF webhook IS NULL OR webhook NOT IN ('vapi_tool_calls', 'vapi_end_of_call', 'vapi_assistant_request', 'complete_appointment_for_phone') THEN
+    IF webhook IS NULL OR webhook NOT IN ('vapi_tool_calls', 'vapi_end_of_call', 'vapi_assistant_request',
+                                          'calcom_webhook', 'calendly_webhook', 'complete_appointment_for_phone') THEN
         RAISE EXCEPTION 'phone_holds: unknown webhook %', coalesce(quote_literal(left(webhook, 64)), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass vapi_tool_calls, vapi_end_of_call, vapi_assistant_request or complete_appointment_for_phone.';
+                  HINT = 'Pass vapi_tool_calls, vapi_end_of_call, vapi_assistant_request, calcom_webhook, calendly_webhook or complete_appointment_for_phone.';
     END IF;
     BEGIN
         IF webhook = 'vapi_tool_calls' THEN
@@ -36,6 +41,12 @@ BEGIN
         ELSIF webhook = 'vapi_assistant_request' THEN
             -- The assistant comes from phone_holds.vapi_assistant_id (ALTER ROLE … SET).
             response := public.vapi_assistant_request(payload, as_of);
+        ELSIF webhook = 'calcom_webhook' THEN
+            -- payload: the raw body; signature: X-Cal-Signature-256.
+            response := public.calcom_webhook(payload, signature, as_of);
+        ELSIF webhook = 'calendly_webhook' THEN
+            -- payload: the raw body; signature: Calendly-Webhook-Signature.
+            response := public.calendly_webhook(payload, signature, as_of);
         ELSE
             -- {"lead_id", "outcome"}; answered {"release_at"} in the form JavaScript's
             -- Date.toJSON() gives, which is what the workflow answered before 0.5.0.
@@ -61,3 +72,13 @@ BEGIN
     END;
 END
 $webhook$;
+
+-- The form every workflow before 0.7.0 calls (no signature): the same function.
+CREATE FUNCTION public.phone_holds_webhook(
+    webhook text,
+    payload text,
+    as_of timestamptz DEFAULT pg_catalog.now(),
+    OUT status integer,
+    OUT response jsonb)
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$ SELECT w.status, w.response FROM public.phone_holds_webhook($1, $2, $3, NULL::pg_catalog.text) AS w $$;

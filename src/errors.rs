@@ -4,7 +4,9 @@
 //! problem, so n8n, psql scripts and the voice agent's glue can branch on the code alone.
 //! README.md lists the same table; keep the two in step.
 
+use crate::rules::origin::Source;
 use crate::rules::payload::Unreadable;
+use crate::rules::signature;
 use crate::rules::{outcome::ACCEPTED, BookingError, Instant, UnknownOutcome};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -35,6 +37,8 @@ pub enum HoldError {
     AssistantNotSet,
     /// 55000 for the setting, 22023 for the argument: an assistant id that is not a UUID.
     AssistantIdInvalid { value: String, from_setting: bool },
+    /// 28000: a calendar webhook whose signature is missing or wrong while a secret is set.
+    SignatureRefused { source: Source, why: String },
 }
 
 /// Long texts are cut in messages so a hostile payload cannot flood the log.
@@ -62,7 +66,23 @@ impl HoldError {
             }
             HoldError::AssistantIdInvalid { from_setting: false, .. } => ERRCODE_INVALID_PARAMETER_VALUE,
             HoldError::ColumnMissing { .. } => ERRCODE_UNDEFINED_COLUMN,
+            HoldError::SignatureRefused { .. } => ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
         }
+    }
+
+    /// Whether the error refuses the values given (SQLSTATE class 22), so sending the same
+    /// values again cannot succeed, as opposed to a state of the server that may pass.
+    pub fn refuses_input(&self) -> bool {
+        matches!(
+            self,
+            HoldError::NullArgument(_)
+                | HoldError::UnknownOutcome(_)
+                | HoldError::Booking(_)
+                | HoldError::TimeOutOfRange { .. }
+                | HoldError::HoldEndsTooLate { .. }
+                | HoldError::Unreadable(_)
+                | HoldError::AssistantIdInvalid { from_setting: false, .. }
+        )
     }
 
     pub fn message(&self) -> String {
@@ -85,6 +105,11 @@ impl HoldError {
                 iso(release_at)
             ),
             HoldError::PoolExhausted => "phone_holds: no phone number is available to assign".into(),
+            HoldError::TableMissing { relation } if relation.ends_with("phone_hold_bookings") => {
+                "It is new in 0.7.0: SELECT phone_holds_setup() creates it (and changes no row), then grant the \
+                 webhook role SELECT, INSERT, UPDATE on it (README: Privileges)."
+                    .into()
+            }
             HoldError::TableMissing { relation } => format!("phone_holds: table {relation} does not exist"),
             HoldError::ColumnMissing { relation, column } => {
                 format!("phone_holds: table {relation} has no column {column:?}")
@@ -98,6 +123,9 @@ impl HoldError {
                 if *from_setting { "phone_holds.vapi_assistant_id" } else { "assistant_id" },
                 quoted(value)
             ),
+            HoldError::SignatureRefused { source, why } => {
+                format!("phone_holds: {} webhook refused: {why}", source.title())
+            }
         }
     }
 
@@ -112,6 +140,7 @@ impl HoldError {
             HoldError::PoolExhausted => {
                 Some("Every row of public.signalwire_phone_numbers is assigned or locked by another transaction.".into())
             }
+            HoldError::SignatureRefused { .. } => Some("Nothing was changed.".into()),
             _ => None,
         }
     }
@@ -139,6 +168,18 @@ impl HoldError {
             HoldError::AssistantIdInvalid { .. } => {
                 "A VAPI assistant id is a UUID such as 5b0a4c1e-8f7d-4e2a-9c3b-1d2e3f4a5b6c: copy it from the assistant's page in the VAPI dashboard.".into()
             }
+            HoldError::SignatureRefused { source, .. } => format!(
+                "Pass the body exactly as it arrived (the raw body, not re-serialised JSON) and the {} header; \
+                 the secret set with phone_holds_set_webhook_secret('{}', …) must be the one {} signs with.",
+                signature::header(*source),
+                source.as_str(),
+                source.title()
+            ),
+            HoldError::TableMissing { relation } if relation.ends_with("phone_hold_bookings") => {
+                "It is new in 0.7.0: SELECT phone_holds_setup() creates it (and changes no row), then grant the \
+                 webhook role SELECT, INSERT, UPDATE on it (README: Privileges)."
+                    .into()
+            }
             HoldError::TableMissing { relation } => format!(
                 "If it was renamed or moved, move it back (ALTER TABLE <its name> RENAME TO {table}, then SET SCHEMA public): \
                  its rows are still there. In a database never set up for phone_holds, run SELECT phone_holds_setup(). \
@@ -147,7 +188,7 @@ impl HoldError {
             ),
             HoldError::ColumnMissing { relation, column } => {
                 let re_added = (relation.ends_with("signalwire_phone_numbers") && column != "number" && column != "assignment_status")
-                    || (relation.ends_with("phone_hold_ledger") && column == "lead_phone");
+                    || (relation.ends_with("phone_hold_ledger") && ["lead_phone", "source", "source_ref"].contains(&column.as_str()));
                 let dropped = if re_added {
                     "if it was dropped, SELECT phone_holds_setup() adds it back, empty"
                 } else {

@@ -22,6 +22,8 @@ pub const DEFAULT_RELEASE_BATCH: i32 = 1000;
 static VAPI_ASSISTANT_ID: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 /// How long after a release a call to the number still reaches the lead that held it.
 static CALLBACK_WINDOW: GucSetting<i32> = GucSetting::<i32>::new(7 * DAY);
+/// How far a Calendly signature's timestamp may be from now before it is refused as a replay.
+static CALENDLY_SIGNATURE_TOLERANCE: GucSetting<i32> = GucSetting::<i32>::new(180);
 /// No longer read by anything: kept so that runbooks written for 0.2.0, which set it around a
 /// restore, keep working. Since 0.3.0 a restore needs no setting (README: Backups).
 static RESTORING: GucSetting<bool> = GucSetting::<bool>::new(false);
@@ -89,6 +91,18 @@ pub fn init() {
         GucContext::Userset,
         GucFlags::UNIT_S,
     );
+    // Superuser-only, like the secrets it guards: the role that calls the webhooks cannot
+    // widen the replay window.
+    GucRegistry::define_int_guc(
+        c"phone_holds.calendly_signature_tolerance",
+        c"How old (or how far ahead) a Calendly signature's timestamp may be.",
+        c"calendly_webhook() refuses (28000) a signature made further from as_of than this, so a captured delivery cannot be replayed. Default 180s.",
+        &CALENDLY_SIGNATURE_TOLERANCE,
+        1,
+        DAY,
+        GucContext::Suset,
+        GucFlags::UNIT_S,
+    );
     GucRegistry::define_bool_guc(
         c"phone_holds.restoring",
         c"No effect since phone_holds 0.3.0; kept so that old restore runbooks that set it still work.",
@@ -115,6 +129,11 @@ pub fn vapi_assistant_id() -> Option<String> {
 /// The callback window in force for this statement.
 pub fn callback_window() -> TimeDelta {
     TimeDelta::seconds(i64::from(CALLBACK_WINDOW.get()))
+}
+
+/// The Calendly signature tolerance in force for this statement.
+pub fn calendly_signature_tolerance() -> TimeDelta {
+    TimeDelta::seconds(i64::from(CALENDLY_SIGNATURE_TOLERANCE.get()))
 }
 
 /// The windows in force for this statement.

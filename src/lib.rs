@@ -19,14 +19,16 @@ use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
-// CREATE EXTENSION installs functions and settings, and no table that holds data: those are
-// the user's, which pg_dump carries. phone_holds_setup() (sql/setup.sql) makes them. The one
-// table it creates, phone_hold_claims, is never anything but empty (sql/claims.sql).
+// CREATE EXTENSION installs functions and settings, and no table of the user's data: those
+// pg_dump carries as the user's, and phone_holds_setup() (sql/setup.sql) makes them. The two
+// tables it creates are its own: phone_hold_claims, never anything but empty (sql/claims.sql),
+// and the webhook secrets, a configuration table pg_dump dumps the rows of (sql/secrets.sql).
 extension_sql_file!("../sql/setup.sql", name = "setup");
 extension_sql_file!("../sql/claims.sql", name = "claims");
 extension_sql_file!("../sql/drain.sql", name = "drain", requires = [release_expired_phone_numbers_batch]);
 extension_sql_file!("../sql/vapi.sql", name = "vapi_jsonb", requires = [vapi_tool_calls_text, vapi_end_of_call_text, vapi_assistant_request_text]);
-extension_sql_file!("../sql/webhook.sql", name = "webhook", requires = ["vapi_jsonb", phone_holds_webhook_failure]);
+extension_sql_file!("../sql/secrets.sql", name = "secrets");
+extension_sql_file!("../sql/webhook.sql", name = "webhook", requires = ["vapi_jsonb", phone_holds_webhook_failure, calcom_webhook, calendly_webhook]);
 extension_sql_file!("../sql/cron.sql", name = "cron");
 extension_sql_file!("../sql/check.sql", name = "check");
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);

@@ -5,6 +5,8 @@
 
 use crate::errors::HoldError;
 use crate::rules::hold::{completion, storable};
+use crate::rules::origin::{self, Origin};
+use crate::rules::payload::calendar::{decide, Booking, CalendarEvent, Change, Status, Step};
 use crate::rules::payload::assistant_reply::{Holder, Holding};
 use crate::rules::release::{appointment_cutoff, within_callback_window};
 use crate::rules::{booking::check_appointment, Hold, Instant, Outcome, Windows};
@@ -14,9 +16,9 @@ use pgrx::datum::Uuid;
 use pgrx::prelude::*;
 
 /// The lead's number, assigning one first if it holds none (its previous number if free).
-/// The second value says whether the number was assigned by this call; `lead_phone` goes in
-/// the ledger row of an assignment.
-fn held_or_assigned(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows, lead_phone: Option<&str>) -> Result<(Held, bool), HoldError> {
+/// The second value says whether the number was assigned by this call; `origin` goes in the
+/// ledger row of an assignment.
+fn held_or_assigned(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows, origin: &Origin) -> Result<(Held, bool), HoldError> {
     if let Some(held) = pool.held_by(lead)? {
         return Ok((held, false));
     }
@@ -29,7 +31,7 @@ fn held_or_assigned(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows, le
     if let Some(held) = pool.held_by(lead)? {
         return Ok((held, false));
     }
-    let number = pool.take_free_number(lead, release_at, as_of, lead_phone)?;
+    let number = pool.take_free_number(lead, release_at, as_of, origin)?;
     Ok((Held { number, hold, outcome: None }, true))
 }
 
@@ -50,34 +52,34 @@ fn storable_hold(new: Hold) -> Result<Hold, HoldError> {
 
 /// `assign_phone_to_lead`: the lead's number, kept for at least another initial hold.
 pub fn assign(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows) -> Result<String, HoldError> {
-    let (held, assigned_now) = held_or_assigned(pool, lead, as_of, w, None)?;
+    let (held, assigned_now) = held_or_assigned(pool, lead, as_of, w, &Origin::SQL)?;
     if !assigned_now {
         let new = storable_hold(held.hold.reused(as_of, w))?;
-        pool.write_hold(lead, &held, new, None, Event::Reused, as_of, None);
+        pool.write_hold(lead, &held, new, None, Event::Reused, as_of, &Origin::SQL);
     }
     Ok(held.number)
 }
 
 /// `extend_phone_for_appointment`: hold through the appointment's follow-up window.
-/// Returns the number and its new release time. `lead_phone` (E.164), when the caller knows
-/// it, goes in the ledger rows this writes.
-pub fn book(pool: &mut Pool, lead: Uuid, appointment: Instant, as_of: Instant, w: &Windows, lead_phone: Option<&str>) -> Result<(String, Instant), HoldError> {
+/// Returns the number and its new release time. `origin` (the source, its reference and the
+/// lead's phone when the caller knows it) goes in the ledger rows this writes.
+pub fn book(pool: &mut Pool, lead: Uuid, appointment: Instant, as_of: Instant, w: &Windows, origin: &Origin) -> Result<(String, Instant), HoldError> {
     // Refuse a bad time before a number is taken for it.
     check_appointment(appointment, as_of, w)?;
     storable_end(appointment + w.follow_up)?;
-    let (held, _) = held_or_assigned(pool, lead, as_of, w, lead_phone)?;
+    let (held, _) = held_or_assigned(pool, lead, as_of, w, origin)?;
     let new = storable_hold(held.hold.booked(appointment, as_of, w)?)?;
-    pool.write_hold(lead, &held, new, None, Event::Extended, as_of, lead_phone);
+    pool.write_hold(lead, &held, new, None, Event::Extended, as_of, origin);
     Ok((held.number, new.release_at.expect("booked holds have a release time")))
 }
 
 /// `complete_appointment_for_phone`: the outcome's hold, or `None` (with a NOTICE) when the
 /// lead holds no number, so a retried webhook is harmless. The new hold does not depend on the
 /// old one, so reading, writing and logging are one statement.
-pub fn complete(pool: &mut Pool, lead: Uuid, outcome: Outcome, as_of: Instant, w: &Windows) -> Result<Option<Instant>, HoldError> {
+pub fn complete(pool: &mut Pool, lead: Uuid, outcome: Outcome, as_of: Instant, w: &Windows, origin: &Origin) -> Result<Option<Instant>, HoldError> {
     let c = completion(outcome, as_of, w);
     storable_end(c.release_at)?;
-    let release_at = pool.complete_hold(lead, c, outcome.as_str(), as_of)?;
+    let release_at = pool.complete_hold(lead, c, outcome.as_str(), as_of, origin)?;
     if release_at.is_none() {
         ereport!(
             NOTICE,
@@ -89,13 +91,13 @@ pub fn complete(pool: &mut Pool, lead: Uuid, outcome: Outcome, as_of: Instant, w
 }
 
 /// `reschedule_appointment_for_phone`: cancel and book again in one step.
-/// Returns the number and its new release time; `lead_phone` as for [`book`].
-pub fn reschedule(pool: &mut Pool, lead: Uuid, new_time: Instant, as_of: Instant, w: &Windows, lead_phone: Option<&str>) -> Result<(String, Instant), HoldError> {
+/// Returns the number and its new release time; `origin` as for [`book`].
+pub fn reschedule(pool: &mut Pool, lead: Uuid, new_time: Instant, as_of: Instant, w: &Windows, origin: &Origin) -> Result<(String, Instant), HoldError> {
     check_appointment(new_time, as_of, w)?;
     storable_end(new_time + w.follow_up)?;
-    let (held, _) = held_or_assigned(pool, lead, as_of, w, lead_phone)?;
+    let (held, _) = held_or_assigned(pool, lead, as_of, w, origin)?;
     let new = storable_hold(held.hold.rescheduled(new_time, as_of, w)?)?;
-    pool.write_hold(lead, &held, new, Some(Outcome::Rescheduled.as_str()), Event::Rescheduled, as_of, lead_phone);
+    pool.write_hold(lead, &held, new, Some(Outcome::Rescheduled.as_str()), Event::Rescheduled, as_of, origin);
     Ok((held.number, new.release_at.expect("rescheduled holds have a release time")))
 }
 
@@ -131,4 +133,125 @@ pub fn inbound(pool: &mut Pool, number: &str, as_of: Instant, callback_window: T
         lead_phone: pool.lead_phone(lead, as_of),
     });
     Ok(Some((row.number, holder)))
+}
+
+/// What a calendar event did to the hold, for the webhook's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarDone {
+    pub lead: Option<Uuid>,
+    /// booked, rescheduled, cancelled, no_show, showed, none or rejected.
+    pub action: &'static str,
+    pub number: Option<String>,
+    pub appointment: Option<Instant>,
+    pub release_at: Option<Instant>,
+    pub reason: Option<String>,
+}
+
+impl CalendarDone {
+    fn none(lead: Option<Uuid>, reason: String) -> CalendarDone {
+        CalendarDone { lead, action: "none", number: None, appointment: None, release_at: None, reason: Some(reason) }
+    }
+}
+
+/// `calcom_webhook` / `calendly_webhook`: one calendar event, read. Serialised per booking;
+/// decided against what the booking's earlier events recorded (rules::payload::calendar);
+/// the hold changed, noted with the source and booking; then the booking recorded. A time the
+/// hold rules refuse (22xxx) is answered `rejected` and records nothing; any other error is
+/// raised, so the calendar delivers the event again.
+pub fn calendar(pool: &mut Pool, event: &CalendarEvent, as_of: Instant, w: &Windows) -> Result<CalendarDone, HoldError> {
+    let booking = match event.booking_ref() {
+        // Events that move no hold need neither the lock nor the record.
+        Ok(b) if event.change != Change::Nothing => b,
+        _ => return Ok(CalendarDone::none(None, decide(event, None, as_of).reason.unwrap_or_default())),
+    };
+    pool.lock_booking(event.source, booking);
+    let known = pool.booking(event.source, booking)?;
+    let decision = decide(event, known.as_ref(), as_of);
+    let Some(lead) = decision.lead.map(Uuid::from_bytes) else {
+        return Ok(CalendarDone::none(None, decision.reason.unwrap_or_default()));
+    };
+    let origin = Origin { source: event.source, reference: Some(booking), lead_phone: None };
+    let done = match calendar_step(pool, lead, decision.step, as_of, w, &origin) {
+        Ok(done) => done,
+        Err(e) if e.refuses_input() => {
+            return Ok(CalendarDone { action: "rejected", ..CalendarDone::none(Some(lead), e.spoken()) });
+        }
+        Err(e) => return Err(e),
+    };
+    let done = CalendarDone { reason: done.reason.or(decision.reason), ..done };
+    if let Some(status) = decision.record {
+        let sent_at = event.sent_at.unwrap_or(as_of);
+        let appointment = match decision.step {
+            Step::Book(at) | Step::Reschedule(at) => Some(at),
+            _ => event.start.clone().and_then(Result::ok),
+        };
+        let replaced_by = match &event.change {
+            Change::Replaced { by } => by.as_deref().and_then(origin::reference).map(str::to_owned),
+            _ => None,
+        };
+        let state = Booking { lead: *lead.as_bytes(), appointment, status, event: event.name.clone(), sent_at, replaced_by };
+        pool.save_booking(event.source, booking, &state, as_of);
+        // A move replaces the booking it came from: that one takes no further change.
+        if let Change::Move { from: Some(old) } = &event.change {
+            if let Some(old) = origin::reference(old).filter(|old| *old != booking) {
+                let replaced = Booking { appointment: None, status: Status::Replaced, replaced_by: Some(booking.to_owned()), ..state };
+                pool.save_booking(event.source, old, &replaced, as_of);
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Carries out one decided step for `lead`.
+fn calendar_step(pool: &mut Pool, lead: Uuid, step: Step, as_of: Instant, w: &Windows, origin: &Origin) -> Result<CalendarDone, HoldError> {
+    let changed = |action, number, appointment, release_at| CalendarDone {
+        lead: Some(lead),
+        action,
+        number: Some(number),
+        appointment: Some(appointment),
+        release_at: Some(release_at),
+        reason: None,
+    };
+    let holds_none = || CalendarDone::none(Some(lead), "the lead holds no number".into());
+    Ok(match step {
+        Step::Book(at) => {
+            let (number, release_at) = book(pool, lead, at, as_of, w, origin)?;
+            changed("booked", number, at, release_at)
+        }
+        Step::Reschedule(at) => {
+            let (number, release_at) = reschedule(pool, lead, at, as_of, w, origin)?;
+            changed("rescheduled", number, at, release_at)
+        }
+        Step::Cancel(at) => {
+            let Some(held) = pool.held_by(lead)? else { return Ok(holds_none()) };
+            if let (Some(cancelled), Some(held_for)) = (at, held.hold.appointment_at) {
+                if cancelled != held_for {
+                    return Ok(CalendarDone {
+                        number: Some(held.number),
+                        ..CalendarDone::none(
+                            Some(lead),
+                            format!("the hold is for the appointment at {}, not this booking's ({})", rfc3339(&held_for), rfc3339(&cancelled)),
+                        )
+                    });
+                }
+            }
+            match complete(pool, lead, Outcome::Cancelled, as_of, w, origin)? {
+                Some(release_at) => CalendarDone { appointment: None, ..changed("cancelled", held.number, as_of, release_at) },
+                None => holds_none(),
+            }
+        }
+        Step::Outcome(outcome) => {
+            let Some(held) = pool.held_by(lead)? else { return Ok(holds_none()) };
+            match complete(pool, lead, outcome, as_of, w, origin)? {
+                Some(release_at) => CalendarDone { appointment: held.hold.appointment_at, ..changed(outcome.as_str(), held.number, as_of, release_at) },
+                None => holds_none(),
+            }
+        }
+        // The decision says why.
+        Step::Keep => CalendarDone { reason: None, ..CalendarDone::none(Some(lead), String::new()) },
+    })
+}
+
+fn rfc3339(t: &Instant) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

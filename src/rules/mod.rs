@@ -6,10 +6,12 @@
 pub mod booking;
 pub mod hold;
 pub mod lead_lock;
+pub mod origin;
 pub mod outcome;
 pub mod payload;
 pub mod phone;
 pub mod release;
+pub mod signature;
 pub mod webhook;
 pub mod windows;
 

@@ -4,6 +4,7 @@ use super::plans::plan;
 use super::statements::Statement;
 use crate::errors::HoldError;
 use crate::rules::hold::Completion;
+use crate::rules::origin::Origin;
 use crate::rules::payload::assistant_reply::LocalTime;
 use crate::rules::{lead_lock, Hold, Instant};
 use crate::time::{instant, to_pg};
@@ -118,12 +119,12 @@ fn spi_failed(e: pgrx::spi::SpiError) -> ! {
     panic!("phone_holds: SPI call failed: {e}")
 }
 
-fn ts_arg<'a>(t: Option<Instant>) -> DatumWithOid<'a> {
+pub(super) fn ts_arg<'a>(t: Option<Instant>) -> DatumWithOid<'a> {
     t.map(to_pg).into()
 }
 
 impl Pool<'_, '_> {
-    fn run(&mut self, statement: Statement, args: &[DatumWithOid<'_>]) -> SpiTupleTable<'_> {
+    pub(super) fn run(&mut self, statement: Statement, args: &[DatumWithOid<'_>]) -> SpiTupleTable<'_> {
         let prepared = plan(self.client, statement);
         let result = if statement.writes() {
             self.client.update(prepared, None, args)
@@ -167,48 +168,48 @@ impl Pool<'_, '_> {
         Ok(Some(Held { number, hold: Hold { release_at: got_instant(&row, 2)?, appointment_at: got_instant(&row, 3)? }, outcome: got(&row, 4) }))
     }
 
-    /// Assigns a free number to `lead` with hold `release_at`, writing its ledger row (with the
-    /// lead's phone, when given and the ledger can hold it); the lead's previous number if that
-    /// one is free, else the one rested longest.
-    pub fn take_free_number(&mut self, lead: Uuid, release_at: Instant, as_of: Instant, lead_phone: Option<&str>) -> Result<String, HoldError> {
-        let phone = self.phone_to_log(lead_phone);
+    /// Assigns a free number to `lead` with hold `release_at`, writing its ledger row (noted
+    /// with `origin` when the ledger can hold it); the lead's previous number if that one is
+    /// free, else the one rested longest.
+    pub fn take_free_number(&mut self, lead: Uuid, release_at: Instant, as_of: Instant, origin: &Origin<'_>) -> Result<String, HoldError> {
+        let shape = self.ledger_shape();
         // Both takes bind ($1 lead, $2 release_at, $3 as_of); TakeNumber adds $4, the number;
-        // the forms with the phone bind it last.
+        // the noted forms bind NOTED's values last.
         let hold = || -> Vec<DatumWithOid<'static>> { vec![lead.into(), to_pg(release_at).into(), to_pg(as_of).into()] };
         if let Some(number) = self.first::<String>(Statement::PreviousNumber, &[lead.into()]) {
             let mut previous: Vec<DatumWithOid> = hold();
             previous.push(number.as_str().into());
-            let statement = logging_phone(Statement::TakeNumber, &mut previous, phone);
+            let statement = noting(Statement::TakeNumber, &mut previous, shape, origin);
             if let Some(taken) = self.first::<String>(statement, &previous) {
                 return Ok(taken);
             }
         }
         let mut args: Vec<DatumWithOid> = hold();
-        let statement = logging_phone(Statement::TakeRested, &mut args, phone);
+        let statement = noting(Statement::TakeRested, &mut args, shape, origin);
         self.first::<String>(statement, &args).ok_or(HoldError::PoolExhausted)
     }
 
     /// The first column of the first row `statement` returns; `None` for no row or NULL.
-    fn first<T: FromDatum + IntoDatum>(&mut self, statement: Statement, args: &[DatumWithOid<'_>]) -> Option<T> {
+    pub(super) fn first<T: FromDatum + IntoDatum>(&mut self, statement: Statement, args: &[DatumWithOid<'_>]) -> Option<T> {
         got(&self.first_row(statement, args)?, 1)
     }
 
     /// The first row `statement` returns, if any.
-    fn first_row(&mut self, statement: Statement, args: &[DatumWithOid<'_>]) -> Option<SpiTupleTable<'_>> {
+    pub(super) fn first_row(&mut self, statement: Statement, args: &[DatumWithOid<'_>]) -> Option<SpiTupleTable<'_>> {
         let table = self.run(statement, args);
         (!table.is_empty()).then(|| table.first())
     }
 
     /// Stores `new` as the hold of `held` (which `lead` holds and this transaction has locked),
-    /// with its ledger row (with the lead's phone, when given and the ledger can hold it).
-    /// `outcome` is recorded when given and kept otherwise. A change that changes nothing (a
-    /// repeated booking, say) writes nothing: no row, no ledger entry.
+    /// with its ledger row (noted with `origin` when the ledger can hold it). `outcome` is
+    /// recorded when given and kept otherwise. A change that changes nothing (a repeated
+    /// booking, say) writes nothing: no row, no ledger entry.
     #[allow(clippy::too_many_arguments)]
-    pub fn write_hold(&mut self, lead: Uuid, held: &Held, new: Hold, outcome: Option<&str>, event: Event, as_of: Instant, lead_phone: Option<&str>) {
+    pub fn write_hold(&mut self, lead: Uuid, held: &Held, new: Hold, outcome: Option<&str>, event: Event, as_of: Instant, origin: &Origin<'_>) {
         if new == held.hold && outcome.is_none_or(|o| held.outcome.as_deref() == Some(o)) {
             return;
         }
-        let phone = self.phone_to_log(lead_phone);
+        let shape = self.ledger_shape();
         let mut args: Vec<DatumWithOid> = vec![
             held.number.as_str().into(),
             lead.into(),
@@ -219,18 +220,20 @@ impl Pool<'_, '_> {
             event.as_str().into(),
             ts_arg(held.hold.release_at),
         ];
-        let statement = logging_phone(Statement::WriteHold, &mut args, phone);
+        let statement = noting(Statement::WriteHold, &mut args, shape, origin);
         let written = self.run(statement, &args);
         assert_eq!(written.len(), 1, "phone_holds: the hold of {} must be written exactly once", held.number);
     }
 
-    /// Applies an outcome to the number `lead` holds, with its ledger row, in one statement;
-    /// the new release time, or `None` when the lead holds no number.
-    pub fn complete_hold(&mut self, lead: Uuid, c: Completion, outcome: &str, as_of: Instant) -> Result<Option<Instant>, HoldError> {
-        let release: Option<TimestampWithTimeZone> = self.first(
-            Statement::CompleteHold,
-            &[lead.into(), to_pg(c.release_at).into(), c.keeps_appointment.into(), outcome.into(), to_pg(as_of).into()],
-        );
+    /// Applies an outcome to the number `lead` holds, with its ledger row (noted with
+    /// `origin`'s source and reference), in one statement; the new release time, or `None`
+    /// when the lead holds no number.
+    pub fn complete_hold(&mut self, lead: Uuid, c: Completion, outcome: &str, as_of: Instant, origin: &Origin<'_>) -> Result<Option<Instant>, HoldError> {
+        let shape = self.ledger_shape();
+        let mut args: Vec<DatumWithOid> =
+            vec![lead.into(), to_pg(c.release_at).into(), c.keeps_appointment.into(), outcome.into(), to_pg(as_of).into()];
+        let statement = noting(Statement::CompleteHold, &mut args, shape, origin);
+        let release: Option<TimestampWithTimeZone> = self.first(statement, &args);
         release.map(|t| instant(t, "stored timestamp")).transpose()
     }
 
@@ -245,6 +248,8 @@ impl Pool<'_, '_> {
                 Statement::ReleaseDueBatch
             }
         };
+        // The noted forms write the source as a constant ('sql'): no value to bind.
+        let statement = if self.ledger_shape().noted { statement.noted() } else { statement };
         self.first(statement, &args).unwrap_or(0)
     }
 
@@ -277,51 +282,62 @@ impl Pool<'_, '_> {
         }))
     }
 
-    /// Whether the ledger has its `lead_phone` column. A ledger made before 0.6.0 gets it from
-    /// `phone_holds_setup()`; until then, and while a 0.5.0 catalog runs on this library,
-    /// phones are neither recorded nor read, and nothing fails for want of the column. Once
-    /// seen, the column is not looked for again.
-    fn ledger_has_phone(&mut self) -> bool {
-        thread_local!(static HAS_PHONE: Cell<bool> = const { Cell::new(false) });
-        if !HAS_PHONE.get() {
-            HAS_PHONE.set(self.first::<bool>(Statement::LedgerHasPhone, &[]) == Some(true));
+    /// Which of NOTED's columns (spi::statements) the ledger has. A ledger made before 0.7.0
+    /// gets them from `phone_holds_setup()`; until then, and while an older catalog runs on
+    /// this library, its rows are written without them (and, before 0.6.0's column, phones
+    /// are not read), and nothing fails for want of a column. Once all are seen, they are not
+    /// looked for again.
+    fn ledger_shape(&mut self) -> LedgerShape {
+        thread_local!(static NOTED: Cell<bool> = const { Cell::new(false) });
+        if NOTED.get() {
+            return LedgerShape { phone: true, noted: true };
         }
-        HAS_PHONE.get()
-    }
-
-    /// The lead's phone to write in a ledger row: `None` when unknown or when the ledger has
-    /// no column for it yet.
-    fn phone_to_log<'p>(&mut self, lead_phone: Option<&'p str>) -> Option<&'p str> {
-        lead_phone.filter(|_| self.ledger_has_phone())
+        let (phone, annotated) = match self.first_row(Statement::LedgerShape, &[]) {
+            Some(row) => (got::<bool>(&row, 1) == Some(true), got::<bool>(&row, 2) == Some(true)),
+            None => (false, false),
+        };
+        let shape = LedgerShape { phone, noted: phone && annotated };
+        NOTED.set(shape.noted);
+        shape
     }
 
     /// The phone recorded last for `lead` at or before `as_of`.
     pub fn lead_phone(&mut self, lead: Uuid, as_of: Instant) -> Option<String> {
-        if !self.ledger_has_phone() {
+        if !self.ledger_shape().phone {
             return None;
         }
         self.first(Statement::LeadPhone, &[lead.into(), to_pg(as_of).into()])
     }
 }
 
-/// `statement`, or its form that writes the lead's phone in the ledger row, with the phone
-/// bound after `args`.
-fn logging_phone<'a>(statement: Statement, args: &mut Vec<DatumWithOid<'a>>, phone: Option<&'a str>) -> Statement {
-    match phone {
-        None => statement,
-        Some(p) => {
-            args.push(p.into());
-            statement.with_phone()
-        }
+/// Which of NOTED's columns (spi::statements) the ledger has: `phone` for reading phones,
+/// `noted` (all of them) for writing rows with them.
+#[derive(Debug, Clone, Copy)]
+struct LedgerShape {
+    phone: bool,
+    noted: bool,
+}
+
+/// `statement`, or its noted form with `origin`'s values bound after `args` (the lead's phone
+/// for the statements that take one), as the ledger allows.
+fn noting<'a>(statement: Statement, args: &mut Vec<DatumWithOid<'a>>, shape: LedgerShape, origin: &Origin<'a>) -> Statement {
+    if !shape.noted {
+        return statement;
     }
+    if statement != Statement::CompleteHold {
+        args.push(origin.lead_phone.into());
+    }
+    args.push(origin.source.as_str().into());
+    args.push(origin.reference.into());
+    statement.noted()
 }
 
 /// Column `i` (1-based) of a result row.
-fn got<T: FromDatum + IntoDatum>(row: &SpiTupleTable<'_>, i: usize) -> Option<T> {
+pub(super) fn got<T: FromDatum + IntoDatum>(row: &SpiTupleTable<'_>, i: usize) -> Option<T> {
     row.get(i).unwrap_or_else(|e| spi_failed(e))
 }
 
-fn got_instant(row: &SpiTupleTable<'_>, i: usize) -> Result<Option<Instant>, HoldError> {
+pub(super) fn got_instant(row: &SpiTupleTable<'_>, i: usize) -> Result<Option<Instant>, HoldError> {
     got::<TimestampWithTimeZone>(row, i).map(|t| instant(t, "stored timestamp")).transpose()
 }
 

@@ -10,7 +10,7 @@
 use pgrx::pg_sys::{self, PgOid};
 
 /// Assigns the free number `$pick` selects to lead $1 with hold $2, logging it at $3; the
-/// ledger row gets the extra columns `$columns` with the values `$values` (the lead's phone).
+/// ledger row gets the extra columns `$columns` with the values `$values` (see NOTED).
 /// Picks lock with SKIP LOCKED: two callers never get the same number, and an assignment never
 /// waits on a row lock, so one call per transaction cannot deadlock (the only lock it waits
 /// for is its own lead's).
@@ -66,7 +66,7 @@ macro_rules! rested_number {
 }
 
 /// A new hold for a number the lead holds and has locked, with its ledger row, which gets the
-/// extra columns `$columns` with the values `$values` (the lead's phone).
+/// extra columns `$columns` with the values `$values` (see NOTED).
 /// ($1 number, $2 lead, $3 release_at, $4 appointment, $5 outcome or NULL to keep, $6 as_of,
 ///  $7 event, $8 previous release_at)
 macro_rules! write_hold {
@@ -89,11 +89,12 @@ macro_rules! write_hold {
     };
 }
 
-/// Releases the due numbers `$pick` selects at $1, with their ledger rows; the count. Due: hold
+/// Releases the due numbers `$pick` selects at $1, with their ledger rows (extra columns
+/// `$columns`, values `$values`); the count. Due: hold
 /// over, and no appointment after the cutoff ($2 = as_of - follow-up window; see
 /// rules::release). Rows locked by a running hold change are skipped, left for the next run.
 macro_rules! release_due {
-    ($pick:literal) => {
+    ($pick:literal, $columns:literal, $values:literal) => {
         concat!(
             "WITH due AS (
                  SELECT n.number, n.currently_assigned_to, n.release_at
@@ -112,13 +113,59 @@ macro_rules! release_due {
                   WHERE n.number OPERATOR(pg_catalog.=) due.number
               RETURNING n.number, due.currently_assigned_to, due.release_at),
              logged AS (
-                 INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, old_release_at)
-                 SELECT $1, 'released', released.number, released.currently_assigned_to, released.release_at
+                 INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, old_release_at",
+            $columns,
+            ")
+                 SELECT $1, 'released', released.number, released.currently_assigned_to, released.release_at",
+            $values,
+            "
                    FROM released)
              SELECT pg_catalog.count(*)::pg_catalog.int4 FROM released"
         )
     };
 }
+
+/// An outcome, read, applied and logged in one statement: the lead's row is locked, given
+/// release_at $2, keeps its appointment if $3, records outcome $4, logged at $5, the ledger row
+/// with the extra columns `$columns` and values `$values` (see NOTED). An outcome that changes
+/// nothing (a retried webhook) writes nothing. No row: the lead holds no number. ($1 lead)
+macro_rules! complete_hold {
+    ($columns:literal, $values:literal) => {
+        concat!(
+            "WITH held AS (
+                     SELECT n.number, n.release_at FROM public.signalwire_phone_numbers AS n
+                      WHERE n.currently_assigned_to OPERATOR(pg_catalog.=) $1 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
+                        FOR UPDATE),
+                 changed AS (
+                     UPDATE public.signalwire_phone_numbers AS n
+                        SET release_at = $2,
+                            appointment_scheduled_at = CASE WHEN $3 THEN n.appointment_scheduled_at END,
+                            last_call_outcome = $4
+                       FROM held
+                      WHERE n.number OPERATOR(pg_catalog.=) held.number
+                        AND (n.release_at IS DISTINCT FROM $2
+                             OR (NOT $3 AND n.appointment_scheduled_at IS NOT NULL)
+                             OR n.last_call_outcome::pg_catalog.text IS DISTINCT FROM $4)
+                  RETURNING n.number, held.release_at AS old_release_at, n.release_at, n.appointment_scheduled_at),
+                 logged AS (
+                     INSERT INTO public.phone_hold_ledger
+                            (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome",
+            $columns,
+            ")
+                     SELECT $5, 'completed', changed.number, $1, changed.old_release_at, changed.release_at,
+                            changed.appointment_scheduled_at, $4",
+            $values,
+            "
+                       FROM changed)
+                 SELECT $2 FROM held"
+        )
+    };
+}
+
+// NOTED: the ledger columns phone_holds_setup() adds in 0.7.0, lead_phone (0.6.0), source and
+// source_ref. The `…Noted` forms of the statements that write ledger rows fill them; they are
+// used once the ledger has all three (see Pool::ledger_shape), so a ledger from before 0.7.0
+// keeps working, unannotated, until setup runs.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Statement {
@@ -131,21 +178,29 @@ pub enum Statement {
     TakeNumber,
     TakeRested,
     WriteHold,
-    TakeNumberWithPhone,
-    TakeRestedWithPhone,
-    WriteHoldWithPhone,
+    TakeNumberNoted,
+    TakeRestedNoted,
+    WriteHoldNoted,
     CompleteHold,
+    CompleteHoldNoted,
     ReleaseDue,
     ReleaseDueBatch,
+    ReleaseDueNoted,
+    ReleaseDueBatchNoted,
     HolderAt,
     NumberNow,
     LastRelease,
-    LedgerHasPhone,
+    LedgerShape,
     LeadPhone,
+    LockBooking,
+    BookingState,
+    SaveBooking,
+    VerifySignature,
+    WebhookSecret,
 }
 
 impl Statement {
-    pub const COUNT: usize = 20;
+    pub const COUNT: usize = 28;
 
     pub fn sql(self) -> &'static str {
         match self {
@@ -186,45 +241,23 @@ impl Statement {
             // See write_hold!.
             Statement::WriteHold => write_hold!("", ""),
 
-            // The same three with the lead's phone in the ledger row (the last parameter: $5,
-            // $4, $9), when it is known and the ledger has lead_phone (see Pool::phone_to_log).
-            Statement::TakeNumberWithPhone => take_number!(previous_number!(), ", lead_phone", ", $5"),
-            Statement::TakeRestedWithPhone => take_number!(rested_number!(), ", lead_phone", ", $4"),
-            Statement::WriteHoldWithPhone => write_hold!(", lead_phone", ", $9"),
+            // The same three writing NOTED's columns: the lead's phone, the source and its
+            // reference, bound after the others.
+            Statement::TakeNumberNoted => take_number!(previous_number!(), ", lead_phone, source, source_ref", ", $5, $6, $7"),
+            Statement::TakeRestedNoted => take_number!(rested_number!(), ", lead_phone, source, source_ref", ", $4, $5, $6"),
+            Statement::WriteHoldNoted => write_hold!(", lead_phone, source, source_ref", ", $9, $10, $11"),
 
-            // An outcome, read, applied and logged in one statement: the lead's row is locked,
-            // given release_at $2, keeps its appointment if $3, records outcome $4, logged at $5.
-            // An outcome that changes nothing (a retried webhook) writes nothing. No row: the
-            // lead holds no number. ($1 lead)
-            Statement::CompleteHold => {
-                "WITH held AS (
-                     SELECT n.number, n.release_at FROM public.signalwire_phone_numbers AS n
-                      WHERE n.currently_assigned_to OPERATOR(pg_catalog.=) $1 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
-                        FOR UPDATE),
-                 changed AS (
-                     UPDATE public.signalwire_phone_numbers AS n
-                        SET release_at = $2,
-                            appointment_scheduled_at = CASE WHEN $3 THEN n.appointment_scheduled_at END,
-                            last_call_outcome = $4
-                       FROM held
-                      WHERE n.number OPERATOR(pg_catalog.=) held.number
-                        AND (n.release_at IS DISTINCT FROM $2
-                             OR (NOT $3 AND n.appointment_scheduled_at IS NOT NULL)
-                             OR n.last_call_outcome::pg_catalog.text IS DISTINCT FROM $4)
-                  RETURNING n.number, held.release_at AS old_release_at, n.release_at, n.appointment_scheduled_at),
-                 logged AS (
-                     INSERT INTO public.phone_hold_ledger
-                            (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome)
-                     SELECT $5, 'completed', changed.number, $1, changed.old_release_at, changed.release_at,
-                            changed.appointment_scheduled_at, $4
-                       FROM changed)
-                 SELECT $2 FROM held"
-            }
+            // See complete_hold!.
+            Statement::CompleteHold => complete_hold!("", ""),
+            Statement::CompleteHoldNoted => complete_hold!(", source, source_ref", ", $6, $7"),
 
             // The seed's four priority rules as one set-based statement: every due number.
-            Statement::ReleaseDue => release_due!(""),
+            Statement::ReleaseDue => release_due!("", "", ""),
             // At most $3 due numbers, oldest hold first: one batch of the batched release.
-            Statement::ReleaseDueBatch => release_due!("ORDER BY n.release_at LIMIT $3"),
+            Statement::ReleaseDueBatch => release_due!("ORDER BY n.release_at LIMIT $3", "", ""),
+            // The same, the ledger rows saying the release came from SQL (the release job).
+            Statement::ReleaseDueNoted => release_due!("", ", source", ", 'sql'"),
+            Statement::ReleaseDueBatchNoted => release_due!("ORDER BY n.release_at LIMIT $3", ", source", ", 'sql'"),
 
             // Who held $1 at $2, from the ledger: the latest event at or before that moment.
             Statement::HolderAt => {
@@ -267,12 +300,15 @@ impl Statement {
                   LIMIT 1"
             }
 
-            // Whether the ledger has the lead_phone column, which phone_holds_setup() adds to
-            // a ledger made before 0.6.0 (see Pool::ledger_has_phone).
-            Statement::LedgerHasPhone => {
-                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
-                                 WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.phone_hold_ledger')
-                                   AND a.attname OPERATOR(pg_catalog.=) 'lead_phone' AND NOT a.attisdropped)"
+            // Which of NOTED's columns the ledger has: lead_phone, and source with source_ref
+            // (see Pool::ledger_shape).
+            Statement::LedgerShape => {
+                "SELECT pg_catalog.bool_or(a.attname OPERATOR(pg_catalog.=) 'lead_phone'),
+                        pg_catalog.count(*) FILTER (WHERE a.attname OPERATOR(pg_catalog.=) ANY ('{source,source_ref}'::pg_catalog.name[]))
+                            OPERATOR(pg_catalog.=) 2
+                   FROM pg_catalog.pg_attribute AS a
+                  WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.phone_hold_ledger')
+                    AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
             }
 
             // The phone of lead $1 recorded last, as of $2.
@@ -282,30 +318,79 @@ impl Statement {
                   ORDER BY l.id DESC
                   LIMIT 1"
             }
+
+            // Serialises the events of one calendar booking ($1 namespace, $2 source and
+            // booking), so a repeated delivery waits for the first and then finds it recorded.
+            Statement::LockBooking => "SELECT pg_catalog.pg_advisory_xact_lock($1, pg_catalog.hashtext($2))",
+            // What was recorded about booking $2 of source $1. Runs with a snapshot taken
+            // after LockBooking, so it sees what the delivery it waited for committed.
+            Statement::BookingState => {
+                "SELECT b.lead_id, b.appointment_at, b.status::pg_catalog.text, b.last_event::pg_catalog.text,
+                        b.last_event_at, b.replaced_by::pg_catalog.text
+                   FROM public.phone_hold_bookings AS b
+                  WHERE b.source OPERATOR(pg_catalog.=) $1 AND b.booking OPERATOR(pg_catalog.=) $2"
+            }
+            // Records booking $2 of source $1: lead $3, appointment $4 (kept when NULL), status
+            // $5, its last event $6 made at $7 (never moved back), replaced by $8 (kept when
+            // NULL), at $9.
+            Statement::SaveBooking => {
+                "INSERT INTO public.phone_hold_bookings AS b
+                        (source, booking, lead_id, appointment_at, status, last_event, last_event_at, replaced_by, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (source, booking) DO UPDATE
+                    SET lead_id = EXCLUDED.lead_id,
+                        appointment_at = COALESCE(EXCLUDED.appointment_at, b.appointment_at),
+                        status = EXCLUDED.status,
+                        last_event = EXCLUDED.last_event,
+                        last_event_at = GREATEST(EXCLUDED.last_event_at, b.last_event_at),
+                        replaced_by = COALESCE(EXCLUDED.replaced_by, b.replaced_by),
+                        updated_at = EXCLUDED.updated_at"
+            }
+            // Checks a webhook's signature ($1 source, $2 body, $3 header, $4 as_of) with the
+            // secret only the owner can read (sql/secrets.sql); raises 28000 on a bad one.
+            Statement::VerifySignature => "SELECT public.phone_holds_verify_signature($1, $2, $3, $4)",
+            // The secret of source $1; only its owner can read the table, so this runs inside
+            // phone_holds_verify_signature(), which is SECURITY DEFINER.
+            Statement::WebhookSecret => {
+                "SELECT s.secret::pg_catalog.text FROM public.phone_holds_webhook_secrets AS s WHERE s.source OPERATOR(pg_catalog.=) $1"
+            }
         }
     }
 
     pub fn arg_types(self) -> &'static [pg_sys::Oid] {
         use pg_sys::{BOOLOID, INT4OID, TEXTOID, TIMESTAMPTZOID, UUIDOID};
-        // write_hold!'s parameters, the lead's phone last.
-        const WRITE_HOLD_ARGS: [pg_sys::Oid; 9] =
-            [TEXTOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID];
+        // write_hold!'s parameters, NOTED's last.
+        const WRITE_HOLD_ARGS: [pg_sys::Oid; 11] = [
+            TEXTOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
+        ];
+        const COMPLETE_HOLD_ARGS: [pg_sys::Oid; 7] = [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID];
+        // take_number!'s with the previous number ($4), NOTED's last.
+        const TAKE_NUMBER_ARGS: [pg_sys::Oid; 7] = [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID];
         match self {
             Statement::ClaimsExist => &[],
             Statement::LockLead => &[INT4OID, INT4OID],
             Statement::ClaimLead | Statement::Unclaim | Statement::HeldBy | Statement::PreviousNumber => &[UUIDOID],
-            Statement::TakeNumber | Statement::TakeRestedWithPhone => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID],
-            Statement::TakeNumberWithPhone => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID],
-            Statement::TakeRested => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID],
+            Statement::TakeNumber => &TAKE_NUMBER_ARGS[..4],
+            Statement::TakeNumberNoted => &TAKE_NUMBER_ARGS,
+            Statement::TakeRested => &TAKE_NUMBER_ARGS[..3],
+            Statement::TakeRestedNoted => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID],
             Statement::WriteHold => &WRITE_HOLD_ARGS[..8],
-            Statement::WriteHoldWithPhone => &WRITE_HOLD_ARGS,
-            Statement::CompleteHold => &[UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID],
-            Statement::ReleaseDue => &[TIMESTAMPTZOID, TIMESTAMPTZOID],
-            Statement::ReleaseDueBatch => &[TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID],
+            Statement::WriteHoldNoted => &WRITE_HOLD_ARGS,
+            Statement::CompleteHold => &COMPLETE_HOLD_ARGS[..5],
+            Statement::CompleteHoldNoted => &COMPLETE_HOLD_ARGS,
+            Statement::ReleaseDue | Statement::ReleaseDueNoted => &[TIMESTAMPTZOID, TIMESTAMPTZOID],
+            Statement::ReleaseDueBatch | Statement::ReleaseDueBatchNoted => &[TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID],
             Statement::HolderAt | Statement::LastRelease => &[TEXTOID, TIMESTAMPTZOID],
             Statement::NumberNow => &[TEXTOID],
-            Statement::LedgerHasPhone => &[],
+            Statement::LedgerShape => &[],
             Statement::LeadPhone => &[UUIDOID, TIMESTAMPTZOID],
+            Statement::LockBooking => &[INT4OID, TEXTOID],
+            Statement::BookingState => &[TEXTOID, TEXTOID],
+            Statement::SaveBooking => {
+                &[TEXTOID, TEXTOID, UUIDOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID]
+            }
+            Statement::VerifySignature => &[TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID],
+            Statement::WebhookSecret => &[TEXTOID],
         }
     }
 
@@ -319,18 +404,23 @@ impl Statement {
                 | Statement::ClaimsExist
                 | Statement::NumberNow
                 | Statement::LastRelease
-                | Statement::LedgerHasPhone
+                | Statement::LedgerShape
                 | Statement::LeadPhone
+                | Statement::VerifySignature
+                | Statement::WebhookSecret
         )
     }
 
-    /// The form of a write statement that also writes the lead's phone (its last parameter).
-    pub fn with_phone(self) -> Statement {
+    /// The form of a statement writing ledger rows that also fills NOTED's columns.
+    pub fn noted(self) -> Statement {
         match self {
-            Statement::TakeNumber => Statement::TakeNumberWithPhone,
-            Statement::TakeRested => Statement::TakeRestedWithPhone,
-            Statement::WriteHold => Statement::WriteHoldWithPhone,
-            other => panic!("phone_holds: {other:?} writes no ledger row that could hold a phone"),
+            Statement::TakeNumber => Statement::TakeNumberNoted,
+            Statement::TakeRested => Statement::TakeRestedNoted,
+            Statement::WriteHold => Statement::WriteHoldNoted,
+            Statement::CompleteHold => Statement::CompleteHoldNoted,
+            Statement::ReleaseDue => Statement::ReleaseDueNoted,
+            Statement::ReleaseDueBatch => Statement::ReleaseDueBatchNoted,
+            other => panic!("phone_holds: {other:?} writes no ledger row"),
         }
     }
 

@@ -1,5 +1,6 @@
 use super::{answer, as_of_arg};
 use crate::errors::{required, HoldError};
+use crate::rules::origin::Origin;
 use crate::rules::{Instant, Outcome};
 use crate::time::{instant, instant_from_naive_utc, to_pg};
 use crate::{gucs, lifecycle, spi::pool::with_pool};
@@ -16,7 +17,7 @@ fn extend(
         let lead = required(lead_id, "lead_id")?;
         let appointment = appointment()?;
         let as_of = as_of_arg(as_of)?;
-        with_pool(|pool| lifecycle::book(pool, lead, appointment, as_of, &gucs::windows(), None)).map(|(_, release)| to_pg(release))
+        with_pool(|pool| lifecycle::book(pool, lead, appointment, as_of, &gucs::windows(), &Origin::SQL)).map(|(_, release)| to_pg(release))
     })())
 }
 
@@ -55,7 +56,7 @@ fn complete_appointment_for_phone(
         let lead = required(lead_id, "lead_id")?;
         let outcome: Outcome = required(outcome, "outcome")?.parse()?;
         let as_of = as_of_arg(as_of)?;
-        with_pool(|pool| lifecycle::complete(pool, lead, outcome, as_of, &gucs::windows())).map(|r| r.map(to_pg))
+        with_pool(|pool| lifecycle::complete(pool, lead, outcome, as_of, &gucs::windows(), &Origin::SQL)).map(|r| r.map(to_pg))
     })())
 }
 
@@ -71,6 +72,6 @@ fn reschedule_appointment_for_phone(
         let lead = required(lead_id, "lead_id")?;
         let new_time = instant(required(new_time, "new_time")?, "new_time")?;
         let as_of = as_of_arg(as_of)?;
-        with_pool(|pool| lifecycle::reschedule(pool, lead, new_time, as_of, &gucs::windows(), None)).map(|(_, release)| to_pg(release))
+        with_pool(|pool| lifecycle::reschedule(pool, lead, new_time, as_of, &gucs::windows(), &Origin::SQL)).map(|(_, release)| to_pg(release))
     })())
 }

@@ -8,9 +8,13 @@
 
 mod appointments;
 mod assign;
+mod calcom;
+mod calendar;
+mod calendly;
 mod inbound;
 mod ledger;
 mod release;
+mod signature;
 mod vapi;
 mod webhook;
 

@@ -5,6 +5,7 @@
 use super::{answer, as_of_arg, body};
 use crate::errors::HoldError;
 use crate::rules::payload::{end_of_call, lead_phone, quote, reply, shown, tool_calls, Refusal, Request};
+use crate::rules::origin::{self, Origin, Source};
 use crate::rules::{Instant, Outcome, Windows};
 use crate::spi::pool::{with_pool, Pool};
 use crate::{gucs, lifecycle};
@@ -21,20 +22,22 @@ enum Done {
 }
 
 /// Carries out one request. An `Err` is the caller's problem (bad time, empty pool) and no row
-/// was written for it, so the other calls of a batch stand. `phone` is the lead's phone when
-/// the message proves it (an outbound call: rules::payload::lead_phone).
-fn carry_out(pool: &mut Pool, request: &Request, as_of: Instant, w: &Windows, phone: Option<&str>) -> Result<Done, HoldError> {
+/// was written for it, so the other calls of a batch stand. `reference` (the tool-call or call
+/// id) and `phone`, the lead's phone when the message proves it (an outbound call:
+/// rules::payload::lead_phone), go in the ledger rows.
+fn carry_out(pool: &mut Pool, request: &Request, as_of: Instant, w: &Windows, reference: Option<&str>, phone: Option<&str>) -> Result<Done, HoldError> {
+    let origin = Origin { source: Source::Vapi, reference: reference.and_then(origin::reference), lead_phone: phone };
     Ok(match *request {
         Request::Book { lead, at } => {
-            let (number, release_at) = lifecycle::book(pool, Uuid::from_bytes(lead), at, as_of, w, phone)?;
+            let (number, release_at) = lifecycle::book(pool, Uuid::from_bytes(lead), at, as_of, w, &origin)?;
             Done::Booked { number, appointment: at, release_at }
         }
         Request::Reschedule { lead, at } => {
-            let (number, release_at) = lifecycle::reschedule(pool, Uuid::from_bytes(lead), at, as_of, w, phone)?;
+            let (number, release_at) = lifecycle::reschedule(pool, Uuid::from_bytes(lead), at, as_of, w, &origin)?;
             Done::Rescheduled { number, appointment: at, release_at }
         }
         Request::Cancel { lead } => {
-            let release_at = lifecycle::complete(pool, Uuid::from_bytes(lead), Outcome::Cancelled, as_of, w)?;
+            let release_at = lifecycle::complete(pool, Uuid::from_bytes(lead), Outcome::Cancelled, as_of, w, &origin)?;
             Done::Cancelled { release_at }
         }
     })
@@ -87,7 +90,7 @@ fn vapi_tool_calls_text(payload: Option<&str>, as_of: default!(Option<TimestampW
             Ok(calls
                 .iter()
                 .map(|call| {
-                    let said = match call.request.as_ref().map(|r| carry_out(pool, r, as_of, &w, phone.as_deref())) {
+                    let said = match call.request.as_ref().map(|r| carry_out(pool, r, as_of, &w, call.id.as_deref(), phone.as_deref())) {
                         Err(Refusal(why)) => Err(why.clone()),
                         Ok(Err(e)) => Err(e.spoken()),
                         Ok(Ok(Done::Booked { number, appointment, release_at })) => Ok(reply::booked(&number, &appointment, &release_at)),
@@ -135,7 +138,7 @@ fn vapi_end_of_call_text(payload: Option<&str>, as_of: default!(Option<Timestamp
             Ok(Some(request)) => {
                 let w = gucs::windows();
                 let phone = lead_phone::dialed(&payload);
-                with_pool(|pool| Ok(carry_out(pool, request, as_of, &w, phone.as_deref())))?.map_err(|e| e.spoken())
+                with_pool(|pool| Ok(carry_out(pool, request, as_of, &w, report.call_id.as_deref(), phone.as_deref())))?.map_err(|e| e.spoken())
             }
         };
         match done {

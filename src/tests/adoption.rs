@@ -13,7 +13,7 @@ mod tests {
     fn seed_shaped_table() {
         Spi::run("SET LOCAL TimeZone = 'UTC'").unwrap();
         Spi::run("DROP EXTENSION phone_holds CASCADE").unwrap();
-        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger CASCADE").unwrap();
+        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger, public.phone_hold_bookings CASCADE").unwrap();
         Spi::run(&format!(
             "CREATE TABLE public.signalwire_phone_numbers (
                  id serial PRIMARY KEY,
@@ -67,19 +67,25 @@ mod tests {
     #[pg_test]
     fn create_extension_creates_no_table_index_or_view() {
         Spi::run("DROP EXTENSION phone_holds CASCADE").unwrap();
-        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger CASCADE").unwrap();
+        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger, public.phone_hold_bookings CASCADE").unwrap();
         let before = relations();
         Spi::run("CREATE EXTENSION phone_holds").unwrap();
         assert_eq!(relations(), before);
-        // Its one table holds no data: unlogged, empty, and the extension's, so pg_dump leaves
-        // it to CREATE EXTENSION.
+        // Its two tables are its own, and empty: the claims, unlogged, which pg_dump leaves to
+        // CREATE EXTENSION; and the webhook secrets, a configuration table, whose rows (and
+        // only its rows) pg_dump dumps after CREATE EXTENSION.
         assert_eq!(
-            one("SELECT string_agg(c.relname || ' ' || c.relpersistence::text, ', ') FROM pg_class AS c
+            one("SELECT string_agg(c.relname || ' ' || c.relpersistence::text, ', ' ORDER BY c.relname) FROM pg_class AS c
                   JOIN pg_depend AS d ON d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype = 'e'
                  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'phone_holds')"),
-            Some("phone_hold_claims u".into())
+            Some("phone_hold_claims u, phone_holds_webhook_secrets p".into())
+        );
+        assert_eq!(
+            one("SELECT array_to_string(extconfig::regclass[], ', ') FROM pg_extension WHERE extname = 'phone_holds'"),
+            Some("phone_holds_webhook_secrets".into())
         );
         assert_eq!(count("SELECT count(*) FROM public.phone_hold_claims"), 0);
+        assert_eq!(count("SELECT count(*) FROM public.phone_holds_webhook_secrets"), 0);
         // Every object it made belongs to it, so pg_dump leaves it to CREATE EXTENSION.
         assert_eq!(
             count("SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace
@@ -91,7 +97,7 @@ mod tests {
     #[pg_test]
     fn before_setup_every_function_names_the_call_that_makes_the_tables() {
         Spi::run("DROP EXTENSION phone_holds CASCADE").unwrap();
-        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger CASCADE").unwrap();
+        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger, public.phone_hold_bookings CASCADE").unwrap();
         Spi::run("CREATE EXTENSION phone_holds").unwrap();
         for sql in [
             format!("SELECT assign_phone_to_lead('{LEAD_A}')"),
@@ -115,12 +121,13 @@ mod tests {
     #[pg_test]
     fn setup_creates_everything_once_and_then_nothing() {
         Spi::run("DROP EXTENSION phone_holds CASCADE").unwrap();
-        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger CASCADE").unwrap();
+        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger, public.phone_hold_bookings CASCADE").unwrap();
         Spi::run("CREATE EXTENSION phone_holds").unwrap();
         assert_eq!(
             setup_said(),
             "created table public.signalwire_phone_numbers; created index public.phone_holds_one_number_per_lead; \
              created index public.phone_holds_due; created index public.phone_holds_rested; created table public.phone_hold_ledger; \
+             created table public.phone_hold_bookings; \
              created view public.phone_appointment_holds; created view public.phone_holds_overdue; created view public.phone_pool_status"
         );
         let made = relations();
@@ -139,7 +146,7 @@ mod tests {
             setup_said(),
             "added column public.signalwire_phone_numbers.released_at; created index public.phone_holds_one_number_per_lead; \
              created index public.phone_holds_due; created index public.phone_holds_rested; created table public.phone_hold_ledger; \
-             recorded 1 existing holds in public.phone_hold_ledger as adopted; \
+             created table public.phone_hold_bookings; recorded 1 existing holds in public.phone_hold_ledger as adopted; \
              created view public.phone_appointment_holds; created view public.phone_holds_overdue; created view public.phone_pool_status"
         );
         assert_eq!(user_rows(), before);
@@ -268,12 +275,17 @@ mod tests {
                 AND (p.proacl IS NULL OR aclcontains(p.proacl, makeaclitem(0, p.proowner, 'EXECUTE', false)))",
         );
         assert_eq!(public_can, 0);
-        let definer = count(
-            "SELECT count(*) FROM pg_proc WHERE prosecdef AND pronamespace = 'public'::regnamespace
-                AND proname IN ('assign_phone_to_lead', 'extend_phone_for_appointment', 'complete_appointment_for_phone',
-                                'reschedule_appointment_for_phone', 'release_expired_phone_numbers', 'phone_number_holder_at')",
+        // Every function runs with the caller's rights but the signature check, which reads the
+        // webhook secrets the caller may not, with a search_path of its own.
+        let definers = one(
+            "SELECT string_agg(p.oid::regprocedure::text || ' ' || array_to_string(p.proconfig, ','), '; ')
+               FROM pg_proc AS p JOIN pg_depend AS d ON d.objid = p.oid AND d.deptype = 'e'
+              WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'phone_holds') AND p.prosecdef",
         );
-        assert_eq!(definer, 0, "every function is SECURITY INVOKER");
+        assert_eq!(
+            definers.as_deref(),
+            Some("phone_holds_verify_signature(text,text,text,timestamp with time zone) search_path=pg_catalog, pg_temp")
+        );
         Spi::run("CREATE ROLE phone_holds_test_nobody").unwrap();
         Spi::run("SET LOCAL ROLE phone_holds_test_nobody").unwrap();
         let f = failure("SELECT release_expired_phone_numbers()");

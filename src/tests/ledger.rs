@@ -25,18 +25,19 @@ mod tests {
             Spi::run(&sql).unwrap();
         }
         let rows = one(
-            "SELECT string_agg(concat_ws(' ', at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome), E'\\n' ORDER BY id)
+            "SELECT string_agg(concat_ws(' ', at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome, source, source_ref), E'\\n' ORDER BY id)
                FROM public.phone_hold_ledger",
         )
         .unwrap();
         let n = "+15550000001";
+        // Every row says it came from SQL; no reference.
         let expected = [
-            format!("{} assigned {n} {LEAD_A} {}", at(0), at(18)),
-            format!("{} reused {n} {LEAD_A} {} {}", at(1), at(18), at(19)),
-            format!("{} extended {n} {LEAD_A} {} {} {}", at(2), at(19), at(74), at(50)),
-            format!("{} rescheduled {n} {LEAD_A} {} {} {} rescheduled", at(3), at(74), at(84), at(60)),
-            format!("{} completed {n} {LEAD_A} {} {} {} no_show", at(61), at(84), at(85), at(60)),
-            format!("{} released {n} {LEAD_A} {}", at(85), at(85)),
+            format!("{} assigned {n} {LEAD_A} {} sql", at(0), at(18)),
+            format!("{} reused {n} {LEAD_A} {} {} sql", at(1), at(18), at(19)),
+            format!("{} extended {n} {LEAD_A} {} {} {} sql", at(2), at(19), at(74), at(50)),
+            format!("{} rescheduled {n} {LEAD_A} {} {} {} rescheduled sql", at(3), at(74), at(84), at(60)),
+            format!("{} completed {n} {LEAD_A} {} {} {} no_show sql", at(61), at(84), at(85), at(60)),
+            format!("{} released {n} {LEAD_A} {} sql", at(85), at(85)),
         ]
         .join("\n");
         assert_eq!(rows, expected);
@@ -56,5 +57,20 @@ mod tests {
         assert_eq!(holder(n, 29), None);
         assert_eq!(holder(n, 30), Some(LEAD_B.into()));
         assert_eq!(holder("+19999999999", 30), None, "unknown number");
+    }
+
+    /// A change made by VAPI names the tool call (or, for an end-of-call report, the call)
+    /// that made it.
+    #[pg_test]
+    fn vapi_changes_name_the_tool_call_or_the_call() {
+        pool_of(2);
+        let book = include_str!("../../examples/vapi/tool-calls-book.json");
+        Spi::run_with_args(&format!("SELECT vapi_tool_calls($1::text, {})", ts(0)), &[book.into()]).unwrap();
+        let report = include_str!("../../examples/vapi/option-b-cancelled.json");
+        Spi::run_with_args(&format!("SELECT vapi_end_of_call($1::text, {})", ts(1)), &[report.into()]).unwrap();
+        assert_eq!(
+            one("SELECT string_agg(concat_ws(' ', event, source, source_ref), E'\\n' ORDER BY id) FROM public.phone_hold_ledger").as_deref(),
+            Some("assigned vapi call_book_07f26a19\nextended vapi call_book_07f26a19\ncompleted vapi b1e2c3d4-0000-4000-8000-00000000ca14")
+        );
     }
 }

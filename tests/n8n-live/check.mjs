@@ -4,11 +4,12 @@
 //   linked <base>         the credential imported: happy paths, refused input, database problems
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
 import assert from 'node:assert/strict';
 
 const [mode, base] = process.argv.slice(2);
 const root = new URL('../../', import.meta.url);
-const example = (name) => readFileSync(new URL(`examples/vapi/${name}`, root), 'utf8');
+const example = (name, dir = 'vapi') => readFileSync(new URL(`examples/${dir}/${name}`, root), 'utf8');
 
 const LEAD = '07f26a19-e9dc-422c-b61d-030e3c7971bb';
 const BEN = 'bbbbbbbb-0000-4000-8000-000000000002';
@@ -20,10 +21,10 @@ const sql = (query, database = 'postgres') =>
   execFileSync('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', '-d', database, '-c', query], { encoding: 'utf8' }).trim();
 
 let checks = 0;
-async function post(path, body, contentType = 'application/json') {
+async function post(path, body, contentType = 'application/json', headers = {}) {
   const res = await fetch(`${base}/webhook/${path}`, {
     method: 'POST',
-    headers: { 'content-type': contentType },
+    headers: { 'content-type': contentType, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -37,8 +38,8 @@ async function post(path, body, contentType = 'application/json') {
 }
 
 // One check: POST, then compare the status and let `expect` look at the body.
-async function check(what, path, body, status, expect = () => {}, contentType) {
-  const got = await post(path, body, contentType);
+async function check(what, path, body, status, expect = () => {}, contentType, headers) {
+  const got = await post(path, body, contentType, headers);
   try {
     assert.equal(got.status, status, 'HTTP status');
     assert.ok(got.json !== undefined, 'a JSON body');
@@ -60,12 +61,21 @@ const isError = (sqlstate, says) => (body) => {
 // The example booking, moved to three days from today (the workflow books at now()).
 const day = new Date(Date.now() + 3 * 86400e3).toISOString().slice(0, 10);
 const booking = example('tool-calls-book.json').replaceAll('2025-10-20', day);
+// The calendar examples, moved the same way; each as the calendar sends it (pretty-printed:
+// a signature over re-serialised JSON would not match).
+const CAL_LEAD = 'cccccccc-0000-4000-8000-000000000003';
+const calcom = example('booking-created.json', 'calcom').replaceAll('2025-10-20', day).replaceAll(LEAD, CAL_LEAD);
+const calendly = example('invitee-created.json', 'calendly').replaceAll('2025-10-20', day).replaceAll(LEAD, BEN);
+const SECRET = 'whsec_live_test';
+const hmac = (text) => createHmac('sha256', SECRET).update(text).digest('hex');
+const calendlySignature = (body, t = Math.floor(Date.now() / 1000)) => `t=${t},v1=${hmac(`${t}.${body}`)}`;
 
 if (mode === 'no-credential') {
   const missing = isError(null, 'credential');
   await check('outcome, no credential: an error, not an empty 200', 'appointment-outcome', { lead_id: LEAD, outcome: 'showed' }, 500, missing);
   await check('end of call, no credential', 'vapi-call-ended', { callId: 'c1', leadId: LEAD, outcome: 'no_answer' }, 500, missing);
   await check('inbound call, no credential', 'vapi-inbound-call', example('assistant-request-held.json'), 500, missing);
+  await check('Cal.com booking, no credential', 'calcom-booking', calcom, 500, missing);
   await check('tool calls, no credential: a sentence per call for the agent', 'vapi-appointment-booked', booking, 200, (b) =>
     assert.deepEqual(b, { results: [{ toolCallId: 'call_book_07f26a19', error: RETRY }] }));
   assert.equal(sql('SELECT count(*) FROM signalwire_phone_numbers WHERE assignment_status = $$assigned$$'), '0');
@@ -73,7 +83,7 @@ if (mode === 'no-credential') {
 
 if (mode === 'linked') {
   // Imported twice: still one workflow per webhook.
-  assert.equal(sql('SELECT count(*) FROM workflow_entity', 'n8n'), '4');
+  assert.equal(sql('SELECT count(*) FROM workflow_entity', 'n8n'), '6');
   // Happy paths, answered exactly as before 0.5.0.
   await check('booking', 'vapi-appointment-booked', booking, 200, (b) => {
     assert.deepEqual(Object.keys(b), ['results']);
@@ -152,6 +162,36 @@ if (mode === 'linked') {
   });
   assert.equal(row(), afterShowed, 'the refused batch cancelled nothing');
   await check('an end-of-call body that is not a report', 'vapi-call-ended', [], 400, (b) => assert.equal(b.sqlstate, '22023'));
+
+  // Calendars: the raw body reaches the database as sent, with its signature header.
+  await check('Cal.com booking, no secret set: booked, unverified', 'calcom-booking', calcom, 200, (b) => {
+    assert.equal(b.action, 'booked');
+    assert.equal(b.leadId, CAL_LEAD);
+    assert.equal(b.verified, false);
+  });
+  sql(`SELECT phone_holds_set_webhook_secret('calcom', '${SECRET}'), phone_holds_set_webhook_secret('calendly', '${SECRET}')`);
+  const calHold = () => sql(`SELECT release_at FROM signalwire_phone_numbers WHERE currently_assigned_to = '${CAL_LEAD}'`);
+  const heldUntil = calHold();
+  const cancel = example('booking-cancelled-request-reschedule.json', 'calcom').replaceAll('2025-10-20', day).replaceAll(LEAD, CAL_LEAD)
+    .replace('"requestReschedule": true', '"requestReschedule": false');
+  await check('Cal.com cancel, unsigned: 401, nothing changed', 'calcom-booking', cancel, 401, isError('28000', 'no X-Cal-Signature-256 header'));
+  await check('Cal.com cancel, wrongly signed: 401', 'calcom-booking', cancel, 401, isError('28000', 'is not the HMAC-SHA256'),
+    undefined, { 'X-Cal-Signature-256': hmac(JSON.stringify(JSON.parse(cancel))) });
+  assert.equal(calHold(), heldUntil, 'the refused cancels changed nothing');
+  await check('Cal.com cancel, signed over the raw body: cancelled', 'calcom-booking', cancel, 200, (b) => {
+    assert.equal(b.action, 'cancelled');
+    assert.equal(b.verified, true);
+  }, undefined, { 'X-Cal-Signature-256': hmac(cancel) });
+  await check('Calendly booking, a stale signature: 401', 'calendly-booking', calendly, 401, isError('28000', 'calendly_signature_tolerance'),
+    undefined, { 'Calendly-Webhook-Signature': calendlySignature(calendly, Math.floor(Date.now() / 1000) - 600) });
+  await check('Calendly booking, signed: booked', 'calendly-booking', calendly, 200, (b) => {
+    assert.equal(b.action, 'booked');
+    assert.equal(b.leadId, BEN);
+    assert.equal(b.verified, true);
+  }, undefined, { 'Calendly-Webhook-Signature': calendlySignature(calendly) });
+  assert.equal(sql(`SELECT string_agg(source || ' ' || source_ref, ', ' ORDER BY id) FROM phone_hold_ledger WHERE source <> 'sql' AND source <> 'vapi'`),
+    // Cal.com: assigned, extended, completed; Calendly: extended (Ben held a number already).
+    'calcom bk_7Qm2fT9x, calcom bk_7Qm2fT9x, calcom bk_7Qm2fT9x, calendly https://api.calendly.com/scheduled_events/EVT-1/invitees/INV-1');
 
   // The database refuses the workflow's role: n8n's error output answers, with n8n's message.
   sql('REVOKE EXECUTE ON FUNCTION phone_holds_webhook(text, text, timestamptz) FROM service_role');

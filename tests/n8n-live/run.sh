@@ -78,7 +78,7 @@ export LIVE_ASSISTANT=5b0a4c1e-8f7d-4e2a-9c3b-1d2e3f4a5b6c
 # Privileges section (taken from README itself), and a role for n8n's credential.
 {
     echo "CREATE EXTENSION phone_holds; SELECT phone_holds_setup();"
-    echo "INSERT INTO signalwire_phone_numbers (number, name) SELECT '+1555000000' || i, 'Line ' || i FROM generate_series(1, 5) AS i;"
+    echo "INSERT INTO signalwire_phone_numbers (number, name) SELECT '+1555000000' || i, 'Line ' || i FROM generate_series(1, 8) AS i;"
     echo "CREATE ROLE service_role LOGIN PASSWORD '$PASSWORD';"
     awk '/^## Privileges/ { p = 1 } p && /^```sql/ { q = 1; next } q && /^```/ { exit } q' README.md
     # The assistant that answers inbound calls, set on the workflow's role (README: Integrations).

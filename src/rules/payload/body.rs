@@ -20,13 +20,20 @@ pub const MAX_BYTES: usize = 4 * 1024 * 1024;
 /// How deep objects and arrays may nest: serde_json's own limit, stated so the refusal can say it.
 pub const MAX_DEPTH: usize = 128;
 
-pub fn parse(text: &str) -> Result<Value, Unreadable> {
+/// Refuses a body over [`MAX_BYTES`] before anything else is done with it (a signature is
+/// checked before the body is parsed, and only bodies of a bounded size are hashed).
+pub fn check_size(text: &str) -> Result<(), Unreadable> {
     if text.len() > MAX_BYTES {
         return Err(Unreadable {
             why: format!("the body is {} bytes, more than the {MAX_BYTES} phone_holds reads", text.len()),
-            hint: "Send only the message VAPI posted; strip large fields (artifact, messages) in the workflow if a proxy adds them.".into(),
+            hint: "Send only the message the sender posted; strip large fields (artifact, messages) in the workflow if a proxy adds them.".into(),
         });
     }
+    Ok(())
+}
+
+pub fn parse(text: &str) -> Result<Value, Unreadable> {
+    check_size(text)?;
     let repaired = lone_surrogates_replaced(text);
     serde_json::from_str(&repaired).map_err(|e| {
         if e.to_string().starts_with("recursion limit exceeded") {

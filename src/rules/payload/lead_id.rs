@@ -33,9 +33,20 @@ pub fn parse(raw: &str) -> Result<[u8; 16], Refusal> {
     Ok(bytes)
 }
 
+/// `bytes` in the usual lower-case 8-4-4-4-12 form.
+pub fn show(bytes: &[u8; 16]) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shows_what_it_parses() {
+        assert_eq!(show(&parse(EXAMPLE).unwrap()), EXAMPLE);
+    }
 
     #[test]
     fn parses_the_usual_form_in_any_case() {

@@ -1,4 +1,4 @@
-//! What VAPI and n8n post, parsed into hold requests: no pgrx, no database.
+//! What VAPI, Cal.com, Calendly and n8n post, parsed into hold requests: no pgrx, no database.
 //!
 //! Every value the caller sent is checked here, and every refusal quotes it, so the voice
 //! agent can say what was wrong and a person reading the log can see it.
@@ -6,6 +6,9 @@
 pub mod assistant_reply;
 pub mod assistant_request;
 pub mod body;
+pub mod calcom;
+pub mod calendar;
+pub mod calendly;
 pub mod end_of_call;
 pub mod fields;
 pub mod lead_id;
@@ -21,6 +24,16 @@ use super::Instant;
 pub fn test_as_of() -> Instant {
     use chrono::TimeZone;
     chrono::Utc.with_ymd_and_hms(2025, 10, 19, 12, 0, 0).unwrap()
+}
+
+/// The files under examples/`dir`/, sorted: each such folder's fixture-list test compares
+/// them with the files its tests read.
+#[cfg(test)]
+pub fn example_files(dir: &str) -> Vec<String> {
+    let path = format!("{}/examples/{dir}", env!("CARGO_MANIFEST_DIR"));
+    let mut found: Vec<String> = std::fs::read_dir(path).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    found.sort();
+    found
 }
 
 /// A hold change a payload asks for.
@@ -97,13 +110,7 @@ mod tests {
 
     #[test]
     fn every_example_is_a_listed_fixture() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/vapi");
-        let mut found: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        found.sort();
-        assert_eq!(found, FIXTURES);
+        assert_eq!(super::example_files("vapi"), FIXTURES);
     }
 
     /// The phone-number setting README step 6 PATCHes into VAPI leaves the number without an

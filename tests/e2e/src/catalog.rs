@@ -7,13 +7,18 @@ fn lines(c: &mut Client, sql: &str) -> Vec<String> {
     c.query(sql, &[]).unwrap().iter().map(|r| r.get(0)).collect()
 }
 
-/// Every row of both tables, in a stable order, and a checksum of each: the user's data.
+/// Every row of the pool, the ledger and the bookings, and the webhook secrets, in a stable
+/// order, and a checksum of each: the user's data.
 pub fn rows(c: &mut Client) -> Vec<String> {
     lines(
         c,
         "SELECT 'pool ' || md5(p::text) || ' ' || p::text FROM public.signalwire_phone_numbers AS p
          UNION ALL
          SELECT 'ledger ' || md5(l::text) || ' ' || l::text FROM public.phone_hold_ledger AS l
+         UNION ALL
+         SELECT 'booking ' || md5(b::text) || ' ' || b::text FROM public.phone_hold_bookings AS b
+         UNION ALL
+         SELECT 'secret ' || md5(s::text) || ' ' || s.source FROM public.phone_holds_webhook_secrets AS s
          ORDER BY 1",
     )
 }

@@ -86,7 +86,14 @@ fn the_workflows_are_importable_n8n_exports() {
     let names: Vec<&str> = found.iter().map(|(f, _)| f.as_str()).collect();
     assert_eq!(
         names,
-        ["Appointment_Outcome_Handler.json", "VAPI_Appointment_Phone_Extension.json", "VAPI_Call_Ended.json", "VAPI_Inbound_Call.json"]
+        [
+            "Appointment_Outcome_Handler.json",
+            "Calcom_Booking_Webhook.json",
+            "Calendly_Booking_Webhook.json",
+            "VAPI_Appointment_Phone_Extension.json",
+            "VAPI_Call_Ended.json",
+            "VAPI_Inbound_Call.json"
+        ]
     );
     let mut ids = HashSet::new();
     for (file, w) in &found {
@@ -129,12 +136,23 @@ fn the_workflows_are_importable_n8n_exports() {
 }
 
 /// The webhooks phone_holds_webhook() answers (sql/webhook.sql), by the file that calls each.
-const WEBHOOK_OF: [(&str, &str); 4] = [
+const WEBHOOK_OF: [(&str, &str); 6] = [
     ("Appointment_Outcome_Handler.json", "complete_appointment_for_phone"),
+    ("Calcom_Booking_Webhook.json", "calcom_webhook"),
+    ("Calendly_Booking_Webhook.json", "calendly_webhook"),
     ("VAPI_Appointment_Phone_Extension.json", "vapi_tool_calls"),
     ("VAPI_Call_Ended.json", "vapi_end_of_call"),
     ("VAPI_Inbound_Call.json", "vapi_assistant_request"),
 ];
+
+/// The signature header each calendar workflow passes, as Node.js spells it (lower case).
+fn signature_header(webhook: &str) -> Option<&'static str> {
+    match webhook {
+        "calcom_webhook" => Some("x-cal-signature-256"),
+        "calendly_webhook" => Some("calendly-webhook-signature"),
+        _ => None,
+    }
+}
 
 #[test]
 fn every_query_is_parameterised() {
@@ -147,9 +165,25 @@ fn every_query_is_parameterised() {
             assert_eq!(node["parameters"]["operation"], "executeQuery", "{file}");
             // The one literal is the webhook's name, fixed in the workflow; every value from
             // the request is a parameter.
-            assert_eq!(query, format!("SELECT status, response FROM phone_holds_webhook('{webhook}', $1::text);"), "{file}");
             let expressions = replacement_expressions(node);
-            assert_eq!(expressions, ["JSON.stringify($json.body)"], "{file}: the body, whole, as the one parameter");
+            match signature_header(webhook) {
+                // A signed body is checked over its bytes as sent: the raw body (base64, as n8n
+                // holds it), decoded in the database, and the signature header.
+                Some(header) => {
+                    assert_eq!(
+                        query,
+                        format!("SELECT status, response FROM phone_holds_webhook('{webhook}', convert_from(decode($1, 'base64'), 'UTF8'), now(), $2);"),
+                        "{file}"
+                    );
+                    assert_eq!(expressions, ["$input.item.binary.data.data".to_owned(), format!("$json.headers['{header}'] ?? ''")], "{file}");
+                    let trigger = nodes_of(&w, "n8n-nodes-base.webhook").next().unwrap();
+                    assert_eq!(trigger["parameters"]["options"]["rawBody"], true, "{file}: the raw body is kept");
+                }
+                None => {
+                    assert_eq!(query, format!("SELECT status, response FROM phone_holds_webhook('{webhook}', $1::text);"), "{file}");
+                    assert_eq!(expressions, ["JSON.stringify($json.body)"], "{file}: the body, whole, as the one parameter");
+                }
+            }
             assert_eq!(placeholders(query), expressions.len(), "{file}: {query} vs {expressions:?}");
         }
         assert_eq!(count, 1, "{file}: one Postgres node");
@@ -205,20 +239,28 @@ fn every_postgres_node_names_the_credential_of_the_template() {
     }
 }
 
-#[test]
-fn the_workflow_queries_run_against_the_extension() {
-    let cluster = Cluster::start("n8n", &[]);
+/// The query of the workflow in `file`'s Postgres node.
+fn query_of(file: &str) -> String {
+    let (_, w) = workflows().into_iter().find(|(f, _)| f == file).unwrap();
+    let query = postgres_nodes(&w).next().unwrap()["parameters"]["query"].as_str().unwrap().to_owned();
+    query
+}
+
+/// A cluster with the extension set up and two numbers in the pool.
+fn pool_of_two(name: &str) -> (Cluster, postgres::Client) {
+    let cluster = Cluster::start(name, &[]);
     let mut c = cluster.connect();
     c.batch_execute(
         "CREATE EXTENSION phone_holds; SELECT phone_holds_setup();
          INSERT INTO signalwire_phone_numbers (number) VALUES ('+15550000001'), ('+15550000002');",
     )
     .unwrap();
-    let query_of = |file: &str| -> String {
-        let (_, w) = workflows().into_iter().find(|(f, _)| f == file).unwrap();
-        let query = postgres_nodes(&w).next().unwrap()["parameters"]["query"].as_str().unwrap().to_owned();
-        query
-    };
+    (cluster, c)
+}
+
+#[test]
+fn the_workflow_queries_run_against_the_extension() {
+    let (_cluster, mut c) = pool_of_two("n8n");
     // What the Postgres node hands on: the status and the response (the HTTP answer).
     let run = |c: &mut postgres::Client, query: &str, body: &str| -> (i32, Value) {
         let row = c.query_typed(query, &[(&body, Type::TEXT)]).unwrap().into_iter().next().unwrap();
@@ -295,4 +337,49 @@ fn refusals_in_a_batch_are_one_warning() {
     assert_eq!(got.len(), 1, "{got:#?}");
     assert!(got[0].starts_with("WARNING: phone_holds: 40 of 40 tool calls refused: \"call_0\": lead_id \"nope\" is not a UUID"), "{}", got[0]);
     assert!(got[0].ends_with("; and 37 more"), "{}", got[0]);
+}
+
+/// The calendar workflows' query, with the raw body as n8n holds it (base64) and the signature
+/// header: books unsigned while no secret is set, and once one is, refuses a bad signature with
+/// 401 and books a good one.
+#[test]
+fn the_calendar_workflow_queries_run_against_the_extension() {
+    use hmac::{Hmac, KeyInit, Mac};
+    let (_cluster, mut c) = pool_of_two("n8n-calendars");
+    let sign = |parts: &[&[u8]]| -> String {
+        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(b"whsec_e2e").unwrap();
+        parts.iter().for_each(|p| mac.update(p));
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    };
+    // What n8n binds: the raw body in base64 (no line breaks), and the header or ''.
+    let run = |c: &mut postgres::Client, query: &str, body: &str, signature: &str| -> (i32, Value) {
+        let base64: String = c.query_one("SELECT translate(encode(convert_to($1, 'UTF8'), 'base64'), E'\\n', '')", &[&body]).unwrap().get(0);
+        let row = c.query_typed(query, &[(&base64, Type::TEXT), (&signature, Type::TEXT)]).unwrap().into_iter().next().unwrap();
+        (row.get(0), row.get(1))
+    };
+    let day: String = c.query_one("SELECT to_char(now() + interval '3 days', 'YYYY-MM-DD')", &[]).unwrap().get(0);
+    let calcom = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/calcom/booking-created.json"))
+        .unwrap()
+        .replace("2025-10-20", &day);
+    let calendly = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/calendly/invitee-created.json"))
+        .unwrap()
+        .replace("2025-10-20", &day)
+        .replace("07f26a19-e9dc-422c-b61d-030e3c7971bb", "2b1c1f4e-5d7a-4c3e-9a10-8f3d2e6b7c01");
+
+    let (status, booked) = run(&mut c, &query_of("Calcom_Booking_Webhook.json"), &calcom, "");
+    assert_eq!((status, &booked["action"], &booked["verified"]), (200, &Value::from("booked"), &Value::from(false)), "{booked}");
+    println!("calcom_webhook response for examples/calcom/booking-created.json (moved to {day}): {booked}");
+
+    c.batch_execute("SELECT phone_holds_set_webhook_secret('calcom', 'whsec_e2e'), phone_holds_set_webhook_secret('calendly', 'whsec_e2e')").unwrap();
+    let (status, refused) = run(&mut c, &query_of("Calcom_Booking_Webhook.json"), &calcom, "");
+    assert_eq!((status, &refused["sqlstate"]), (401, &Value::from("28000")), "{refused}");
+    let (status, again) = run(&mut c, &query_of("Calcom_Booking_Webhook.json"), &calcom, &sign(&[calcom.as_bytes()]));
+    assert_eq!((status, &again["action"], &again["verified"]), (200, &Value::from("none"), &Value::from(true)), "a repeat: {again}");
+
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
+    let header = format!("t={now},v1={}", sign(&[now.as_bytes(), b".", calendly.as_bytes()]));
+    let (status, refused) = run(&mut c, &query_of("Calendly_Booking_Webhook.json"), &calendly, &header.replace("v1=", "v1=0"));
+    assert_eq!((status, &refused["sqlstate"]), (401, &Value::from("28000")), "{refused}");
+    let (status, booked) = run(&mut c, &query_of("Calendly_Booking_Webhook.json"), &calendly, &header);
+    assert_eq!((status, &booked["action"], &booked["number"]), (200, &Value::from("booked"), &Value::from("+15550000002")), "{booked}");
 }

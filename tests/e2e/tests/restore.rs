@@ -3,7 +3,8 @@
 //! Two databases, one per table shape: a pool the extension created (phone_holds_setup() on an
 //! empty database), and a pool the user already had (its own `id serial` primary key, an extra
 //! column, a `retired` status) that setup adopted. Both have holds, appointments, ledger rows,
-//! grants to a calling role and a reading role, and the monitoring views. Each is restored by
+//! a calendar booking, a webhook secret (in the extension's configuration table), grants to a
+//! calling role and a reading role, and the monitoring views. Each is restored by
 //! every path an operator uses, with the real pg_dump / pg_dumpall / psql / pg_restore, and
 //! must come back identical: every row (with a checksum each), every column, index,
 //! constraint, privilege and view, every sequence's position, and working functions. Any ERROR
@@ -47,9 +48,14 @@ const ACTIVITY: &str = "
     SELECT assign_phone_to_lead('dddddddd-0000-4000-8000-000000000004', '2025-10-18 12:00+00');
     SELECT reschedule_appointment_for_phone('bbbbbbbb-0000-4000-8000-000000000002', '2025-10-21 10:00+00', '2025-10-18 13:00+00');
     SELECT release_expired_phone_numbers('2025-10-19 06:00+00');
+    SELECT calcom_webhook('{\"triggerEvent\": \"BOOKING_CREATED\", \"createdAt\": \"2025-10-18T12:00:00Z\", \"payload\": {\"uid\": \"bk_restore\",
+                            \"startTime\": \"2025-10-22T15:00:00Z\", \"metadata\": {\"lead_id\": \"abababab-0000-4000-8000-000000000006\"}}}',
+                          NULL, '2025-10-18 12:00+00');
+    SELECT phone_holds_set_webhook_secret('calcom', 'whsec_restore');
     GRANT EXECUTE ON FUNCTION assign_phone_to_lead(uuid, timestamptz), release_expired_phone_numbers(timestamptz) TO n8n;
     GRANT SELECT, UPDATE ON public.signalwire_phone_numbers TO n8n;
     GRANT SELECT, INSERT ON public.phone_hold_ledger TO n8n;
+    GRANT SELECT, INSERT, UPDATE ON public.phone_hold_bookings TO n8n;
     GRANT SELECT ON public.phone_pool_status, public.phone_appointment_holds TO grafana;";
 
 fn make_source(cluster: &Cluster, c: &mut Client, shape: &str) {

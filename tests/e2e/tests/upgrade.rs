@@ -8,16 +8,17 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// Every released version, each with its install script frozen under fixtures/.
-const RELEASED: [&str; 5] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0"];
+const RELEASED: [&str; 6] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0"];
 
 /// Everything the user owns, as text: every column of both tables, in order, but the ledger's
-/// lead_phone, which phone_holds_setup() adds to a ledger made before 0.6.0 (empty: see
-/// `phones_recorded`).
+/// lead_phone, source and source_ref, which phone_holds_setup() adds to a ledger made before
+/// 0.6.0 / 0.7.0 (empty: see `phones_recorded`).
 fn snapshot(c: &mut Client) -> String {
     c.query_one(
         "SELECT coalesce((SELECT string_agg(p::text, E'\\n' ORDER BY p.number) FROM public.signalwire_phone_numbers AS p), '')
              || E'\\n--\\n' ||
-         coalesce((SELECT string_agg((to_jsonb(l) - 'lead_phone')::text, E'\\n' ORDER BY l.id) FROM public.phone_hold_ledger AS l), '')",
+         coalesce((SELECT string_agg((to_jsonb(l) - 'lead_phone' - 'source' - 'source_ref')::text, E'\\n' ORDER BY l.id)
+                     FROM public.phone_hold_ledger AS l), '')",
         &[],
     )
     .unwrap()
@@ -54,6 +55,29 @@ fn vapi_round_trip(c: &mut Client, when: &str) {
     t.rollback().unwrap();
 }
 
+/// A Cal.com booking, inside a transaction that is rolled back: it works once setup has made
+/// the bookings table, and until then says what to run.
+fn calendar_round_trip(c: &mut Client, when: &str, set_up: bool) {
+    let created = include_str!("../../../examples/calcom/booking-created.json");
+    let mut t = c.transaction().unwrap();
+    match t.query_one("SELECT calcom_webhook($1, NULL, '2025-10-18 12:00+00')", &[&created]) {
+        Ok(row) => {
+            assert!(set_up, "{when}: the booking worked without the bookings table");
+            let answer: serde_json::Value = row.get(0);
+            assert_eq!(answer["action"], "booked", "{when}: {answer}");
+            let noted: i64 = t.query_one("SELECT count(*) FROM phone_hold_ledger WHERE source = 'calcom' AND source_ref = 'bk_7Qm2fT9x'", &[]).unwrap().get(0);
+            assert_eq!(noted, 2, "{when}: the ledger names the booking");
+        }
+        Err(e) => {
+            let e = e.as_db_error().unwrap_or_else(|| panic!("{when}: {e}"));
+            assert!(!set_up, "{when}: {e:?}");
+            assert_eq!(e.code().code(), "42P01", "{when}: {e:?}");
+            assert!(e.hint().unwrap_or_default().contains("phone_holds_setup()"), "{when}: {e:?}");
+        }
+    }
+    t.rollback().unwrap();
+}
+
 /// A pool with every kind of hold in it, made through the functions.
 fn fill(c: &mut Client) {
     c.batch_execute(
@@ -83,6 +107,7 @@ fn works(c: &mut Client) {
     c.query("SELECT * FROM phone_appointment_holds", &[]).unwrap();
     c.query("SELECT * FROM phone_holds_overdue", &[]).unwrap();
     vapi_round_trip(c, "after setup");
+    calendar_round_trip(c, "after setup", true);
     let released: i64 = c.query_one("CALL drain_expired_phone_numbers('2025-10-19 08:00+00')", &[]).unwrap().get(0);
     assert!(released >= 0);
 }
@@ -136,6 +161,10 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                 "0.5.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
                                               phone_holds_webhook(text, text, timestamptz), phone_holds_webhook_failure(text, text, text, text, text) TO caller;
                  GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
+                "0.6.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
+                                              vapi_assistant_request(jsonb, timestamptz, text), vapi_assistant_request(text, timestamptz, text),
+                                              phone_holds_webhook(text, text, timestamptz), phone_holds_webhook_failure(text, text, text, text, text) TO caller;
+                 GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
                 _ => "",
             }
         ))
@@ -163,10 +192,20 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         assert_ne!(installed, old);
         assert_eq!(installed, current, "updated from {old} to the current version");
         assert_eq!(snapshot(&mut c), before, "the update from {old} touched no row");
-        // Until setup adds the ledger's lead_phone, VAPI calls work and record no phone.
+        // Until setup adds the ledger's new columns, VAPI calls work and record no phone, and
+        // the calendar webhooks say to run setup.
         vapi_round_trip(&mut c, &format!("after the update from {old}, before setup"));
+        calendar_round_trip(&mut c, &format!("after the update from {old}, before setup"), false);
         let added: Vec<String> = c.query("SELECT * FROM phone_holds_setup()", &[]).unwrap().iter().map(|r| r.get(0)).collect();
-        assert_eq!(added, ["added column public.phone_hold_ledger.lead_phone"], "after the update from {old}");
+        let mut expected = vec![
+            "added column public.phone_hold_ledger.source",
+            "added column public.phone_hold_ledger.source_ref",
+            "created table public.phone_hold_bookings",
+        ];
+        if old < "0.6.0" {
+            expected.insert(0, "added column public.phone_hold_ledger.lead_phone");
+        }
+        assert_eq!(added, expected, "after the update from {old}");
         assert_eq!(snapshot(&mut c), before, "setup after the update from {old} changed no row");
         assert_eq!(phones_recorded(&mut c), 0);
 
@@ -184,7 +223,9 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                     "GRANT EXECUTE ON FUNCTION vapi_tool_calls(jsonb, timestamptz), vapi_end_of_call(jsonb, timestamptz),
                                            vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
                                            vapi_assistant_request(jsonb, timestamptz, text), vapi_assistant_request(text, timestamptz, text),
-                                           phone_holds_webhook(text, text, timestamptz),
+                                           phone_holds_webhook(text, text, timestamptz), phone_holds_webhook(text, text, timestamptz, text),
+                                           calcom_webhook(text, text, timestamptz), calendly_webhook(text, text, timestamptz),
+                                           phone_holds_verify_signature(text, text, text, timestamptz),
                                            phone_holds_webhook_failure(text, text, text, text, text) TO caller;"
                 } else {
                     ""

@@ -1,0 +1,520 @@
+-- phone_holds 0.6.0 → 0.7.0
+--
+-- Calendar webhooks (README: Integrations, Calendars). No table the user owns, and no row, is
+-- touched: the ledger's new source and source_ref columns and the bookings table are made by
+-- phone_holds_setup(), which the user runs when they choose; until then ledger rows are
+-- written without them, and the calendar functions say what to run.
+--
+-- 1. New: calcom_webhook() and calendly_webhook(), and phone_holds_verify_signature(), which
+--    checks their signatures with a secret only the owner can read.
+-- 2. New: public.phone_holds_webhook_secrets, the extension's own configuration table (empty),
+--    and phone_holds_set_webhook_secret() to fill it.
+-- 3. phone_holds_webhook() gains a form with the signature header, and answers the calendar
+--    webhooks; the form without one calls it.
+-- 4. phone_holds_setup() creates the ledger with source and source_ref and public.
+--    phone_hold_bookings, and adds the columns to an older ledger.
+-- 5. Roles that could run phone_holds_webhook() can run the new webhook form, both calendar
+--    functions and the signature check, which the calendar workflows call through it.
+
+CREATE FUNCTION "calcom_webhook"(
+	"body" TEXT,
+	"signature" TEXT DEFAULT NULL,
+	"as_of" timestamp with time zone DEFAULT now()
+) RETURNS jsonb
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'calcom_webhook_wrapper';
+
+CREATE FUNCTION "calendly_webhook"(
+	"body" TEXT,
+	"signature" TEXT DEFAULT NULL,
+	"as_of" timestamp with time zone DEFAULT now()
+) RETURNS jsonb
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'calendly_webhook_wrapper';
+
+CREATE FUNCTION "phone_holds_verify_signature"(
+	"source" TEXT,
+	"body" TEXT,
+	"signature" TEXT,
+	"as_of" timestamp with time zone DEFAULT now()
+) RETURNS bool
+VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'phone_holds_verify_signature_wrapper';
+
+CREATE TABLE public.phone_holds_webhook_secrets (
+    source text PRIMARY KEY CHECK (source IN ('calcom', 'calendly')),
+    secret text NOT NULL CHECK (pg_catalog.btrim(secret) <> ''),
+    set_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+SELECT pg_catalog.pg_extension_config_dump('public.phone_holds_webhook_secrets', '');
+COMMENT ON TABLE public.phone_holds_webhook_secrets IS
+    'phone_holds: the Cal.com and Calendly webhook secrets; readable by its owner only. Set with phone_holds_set_webhook_secret().';
+
+DO $private$
+DECLARE
+    grantee text;
+BEGIN
+    REVOKE ALL ON public.phone_holds_webhook_secrets FROM PUBLIC;
+    FOR grantee IN
+        SELECT DISTINCT pg_catalog.quote_ident(r.rolname)
+          FROM pg_catalog.pg_class AS c,
+               pg_catalog.aclexplode(c.relacl) AS a
+          JOIN pg_catalog.pg_roles AS r ON r.oid = a.grantee
+         WHERE c.oid = 'public.phone_holds_webhook_secrets'::regclass AND a.grantee <> c.relowner
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE ALL ON public.phone_holds_webhook_secrets FROM %s', grantee);
+    END LOOP;
+END
+$private$;
+
+-- Sets (or, with NULL, clears) the secret a calendar signs its webhooks with. SECURITY
+-- INVOKER: only a role that may write the table (its owner, a superuser) can run it.
+CREATE FUNCTION public.phone_holds_set_webhook_secret(source text, secret text) RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $set$
+BEGIN
+    IF source IS NULL OR source NOT IN ('calcom', 'calendly') THEN
+        RAISE EXCEPTION 'phone_holds: % is not a calendar phone_holds checks signatures for', coalesce(quote_literal(left(source, 64)), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass ''calcom'' or ''calendly''.';
+    END IF;
+    IF secret IS NULL THEN
+        DELETE FROM public.phone_holds_webhook_secrets AS s WHERE s.source = phone_holds_set_webhook_secret.source;
+        RETURN format('cleared the %s webhook secret: unsigned %s webhooks are accepted', source, source);
+    END IF;
+    IF btrim(secret) = '' THEN
+        RAISE EXCEPTION 'phone_holds: the % webhook secret is blank', source
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Paste the secret from the calendar''s webhook settings, or pass NULL to clear it.';
+    END IF;
+    INSERT INTO public.phone_holds_webhook_secrets AS s (source, secret, set_at)
+    VALUES (phone_holds_set_webhook_secret.source, phone_holds_set_webhook_secret.secret, now())
+    ON CONFLICT ON CONSTRAINT phone_holds_webhook_secrets_pkey
+    DO UPDATE SET secret = EXCLUDED.secret, set_at = EXCLUDED.set_at;
+    RETURN format('set the %s webhook secret', source);
+END
+$set$;
+
+CREATE FUNCTION public.phone_holds_webhook(
+    webhook text,
+    payload text,
+    as_of timestamptz,
+    signature text,
+    OUT status integer,
+    OUT response jsonb)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+AS $webhook$
+DECLARE
+    body jsonb;
+    released timestamptz;
+    failure jsonb;
+    state text;
+    message text;
+    hint text;
+BEGIN
+    IF webhook IS NULL OR webhook NOT IN ('vapi_tool_calls', 'vapi_end_of_call', 'vapi_assistant_request',
+                                          'calcom_webhook', 'calendly_webhook', 'complete_appointment_for_phone') THEN
+        RAISE EXCEPTION 'phone_holds: unknown webhook %', coalesce(quote_literal(left(webhook, 64)), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass vapi_tool_calls, vapi_end_of_call, vapi_assistant_request, calcom_webhook, calendly_webhook or complete_appointment_for_phone.';
+    END IF;
+    BEGIN
+        IF webhook = 'vapi_tool_calls' THEN
+            response := public.vapi_tool_calls(payload, as_of);
+        ELSIF webhook = 'vapi_end_of_call' THEN
+            response := public.vapi_end_of_call(payload, as_of);
+        ELSIF webhook = 'vapi_assistant_request' THEN
+            -- The assistant comes from phone_holds.vapi_assistant_id (ALTER ROLE … SET).
+            response := public.vapi_assistant_request(payload, as_of);
+        ELSIF webhook = 'calcom_webhook' THEN
+            -- payload: the raw body; signature: X-Cal-Signature-256.
+            response := public.calcom_webhook(payload, signature, as_of);
+        ELSIF webhook = 'calendly_webhook' THEN
+            -- payload: the raw body; signature: Calendly-Webhook-Signature.
+            response := public.calendly_webhook(payload, signature, as_of);
+        ELSE
+            -- {"lead_id", "outcome"}; answered {"release_at"} in the form JavaScript's
+            -- Date.toJSON() gives, which is what the workflow answered before 0.5.0.
+            body := payload::jsonb;
+            IF jsonb_typeof(body) IS DISTINCT FROM 'object' THEN
+                RAISE EXCEPTION 'phone_holds: the outcome body is not a JSON object'
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'Send {"lead_id": "<uuid>", "outcome": "showed"}.';
+            END IF;
+            released := public.complete_appointment_for_phone((body ->> 'lead_id')::uuid, body ->> 'outcome', as_of);
+            response := jsonb_build_object('release_at',
+                to_char(released AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
+        END IF;
+        status := 200;
+    EXCEPTION
+        -- query_canceled is not among OTHERS: a statement_timeout is answered too (503).
+        WHEN query_canceled OR others THEN
+            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
+            failure := public.phone_holds_webhook_failure(webhook, payload, state, message, hint);
+            status := (failure ->> 'status')::integer;
+            response := failure -> 'body';
+            RAISE WARNING 'phone_holds: webhook % answered HTTP %: % (SQLSTATE %)', webhook, status, left(message, 500), state;
+    END;
+END
+$webhook$;
+
+-- The form every workflow before 0.7.0 calls (no signature): the same function.
+CREATE OR REPLACE FUNCTION public.phone_holds_webhook(
+    webhook text,
+    payload text,
+    as_of timestamptz DEFAULT pg_catalog.now(),
+    OUT status integer,
+    OUT response jsonb)
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$ SELECT w.status, w.response FROM public.phone_holds_webhook($1, $2, $3, NULL::pg_catalog.text) AS w $$;
+
+CREATE OR REPLACE FUNCTION public.phone_holds_setup() RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $setup$
+DECLARE
+    pool regclass;
+    ledger regclass;
+    pool_lookalike text;
+    ledger_lookalike text;
+    col record;
+    expected record;
+    recorded bigint;
+BEGIN
+    -- Two setups at once would both see "absent" and then collide.
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('phone_holds_setup'));
+    pool := pg_catalog.to_regclass('public.signalwire_phone_numbers');
+    ledger := pg_catalog.to_regclass('public.phone_hold_ledger');
+
+    -- Tables shaped like the pool or the ledger under another name: where their rows went if
+    -- one was renamed or moved. Found, not shadowed by a new empty table.
+    SELECT pg_catalog.min(t.name) FILTER (WHERE t.columns @> ARRAY['number', 'assignment_status', 'currently_assigned_to']),
+           pg_catalog.min(t.name) FILTER (WHERE t.columns @> ARRAY['event', 'number', 'lead_id', 'new_release_at'])
+      INTO pool_lookalike, ledger_lookalike
+      FROM (SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS name,
+                   pg_catalog.array_agg(a.attname::text) AS columns
+              FROM pg_catalog.pg_class AS c
+              JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+              JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+             WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+               AND n.nspname !~ '^pg_toast'
+               AND c.oid IS DISTINCT FROM pool AND c.oid IS DISTINCT FROM ledger
+             GROUP BY 1) AS t;
+
+    IF pool IS NULL THEN
+        IF pool_lookalike IS NOT NULL THEN
+            RAISE EXCEPTION 'phone_holds: public.signalwire_phone_numbers does not exist, but % looks like the pool', pool_lookalike
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = pg_catalog.format('If it is the pool, move it back: ALTER TABLE %s RENAME TO signalwire_phone_numbers (and SET SCHEMA public if it moved). To start an empty pool anyway, create public.signalwire_phone_numbers yourself and call phone_holds_setup() again to adopt it.', pool_lookalike);
+        END IF;
+        IF ledger IS NOT NULL THEN
+            EXECUTE 'SELECT pg_catalog.count(DISTINCT l.number) FROM public.phone_hold_ledger AS l' INTO recorded;
+            IF recorded > 0 THEN
+                RAISE EXCEPTION 'phone_holds: public.signalwire_phone_numbers does not exist, but public.phone_hold_ledger records % numbers', recorded
+                    USING ERRCODE = 'object_not_in_prerequisite_state',
+                          HINT = 'The pool''s rows are missing: restore the table from a backup (pg_restore -t signalwire_phone_numbers) or rename it back. To start an empty pool anyway, create public.signalwire_phone_numbers yourself and call phone_holds_setup() again to adopt it.';
+            END IF;
+        END IF;
+
+        CREATE TABLE public.signalwire_phone_numbers (
+            number                   text PRIMARY KEY,
+            name                     text,
+            assignment_status        text NOT NULL DEFAULT 'available'
+                                     CHECK (assignment_status IN ('available', 'assigned')),
+            currently_assigned_to    uuid,
+            release_at               timestamptz,
+            appointment_scheduled_at timestamptz,
+            last_call_outcome        text,
+            vapi_phone_number_id     text,
+            released_at              timestamptz,
+            CONSTRAINT signalwire_phone_numbers_hold_shape CHECK (
+                (assignment_status = 'assigned') = (currently_assigned_to IS NOT NULL)
+                AND (currently_assigned_to IS NOT NULL) = (release_at IS NOT NULL))
+        );
+        RETURN NEXT 'created table public.signalwire_phone_numbers';
+    ELSE
+        -- Adopt: each column the functions use, with the types they bind. A column of another
+        -- type is the user's to convert; we say how rather than rewrite their data.
+        FOR expected IN
+            SELECT * FROM (VALUES
+                ('number',                   'text',        ARRAY['text', 'character varying', 'character']),
+                ('assignment_status',        'text',        ARRAY['text', 'character varying', 'USER-DEFINED']),
+                ('currently_assigned_to',    'uuid',        ARRAY['uuid']),
+                ('release_at',               'timestamptz', ARRAY['timestamp with time zone']),
+                ('appointment_scheduled_at', 'timestamptz', ARRAY['timestamp with time zone']),
+                ('last_call_outcome',        'text',        ARRAY['text', 'character varying']),
+                ('released_at',              'timestamptz', ARRAY['timestamp with time zone']),
+                ('name',                     'text',        NULL),
+                ('vapi_phone_number_id',     'text',        NULL)
+            ) AS e(column_name, add_as, accepted)
+        LOOP
+            SELECT c.data_type INTO col
+              FROM information_schema.columns AS c
+             WHERE c.table_schema = 'public' AND c.table_name = 'signalwire_phone_numbers'
+               AND c.column_name = expected.column_name;
+            IF NOT FOUND THEN
+                IF expected.column_name IN ('number', 'assignment_status') THEN
+                    RAISE EXCEPTION 'phone_holds: public.signalwire_phone_numbers has no column "%"', expected.column_name
+                        USING ERRCODE = 'undefined_column',
+                              HINT = 'phone_holds adopts a table shaped like the seed''s; add the column (or rename yours back to it).';
+                END IF;
+                EXECUTE pg_catalog.format('ALTER TABLE public.signalwire_phone_numbers ADD COLUMN %I %s',
+                                          expected.column_name, expected.add_as);
+                RETURN NEXT pg_catalog.format('added column public.signalwire_phone_numbers.%I', expected.column_name);
+            ELSIF expected.accepted IS NOT NULL AND NOT col.data_type = ANY (expected.accepted) THEN
+                RAISE EXCEPTION 'phone_holds: column public.signalwire_phone_numbers.% is %, expected %',
+                        expected.column_name, col.data_type, expected.add_as
+                    USING ERRCODE = 'datatype_mismatch',
+                          HINT = pg_catalog.format('Convert it first, e.g. ALTER TABLE public.signalwire_phone_numbers ALTER COLUMN %I TYPE %s USING %I::%s%s',
+                                        expected.column_name, expected.add_as, expected.column_name, expected.add_as,
+                                        CASE WHEN expected.add_as = 'timestamptz'
+                                             THEN pg_catalog.format(' (for timestamp: USING %I AT TIME ZONE ''UTC'')', expected.column_name)
+                                             ELSE '' END);
+            END IF;
+        END LOOP;
+
+        -- The unique indexes below are what keep one number with one lead under concurrency;
+        -- name the rows that would break them instead of failing on an index build.
+        IF EXISTS (SELECT 1 FROM public.signalwire_phone_numbers AS n
+                    GROUP BY n.number HAVING pg_catalog.count(*) > 1) THEN
+            RAISE EXCEPTION 'phone_holds: public.signalwire_phone_numbers lists a number more than once'
+                USING ERRCODE = 'unique_violation',
+                      HINT = 'Find them with: SELECT number, count(*) FROM public.signalwire_phone_numbers GROUP BY 1 HAVING count(*) > 1;';
+        END IF;
+        IF EXISTS (SELECT 1 FROM public.signalwire_phone_numbers AS n
+                    WHERE n.assignment_status = 'assigned' AND n.currently_assigned_to IS NOT NULL
+                    GROUP BY n.currently_assigned_to HAVING pg_catalog.count(*) > 1) THEN
+            RAISE EXCEPTION 'phone_holds: a lead holds more than one number in public.signalwire_phone_numbers'
+                USING ERRCODE = 'unique_violation',
+                      HINT = 'Find them with: SELECT currently_assigned_to, array_agg(number) FROM public.signalwire_phone_numbers WHERE assignment_status = ''assigned'' GROUP BY 1 HAVING count(*) > 1;';
+        END IF;
+
+        -- A unique index on number alone, unless the table already has one (its primary key, say).
+        IF NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_index AS i
+             WHERE i.indrelid = 'public.signalwire_phone_numbers'::regclass
+               AND i.indisunique AND i.indpred IS NULL AND i.indnkeyatts = 1
+               AND i.indkey[0] = (SELECT a.attnum FROM pg_catalog.pg_attribute AS a
+                                   WHERE a.attrelid = i.indrelid AND a.attname = 'number')) THEN
+            CREATE UNIQUE INDEX phone_holds_number_key ON public.signalwire_phone_numbers (number);
+            RETURN NEXT 'created index public.phone_holds_number_key';
+        END IF;
+    END IF;
+
+    -- One number per lead, due numbers by time, and free numbers by rest.
+    IF pg_catalog.to_regclass('public.phone_holds_one_number_per_lead') IS NULL THEN
+        CREATE UNIQUE INDEX phone_holds_one_number_per_lead
+            ON public.signalwire_phone_numbers (currently_assigned_to)
+         WHERE assignment_status = 'assigned';
+        RETURN NEXT 'created index public.phone_holds_one_number_per_lead';
+    END IF;
+    IF pg_catalog.to_regclass('public.phone_holds_due') IS NULL THEN
+        CREATE INDEX phone_holds_due
+            ON public.signalwire_phone_numbers (release_at)
+         WHERE assignment_status = 'assigned';
+        RETURN NEXT 'created index public.phone_holds_due';
+    END IF;
+    IF pg_catalog.to_regclass('public.phone_holds_rested') IS NULL THEN
+        CREATE INDEX phone_holds_rested
+            ON public.signalwire_phone_numbers (released_at NULLS FIRST, number)
+         WHERE assignment_status = 'available';
+        RETURN NEXT 'created index public.phone_holds_rested';
+    END IF;
+
+    -- The ledger: one row per hold change, with the as_of it was made at.
+    IF ledger IS NULL THEN
+        IF ledger_lookalike IS NOT NULL THEN
+            RAISE EXCEPTION 'phone_holds: public.phone_hold_ledger does not exist, but % looks like the ledger', ledger_lookalike
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = pg_catalog.format('If it is the ledger, move it back: ALTER TABLE %s RENAME TO phone_hold_ledger (and SET SCHEMA public if it moved).', ledger_lookalike);
+        END IF;
+        CREATE TABLE public.phone_hold_ledger (
+            id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            at             timestamptz NOT NULL,
+            recorded_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+            event          text NOT NULL CHECK (event IN
+                               ('adopted', 'assigned', 'reused', 'extended', 'completed', 'rescheduled', 'released')),
+            number         text NOT NULL,
+            lead_id        uuid,
+            old_release_at timestamptz,
+            new_release_at timestamptz,
+            appointment_at timestamptz,
+            outcome        text,
+            lead_phone     text,
+            source         text,
+            source_ref     text
+        );
+        CREATE INDEX phone_hold_ledger_by_number ON public.phone_hold_ledger (number, at DESC, id DESC);
+        CREATE INDEX phone_hold_ledger_by_lead ON public.phone_hold_ledger (lead_id, id DESC);
+        COMMENT ON TABLE public.phone_hold_ledger IS
+            'phone_holds: one row per hold change (adopted, assigned, reused, extended, completed, rescheduled, released); at = the call''s as_of.';
+        RETURN NEXT 'created table public.phone_hold_ledger';
+    ELSE
+        -- A ledger from an older version (or restored from an older dump): the columns added
+        -- since, empty. Adding a nullable column rewrites no row. lead_phone came in 0.6.0,
+        -- source and source_ref in 0.7.0.
+        FOR expected IN
+            SELECT * FROM (VALUES ('lead_phone'), ('source'), ('source_ref')) AS e(column_name)
+        LOOP
+            IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
+                            WHERE a.attrelid = ledger AND a.attname = expected.column_name AND NOT a.attisdropped) THEN
+                EXECUTE pg_catalog.format('ALTER TABLE public.phone_hold_ledger ADD COLUMN %I text', expected.column_name);
+                RETURN NEXT pg_catalog.format('added column public.phone_hold_ledger.%I', expected.column_name);
+            END IF;
+        END LOOP;
+    END IF;
+
+    -- The calendar bookings phone_holds has acted on: which lead each belongs to, its status,
+    -- and the last event applied (README: Calendars). Created empty, like the ledger; a role
+    -- that may write the ledger may write this too, so a workflow that books today books
+    -- through a calendar once setup has run.
+    IF pg_catalog.to_regclass('public.phone_hold_bookings') IS NULL THEN
+        CREATE TABLE public.phone_hold_bookings (
+            source         text NOT NULL CHECK (source IN ('calcom', 'calendly')),
+            booking        text NOT NULL,
+            lead_id        uuid NOT NULL,
+            appointment_at timestamptz,
+            status         text NOT NULL CHECK (status IN ('booked', 'cancelled', 'replaced', 'no_show', 'showed')),
+            last_event     text NOT NULL,
+            last_event_at  timestamptz NOT NULL,
+            replaced_by    text,
+            updated_at     timestamptz NOT NULL,
+            PRIMARY KEY (source, booking)
+        );
+        COMMENT ON TABLE public.phone_hold_bookings IS
+            'phone_holds: one row per calendar booking acted on (Cal.com booking uid, Calendly invitee URI): its lead, appointment, status and the last event applied, by the calendar''s own event time.';
+        FOR col IN
+            SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END AS grantee
+              FROM pg_catalog.pg_class AS c,
+                   pg_catalog.aclexplode(c.relacl) AS a
+              LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = a.grantee
+             WHERE c.oid = 'public.phone_hold_ledger'::regclass AND a.privilege_type = 'INSERT' AND a.grantee <> c.relowner
+        LOOP
+            EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE ON public.phone_hold_bookings TO %s', col.grantee);
+        END LOOP;
+        RETURN NEXT 'created table public.phone_hold_bookings';
+    END IF;
+
+    -- Holds that existed before the ledger: recorded once, so the ledger can answer who holds
+    -- them from now on. A hold whose latest ledger row already says so is not recorded again.
+    INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at, appointment_at, outcome)
+    SELECT pg_catalog.now(), 'adopted', n.number, n.currently_assigned_to, n.release_at, n.appointment_scheduled_at, n.last_call_outcome
+      FROM public.signalwire_phone_numbers AS n
+     WHERE n.assignment_status = 'assigned' AND n.currently_assigned_to IS NOT NULL
+       AND NOT EXISTS (
+           SELECT 1
+             FROM (SELECT l.event, l.lead_id FROM public.phone_hold_ledger AS l
+                    WHERE l.number = n.number ORDER BY l.at DESC, l.id DESC LIMIT 1) AS latest
+            WHERE latest.event <> 'released' AND latest.lead_id = n.currently_assigned_to);
+    GET DIAGNOSTICS recorded = ROW_COUNT;
+    IF recorded > 0 THEN
+        RETURN NEXT pg_catalog.format('recorded %s existing holds in public.phone_hold_ledger as adopted', recorded);
+    END IF;
+
+    -- The monitoring views: the seed's two monitoring queries and a pool summary. They need no
+    -- leads table and read the follow-up window from its setting (24h when unset).
+    IF pg_catalog.to_regclass('public.phone_appointment_holds') IS NULL THEN
+        CREATE VIEW public.phone_appointment_holds AS
+        SELECT n.number,
+               n.name,
+               n.currently_assigned_to AS lead_id,
+               n.appointment_scheduled_at,
+               n.release_at,
+               CASE
+                   WHEN n.appointment_scheduled_at > now() THEN
+                       'pending (' || round((extract(epoch FROM n.appointment_scheduled_at - now()) / 3600)::numeric, 1) || ' h)'
+                   WHEN n.appointment_scheduled_at
+                        + coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval > now()
+                       THEN 'follow-up window'
+                   ELSE 'over'
+               END AS appointment_status,
+               n.last_call_outcome
+          FROM public.signalwire_phone_numbers AS n
+         WHERE n.assignment_status = 'assigned' AND n.appointment_scheduled_at IS NOT NULL;
+        COMMENT ON VIEW public.phone_appointment_holds IS
+            'Numbers held for an appointment: pending (hours until it), follow-up window, or over.';
+        RETURN NEXT 'created view public.phone_appointment_holds';
+    END IF;
+
+    IF pg_catalog.to_regclass('public.phone_holds_overdue') IS NULL THEN
+        CREATE VIEW public.phone_holds_overdue AS
+        SELECT n.number,
+               n.name,
+               n.currently_assigned_to AS lead_id,
+               n.release_at,
+               n.appointment_scheduled_at,
+               extract(epoch FROM now() - n.release_at) / 3600 AS hours_overdue
+          FROM public.signalwire_phone_numbers AS n
+         WHERE n.assignment_status = 'assigned' AND n.release_at < now()
+           AND (n.appointment_scheduled_at IS NULL
+                OR n.appointment_scheduled_at
+                   + coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval <= now());
+        COMMENT ON VIEW public.phone_holds_overdue IS
+            'Holds that are over but not yet released: empty right after release_expired_phone_numbers() runs.';
+        RETURN NEXT 'created view public.phone_holds_overdue';
+    END IF;
+
+    -- `::text` before IN: on a varchar column (an adopted table) the list would otherwise be
+    -- stored in a form that pg_dump prints and the restore reads back differently.
+    IF pg_catalog.to_regclass('public.phone_pool_status') IS NULL THEN
+        CREATE VIEW public.phone_pool_status AS
+        SELECT count(*) FILTER (WHERE n.assignment_status = 'available') AS available,
+               count(*) FILTER (WHERE n.assignment_status = 'assigned') AS assigned,
+               count(*) FILTER (WHERE n.assignment_status = 'assigned'
+                                  AND n.appointment_scheduled_at
+                                      + coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval
+                                      > now()) AS held_for_appointment,
+               count(*) FILTER (WHERE n.assignment_status = 'assigned' AND n.release_at <= now()) AS due_now,
+               round(count(*) FILTER (WHERE n.assignment_status = 'assigned')::numeric
+                     / nullif(count(*) FILTER (WHERE n.assignment_status::text IN ('available', 'assigned')), 0), 3) AS utilisation,
+               min(n.release_at) FILTER (WHERE n.assignment_status = 'assigned' AND n.release_at > now()) AS next_release_at
+          FROM public.signalwire_phone_numbers AS n;
+        COMMENT ON VIEW public.phone_pool_status IS
+            'One row: available, assigned, held for an appointment, due now, utilisation (assigned / in service), next release time.';
+        RETURN NEXT 'created view public.phone_pool_status';
+    END IF;
+END
+$setup$;
+
+REVOKE EXECUTE ON FUNCTION public.calcom_webhook(text, text, timestamptz),
+                           public.calendly_webhook(text, text, timestamptz),
+                           public.phone_holds_verify_signature(text, text, text, timestamptz),
+                           public.phone_holds_set_webhook_secret(text, text),
+                           public.phone_holds_webhook(text, text, timestamptz, text) FROM PUBLIC;
+DO $grant$
+DECLARE
+    grantee text;
+BEGIN
+    FOR grantee IN
+        SELECT DISTINCT pg_catalog.quote_ident(r.rolname)
+          FROM pg_catalog.pg_proc AS f
+         CROSS JOIN LATERAL pg_catalog.aclexplode(f.proacl) AS a
+          JOIN pg_catalog.pg_roles AS r ON r.oid = a.grantee
+         WHERE f.oid = 'public.phone_holds_webhook(text, text, timestamptz)'::regprocedure
+           AND a.privilege_type = 'EXECUTE' AND a.grantee <> f.proowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION public.phone_holds_webhook(text, text, timestamptz, text), public.calcom_webhook(text, text, timestamptz), public.calendly_webhook(text, text, timestamptz), public.phone_holds_verify_signature(text, text, text, timestamptz) TO %s', grantee);
+    END LOOP;
+END
+$grant$;
+
+COMMENT ON FUNCTION public.phone_holds_webhook(text, text, timestamptz, text) IS
+    'One webhook call as an HTTP answer (status, response), for n8n: vapi_tool_calls, vapi_end_of_call, vapi_assistant_request, calcom_webhook, calendly_webhook (with the signature header) or complete_appointment_for_phone ({"lead_id", "outcome"}) on the body. 200 and the result; on an error, nothing changed and the answer of phone_holds_webhook_failure(): 400 for refused input (SQLSTATE class 22), 401 for a refused signature (28000), 503 to retry, 500 otherwise, with {"error", "sqlstate"}; tool calls with readable ids get 200 and {"results": [{"toolCallId", "error"}]}.';
+
+COMMENT ON FUNCTION public.phone_holds_webhook(text, text, timestamptz) IS
+    'phone_holds_webhook(webhook, payload, as_of, signature) with no signature: the form the workflows before 0.7.0 call.';
+
+COMMENT ON FUNCTION public.calcom_webhook(text, text, timestamptz) IS
+    'Acts on a Cal.com webhook (the raw body, its X-Cal-Signature-256 header): BOOKING_CREATED books, BOOKING_RESCHEDULED moves the appointment, BOOKING_CANCELLED cancels (requestReschedule keeps the hold), no-shows record no_show (taken back: showed), MEETING_ENDED records showed. Returns {"event", "booking", "leadId", "action", "number", "appointmentTime", "releaseAt", "reason", "verified"}. A repeated or older event changes nothing. With a secret set, a missing or wrong signature is 28000.';
+
+COMMENT ON FUNCTION public.calendly_webhook(text, text, timestamptz) IS
+    'Acts on a Calendly webhook (the raw body, its Calendly-Webhook-Signature header): invitee.created books (with old_invitee: moves the appointment), invitee.canceled cancels (rescheduled: no change), invitee_no_show.created/deleted record no_show/showed. Returns as calcom_webhook(). A repeated or older event changes nothing. With a secret set, a missing, wrong or stale (phone_holds.calendly_signature_tolerance) signature is 28000.';
+
+COMMENT ON FUNCTION public.phone_holds_verify_signature(text, text, text, timestamptz) IS
+    'Whether a calendar webhook body carries a good signature: true when verified with the secret of its source (calcom, calendly), false when no secret is set; 28000 when a secret is set and the signature is missing, wrong or stale. SECURITY DEFINER: it reads public.phone_holds_webhook_secrets, which the caller cannot.';
+
+COMMENT ON FUNCTION public.phone_holds_set_webhook_secret(text, text) IS
+    'Sets (NULL: clears) the secret a calendar (calcom, calendly) signs its webhooks with. Only a role that may write public.phone_holds_webhook_secrets (its owner, a superuser) can.';

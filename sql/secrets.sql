@@ -1,0 +1,62 @@
+-- The calendars' webhook secrets, which the role that calls the webhooks must not read.
+--
+-- The table belongs to the extension (its owner is whoever ran CREATE EXTENSION, a superuser)
+-- and is a configuration table: pg_dump dumps its rows after CREATE EXTENSION, so a restore
+-- keeps the secrets. Nobody else may read or change it: every privilege is revoked, including
+-- those default privileges may have granted (Supabase grants new tables in public to anon,
+-- authenticated and service_role). phone_holds_verify_signature() (SECURITY DEFINER, src/
+-- sql_api/signature.rs) reads it as the owner and says only whether a body was signed with it.
+
+CREATE TABLE public.phone_holds_webhook_secrets (
+    source text PRIMARY KEY CHECK (source IN ('calcom', 'calendly')),
+    secret text NOT NULL CHECK (pg_catalog.btrim(secret) <> ''),
+    set_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+SELECT pg_catalog.pg_extension_config_dump('public.phone_holds_webhook_secrets', '');
+COMMENT ON TABLE public.phone_holds_webhook_secrets IS
+    'phone_holds: the Cal.com and Calendly webhook secrets; readable by its owner only. Set with phone_holds_set_webhook_secret().';
+
+DO $private$
+DECLARE
+    grantee text;
+BEGIN
+    REVOKE ALL ON public.phone_holds_webhook_secrets FROM PUBLIC;
+    FOR grantee IN
+        SELECT DISTINCT pg_catalog.quote_ident(r.rolname)
+          FROM pg_catalog.pg_class AS c,
+               pg_catalog.aclexplode(c.relacl) AS a
+          JOIN pg_catalog.pg_roles AS r ON r.oid = a.grantee
+         WHERE c.oid = 'public.phone_holds_webhook_secrets'::regclass AND a.grantee <> c.relowner
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE ALL ON public.phone_holds_webhook_secrets FROM %s', grantee);
+    END LOOP;
+END
+$private$;
+
+-- Sets (or, with NULL, clears) the secret a calendar signs its webhooks with. SECURITY
+-- INVOKER: only a role that may write the table (its owner, a superuser) can run it.
+CREATE FUNCTION public.phone_holds_set_webhook_secret(source text, secret text) RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $set$
+BEGIN
+    IF source IS NULL OR source NOT IN ('calcom', 'calendly') THEN
+        RAISE EXCEPTION 'phone_holds: % is not a calendar phone_holds checks signatures for', coalesce(quote_literal(left(source, 64)), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass ''calcom'' or ''calendly''.';
+    END IF;
+    IF secret IS NULL THEN
+        DELETE FROM public.phone_holds_webhook_secrets AS s WHERE s.source = phone_holds_set_webhook_secret.source;
+        RETURN format('cleared the %s webhook secret: unsigned %s webhooks are accepted', source, source);
+    END IF;
+    IF btrim(secret) = '' THEN
+        RAISE EXCEPTION 'phone_holds: the % webhook secret is blank', source
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Paste the secret from the calendar''s webhook settings, or pass NULL to clear it.';
+    END IF;
+    INSERT INTO public.phone_holds_webhook_secrets AS s (source, secret, set_at)
+    VALUES (phone_holds_set_webhook_secret.source, phone_holds_set_webhook_secret.secret, now())
+    ON CONFLICT ON CONSTRAINT phone_holds_webhook_secrets_pkey
+    DO UPDATE SET secret = EXCLUDED.secret, set_at = EXCLUDED.set_at;
+    RETURN format('set the %s webhook secret', source);
+END
+$set$;

@@ -1,0 +1,121 @@
+//! Cal.com's webhooks (`{"triggerEvent", "createdAt", "payload": {...}}`), read into a
+//! [`CalendarEvent`]. `MEETING_STARTED`/`MEETING_ENDED` come flat (their fields beside
+//! `triggerEvent`, no `payload`), and `BOOKING_NO_SHOW_UPDATED` carries only `bookingUid` and
+//! `attendees[].noShow`; both are read as sent. Shapes: ../shared/reference/webhook-formats.md.
+
+use super::calendar::{lead_field, time_field, CalendarEvent, Change};
+use super::fields::{at, field, text};
+use super::Unreadable;
+use crate::rules::origin::Source;
+use crate::rules::{Instant, Outcome};
+use serde_json::Value;
+
+/// Reads a Cal.com delivery; `as_of` only dates the examples in refusals.
+pub fn parse(body: &Value, as_of: Instant) -> Result<CalendarEvent, Unreadable> {
+    let Some(name) = body.get("triggerEvent").and_then(Value::as_str) else {
+        return Err(Unreadable {
+            why: "the body is not a Cal.com webhook: it has no \"triggerEvent\"".into(),
+            hint: "calcom_webhook() takes the body Cal.com posts, as it arrived (the raw body, so its signature can be checked). See examples/calcom/.".into(),
+        });
+    };
+    // Booking events wrap their fields in "payload"; MEETING_STARTED/ENDED do not.
+    let payload = body.get("payload").filter(|p| p.is_object()).unwrap_or(body);
+    let booking = ["uid", "bookingUid"].iter().find_map(|k| payload.get(*k).and_then(text));
+    let lead = lead_field(at(payload, &["metadata", "lead_id"]))
+        .or_else(|| lead_field(at(payload, &["responses", "lead_id", "value"])))
+        .or_else(|| lead_field(at(payload, &["responses", "lead_id"]).filter(|v| !v.is_object())));
+    let no_show = attendees_no_show(payload);
+    let change = match name {
+        "BOOKING_CREATED" => Change::Book,
+        "BOOKING_RESCHEDULED" => Change::Move { from: payload.get("rescheduleUid").and_then(text) },
+        "BOOKING_CANCELLED" => Change::Cancel { keep_hold: payload.get("requestReschedule") == Some(&Value::Bool(true)) },
+        "AFTER_GUESTS_CAL_VIDEO_NO_SHOW" => Change::Outcome(Outcome::NoShow),
+        // Marked (or unmarked) on /bookings/past: any attendee marked is a no-show; all
+        // unmarked takes it back.
+        "BOOKING_NO_SHOW_UPDATED" => match no_show {
+            Some(true) => Change::Outcome(Outcome::NoShow),
+            Some(false) => Change::Outcome(Outcome::Showed),
+            None => Change::Nothing,
+        },
+        "MEETING_ENDED" if no_show == Some(true) => Change::Outcome(Outcome::NoShow),
+        "MEETING_ENDED" => Change::Ended,
+        _ => Change::Nothing,
+    };
+    Ok(CalendarEvent {
+        source: Source::Calcom,
+        name: name.to_owned(),
+        booking,
+        sent_at: time_field(field(body, &["createdAt"]), "createdAt", as_of).and_then(Result::ok),
+        start: time_field(payload.get("startTime"), "startTime", as_of),
+        lead,
+        change,
+    })
+}
+
+/// Whether any attendee is marked a no-show (`Some(false)`: attendees are listed, none is).
+fn attendees_no_show(payload: &Value) -> Option<bool> {
+    let marks: Vec<bool> = payload.get("attendees")?.as_array()?.iter().filter_map(|a| a.get("noShow")?.as_bool()).collect();
+    (!marks.is_empty()).then(|| marks.contains(&true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::payload::{body, test_as_of};
+
+    fn example(name: &str) -> CalendarEvent {
+        let path = format!("{}/examples/calcom/{name}", env!("CARGO_MANIFEST_DIR"));
+        parse(&body::parse(&std::fs::read_to_string(&path).unwrap()).unwrap(), test_as_of()).unwrap()
+    }
+
+    #[test]
+    fn booking_events_read_their_fields() {
+        let created = example("booking-created.json");
+        assert_eq!(created.change, Change::Book);
+        assert_eq!(created.booking.as_deref(), Some("bk_7Qm2fT9x"));
+        assert_eq!(created.start.unwrap().unwrap().to_rfc3339(), "2025-10-20T18:00:00+00:00");
+        assert!(created.lead.unwrap().is_ok());
+        assert!(created.sent_at.is_some());
+        let moved = example("booking-rescheduled.json");
+        assert_eq!(moved.change, Change::Move { from: Some("bk_7Qm2fT9x".into()) });
+        assert_eq!(moved.booking.as_deref(), Some("bk_R4sZ8wLp"));
+        assert_eq!(example("booking-cancelled.json").change, Change::Cancel { keep_hold: false });
+        assert_eq!(example("booking-cancelled-request-reschedule.json").change, Change::Cancel { keep_hold: true });
+    }
+
+    #[test]
+    fn no_shows_and_flat_meeting_events() {
+        let marked = example("booking-no-show-updated.json");
+        assert_eq!(marked.change, Change::Outcome(Outcome::NoShow));
+        assert_eq!((marked.booking.as_deref(), marked.start.is_none(), marked.lead.is_none()), (Some("bk_R4sZ8wLp"), true, true));
+        assert_eq!(example("booking-no-show-cleared.json").change, Change::Outcome(Outcome::Showed));
+        assert_eq!(example("after-guests-cal-video-no-show.json").change, Change::Outcome(Outcome::NoShow));
+        let ended = example("meeting-ended.json");
+        assert_eq!((ended.change, ended.booking.as_deref()), (Change::Ended, Some("bk_R4sZ8wLp")));
+        assert_eq!(example("booking-requested.json").change, Change::Nothing);
+    }
+
+    #[test]
+    fn the_lead_may_come_from_a_booking_question() {
+        let v = serde_json::json!({"triggerEvent": "BOOKING_CREATED", "payload": {"uid": "u", "responses": {"lead_id": {"label": "lead_id", "value": "07f26a19-e9dc-422c-b61d-030e3c7971bb"}}}});
+        assert!(parse(&v, test_as_of()).unwrap().lead.unwrap().is_ok());
+        let blank = serde_json::json!({"triggerEvent": "BOOKING_CREATED", "payload": {"uid": "u", "metadata": {"lead_id": " "}}});
+        assert_eq!(parse(&blank, test_as_of()).unwrap().lead, None);
+        let bad = serde_json::json!({"triggerEvent": "BOOKING_CREATED", "payload": {"metadata": {"lead_id": "123"}}});
+        assert!(parse(&bad, test_as_of()).unwrap().lead.unwrap().is_err());
+    }
+
+    #[test]
+    fn other_bodies_are_not_cal_com_webhooks() {
+        for v in [serde_json::json!({"event": "invitee.created"}), serde_json::json!([1]), serde_json::json!({"triggerEvent": 7})] {
+            assert!(parse(&v, test_as_of()).unwrap_err().why.contains("not a Cal.com webhook"));
+        }
+    }
+
+    /// Every file under examples/calcom/ is read by a test above (and by src/tests/calendars.rs);
+    /// a new one must join this list, so the examples cannot drift from what the code reads.
+    #[test]
+    fn every_example_is_a_listed_fixture() {
+        assert_eq!(crate::rules::payload::example_files("calcom"), ["after-guests-cal-video-no-show.json", "booking-cancelled-request-reschedule.json", "booking-cancelled.json", "booking-created.json", "booking-no-show-cleared.json", "booking-no-show-updated.json", "booking-requested.json", "booking-rescheduled.json", "meeting-ended.json"]);
+    }
+}

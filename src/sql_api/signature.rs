@@ -1,0 +1,55 @@
+//! The webhook signature check, with the secret the caller cannot read.
+//!
+//! The secrets live in public.phone_holds_webhook_secrets, which only its owner can read
+//! (sql/secrets.sql). This function is SECURITY DEFINER, so it runs as that owner and reads the
+//! secret; it gives back only whether the body was verified, never the secret. Its
+//! search_path is fixed, and its SQL names every object by schema anyway.
+
+use super::{answer, as_of_arg};
+use crate::errors::{required, HoldError};
+use crate::rules::origin::Source;
+use crate::rules::payload::{body, quote, Unreadable};
+use crate::rules::signature::{self, Checked};
+use crate::spi::pool::with_pool;
+use crate::gucs;
+use pgrx::datum::TimestampWithTimeZone;
+use pgrx::prelude::*;
+
+/// Whether `body` carries a good `signature` for `source` ('calcom' or 'calendly'): true when
+/// verified with the secret, false when no secret is set (nothing to check). A missing or
+/// wrong signature while a secret is set raises 28000.
+#[pg_extern(volatile, parallel_unsafe, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn phone_holds_verify_signature(
+    source: Option<&str>,
+    body: Option<&str>,
+    signature: Option<&str>,
+    as_of: default!(Option<TimestampWithTimeZone>, "now()"),
+) -> bool {
+    answer((|| {
+        let source = match required(source, "source")? {
+            "calcom" => Source::Calcom,
+            "calendly" => Source::Calendly,
+            other => {
+                return Err(HoldError::Unreadable(Unreadable {
+                    why: format!("source {} is not a calendar whose signatures phone_holds checks", quote(other)),
+                    hint: "Pass 'calcom' or 'calendly'.".into(),
+                }))
+            }
+        };
+        let text = required(body, "body")?;
+        body::check_size(text)?;
+        let as_of = as_of_arg(as_of)?;
+        let secret = with_pool(|pool| Ok(pool.webhook_secret(source)))?;
+        let secret = secret.as_deref().map(str::as_bytes);
+        let checked = match source {
+            Source::Calendly => signature::calendly(secret, text.as_bytes(), signature, as_of, gucs::calendly_signature_tolerance()),
+            _ => signature::calcom(secret, text.as_bytes(), signature),
+        };
+        match checked {
+            Ok(Checked::Verified) => Ok(true),
+            Ok(Checked::NoSecret) => Ok(false),
+            Err(bad) => Err(HoldError::SignatureRefused { source, why: bad.0 }),
+        }
+    })())
+}
