@@ -1,4 +1,4 @@
--- phone_holds demo: the seed's four scenarios and two inbound calls, with time moved by the as_of argument.
+-- phone_holds demo: the seed's four scenarios, two inbound calls and a Cal.com booking, with time moved by the as_of argument.
 -- Run by scripts/demo.sh against a throwaway cluster; every step prints the pool.
 \set ON_ERROR_STOP on
 \pset footer off
@@ -16,7 +16,7 @@ INSERT INTO signalwire_phone_numbers (number, name, vapi_phone_number_id) VALUES
 \set ben   '''bbbbbbbb-0000-4000-8000-000000000002'''
 \set cat   '''cccccccc-0000-4000-8000-000000000003'''
 \set dan   '''dddddddd-0000-4000-8000-000000000004'''
-\set pool 'SELECT number, assignment_status AS status, CASE left(currently_assigned_to::text, 8) WHEN ''aaaaaaaa'' THEN ''Amy'' WHEN ''bbbbbbbb'' THEN ''Ben'' WHEN ''cccccccc'' THEN ''Cat'' WHEN ''dddddddd'' THEN ''Dan'' END AS lead, to_char(release_at, ''Dy Mon DD HH24:MI'') AS release_at, to_char(appointment_scheduled_at, ''Dy Mon DD HH24:MI'') AS appointment, last_call_outcome AS outcome FROM signalwire_phone_numbers ORDER BY number;'
+\set pool 'SELECT number, assignment_status AS status, CASE left(currently_assigned_to::text, 8) WHEN ''aaaaaaaa'' THEN ''Amy'' WHEN ''bbbbbbbb'' THEN ''Ben'' WHEN ''cccccccc'' THEN ''Cat'' WHEN ''dddddddd'' THEN ''Dan'' WHEN ''07f26a19'' THEN ''Eve'' END AS lead, to_char(release_at, ''Dy Mon DD HH24:MI'') AS release_at, to_char(appointment_scheduled_at, ''Dy Mon DD HH24:MI'') AS appointment, last_call_outcome AS outcome FROM signalwire_phone_numbers ORDER BY number;'
 
 \echo
 \echo '=== Scenario 1: no appointment booked ========================================'
@@ -89,3 +89,24 @@ SELECT number AS called FROM signalwire_phone_numbers WHERE currently_assigned_t
 \echo 'Wed Oct 22 12:00 - a call to the number Cat held until yesterday: her context, flagged as released.'
 SELECT number AS called FROM phone_hold_ledger WHERE lead_id = :cat ORDER BY id DESC LIMIT 1 \gset
 :inbound
+
+\echo
+\echo '=== Calendars: the hold follows a Cal.com booking ==========================='
+-- The webhook bodies as Cal.com sends them (examples/calcom/), moved to the demo's week.
+\set created `cat examples/calcom/booking-created.json`
+\set moved `cat examples/calcom/booking-rescheduled.json`
+SELECT replace(:'created', '2025-10-20', '2025-10-24') AS created,
+       replace(replace(:'moved', '2025-10-21', '2025-10-25'), '2025-10-20', '2025-10-24') AS moved \gset
+\echo 'Wed Oct 22 12:00 - Eve books Fri Oct 24, 6pm UTC on the Cal.com page (the link carried metadata[lead_id]).'
+SELECT jsonb_pretty(calcom_webhook(:'created', NULL, '2025-10-22 12:00+00')) AS answer;
+\echo 'Wed Oct 22 12:05 - Cal.com delivers the same webhook again: nothing changes.'
+SELECT calcom_webhook(:'created', NULL, '2025-10-22 12:05+00') ->> 'reason' AS second_delivery;
+\echo 'Wed Oct 22 13:00 - she moves it to Sat Oct 25: the hold moves in one step.'
+SELECT r ->> 'action' AS action, r ->> 'releaseAt' AS release_at FROM calcom_webhook(:'moved', NULL, '2025-10-22 13:00+00') AS r;
+:pool
+\echo 'A secret is set (as a superuser): an unsigned delivery is refused with HTTP 401 and changes nothing.'
+SELECT phone_holds_set_webhook_secret('calcom', 'whsec_demo');
+SELECT status, response ->> 'error' AS error FROM phone_holds_webhook('calcom_webhook', :'moved', '2025-10-22 14:00+00', NULL);
+\echo 'Eve''s number''s history names the booking that moved it.'
+SELECT to_char(at, 'Dy Mon DD HH24:MI') AS at, event, source, source_ref, to_char(new_release_at, 'Dy Mon DD HH24:MI') AS new_release_at
+  FROM phone_hold_ledger WHERE lead_id = '07f26a19-e9dc-422c-b61d-030e3c7971bb' ORDER BY id;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the demo: installs what is needed, builds and installs the extension, starts a
-# throwaway PostgreSQL 15 cluster, and walks through the seed's four scenarios and two inbound calls.
+# throwaway PostgreSQL 15 cluster, and walks through the seed's four scenarios, two inbound calls
+# and a Cal.com booking.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
