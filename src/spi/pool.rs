@@ -226,13 +226,13 @@ impl Pool<'_, '_> {
     }
 
     /// Applies an outcome to the number `lead` holds, with its ledger row (noted with
-    /// `origin`'s source and reference), in one statement; the new release time, or `None`
-    /// when the lead holds no number.
+    /// `origin`'s source and reference: an outcome proves no phone), in one statement; the new
+    /// release time, or `None` when the lead holds no number.
     pub fn complete_hold(&mut self, lead: Uuid, c: Completion, outcome: &str, as_of: Instant, origin: &Origin<'_>) -> Result<Option<Instant>, HoldError> {
         let shape = self.ledger_shape();
         let mut args: Vec<DatumWithOid> =
             vec![lead.into(), to_pg(c.release_at).into(), c.keeps_appointment.into(), outcome.into(), to_pg(as_of).into()];
-        let statement = noting(Statement::CompleteHold, &mut args, shape, origin);
+        let statement = noting(Statement::CompleteHold, &mut args, shape, &Origin { lead_phone: None, ..*origin });
         let release: Option<TimestampWithTimeZone> = self.first(statement, &args);
         release.map(|t| instant(t, "stored timestamp")).transpose()
     }
@@ -318,15 +318,13 @@ struct LedgerShape {
     noted: bool,
 }
 
-/// `statement`, or its noted form with `origin`'s values bound after `args` (the lead's phone
-/// for the statements that take one), as the ledger allows.
+/// `statement`, or its noted form with `origin`'s values (phone, source, reference) bound after
+/// `args`, as the ledger allows.
 fn noting<'a>(statement: Statement, args: &mut Vec<DatumWithOid<'a>>, shape: LedgerShape, origin: &Origin<'a>) -> Statement {
     if !shape.noted {
         return statement;
     }
-    if statement != Statement::CompleteHold {
-        args.push(origin.lead_phone.into());
-    }
+    args.push(origin.lead_phone.into());
     args.push(origin.source.as_str().into());
     args.push(origin.reference.into());
     statement.noted()

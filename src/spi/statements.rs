@@ -242,14 +242,14 @@ impl Statement {
             Statement::WriteHold => write_hold!("", ""),
 
             // The same three writing NOTED's columns: the lead's phone, the source and its
-            // reference, bound after the others.
+            // reference, bound after the others (as in every noted form but the releases').
             Statement::TakeNumberNoted => take_number!(previous_number!(), ", lead_phone, source, source_ref", ", $5, $6, $7"),
             Statement::TakeRestedNoted => take_number!(rested_number!(), ", lead_phone, source, source_ref", ", $4, $5, $6"),
             Statement::WriteHoldNoted => write_hold!(", lead_phone, source, source_ref", ", $9, $10, $11"),
 
             // See complete_hold!.
             Statement::CompleteHold => complete_hold!("", ""),
-            Statement::CompleteHoldNoted => complete_hold!(", source, source_ref", ", $6, $7"),
+            Statement::CompleteHoldNoted => complete_hold!(", lead_phone, source, source_ref", ", $6, $7, $8"),
 
             // The seed's four priority rules as one set-based statement: every due number.
             Statement::ReleaseDue => release_due!("", "", ""),
@@ -363,7 +363,8 @@ impl Statement {
         const WRITE_HOLD_ARGS: [pg_sys::Oid; 11] = [
             TEXTOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
         ];
-        const COMPLETE_HOLD_ARGS: [pg_sys::Oid; 7] = [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID];
+        const COMPLETE_HOLD_ARGS: [pg_sys::Oid; 8] =
+            [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID];
         // take_number!'s with the previous number ($4), NOTED's last.
         const TAKE_NUMBER_ARGS: [pg_sys::Oid; 7] = [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID];
         match self {
