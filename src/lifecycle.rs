@@ -9,7 +9,7 @@ use crate::rules::origin::{self, Origin};
 use crate::rules::payload::calendar::{decide, Booking, CalendarEvent, Change, Status, Step};
 use crate::rules::payload::assistant_reply::{Holder, Holding};
 use crate::rules::release::{appointment_cutoff, within_callback_window};
-use crate::rules::{booking::check_appointment, Hold, Instant, Outcome, Windows};
+use crate::rules::{booking::check_appointment, rfc3339, Hold, Instant, Outcome, Windows};
 use crate::spi::pool::{Event, Held, Pool};
 use chrono::TimeDelta;
 use pgrx::datum::Uuid;
@@ -208,7 +208,7 @@ fn calendar_step(pool: &mut Pool, lead: Uuid, step: Step, as_of: Instant, w: &Wi
         lead: Some(lead),
         action,
         number: Some(number),
-        appointment: Some(appointment),
+        appointment,
         release_at: Some(release_at),
         reason: None,
     };
@@ -216,15 +216,19 @@ fn calendar_step(pool: &mut Pool, lead: Uuid, step: Step, as_of: Instant, w: &Wi
     Ok(match step {
         Step::Book(at) => {
             let (number, release_at) = book(pool, lead, at, as_of, w, origin)?;
-            changed("booked", number, at, release_at)
+            changed("booked", number, Some(at), release_at)
         }
         Step::Reschedule(at) => {
             let (number, release_at) = reschedule(pool, lead, at, as_of, w, origin)?;
-            changed("rescheduled", number, at, release_at)
+            changed("rescheduled", number, Some(at), release_at)
         }
-        Step::Cancel(at) => {
+        Step::Cancel(_) | Step::Outcome(_) => {
             let Some(held) = pool.held_by(lead)? else { return Ok(holds_none()) };
-            if let (Some(cancelled), Some(held_for)) = (at, held.hold.appointment_at) {
+            let outcome = match step {
+                Step::Outcome(outcome) => outcome,
+                _ => Outcome::Cancelled,
+            };
+            if let (Step::Cancel(Some(cancelled)), Some(held_for)) = (step, held.hold.appointment_at) {
                 if cancelled != held_for {
                     return Ok(CalendarDone {
                         number: Some(held.number),
@@ -235,23 +239,14 @@ fn calendar_step(pool: &mut Pool, lead: Uuid, step: Step, as_of: Instant, w: &Wi
                     });
                 }
             }
-            match complete(pool, lead, Outcome::Cancelled, as_of, w, origin)? {
-                Some(release_at) => CalendarDone { appointment: None, ..changed("cancelled", held.number, as_of, release_at) },
-                None => holds_none(),
-            }
-        }
-        Step::Outcome(outcome) => {
-            let Some(held) = pool.held_by(lead)? else { return Ok(holds_none()) };
+            // A cancel forgets the appointment; showed and no_show keep it on record.
+            let appointment = held.hold.appointment_at.filter(|_| outcome.keeps_follow_up());
             match complete(pool, lead, outcome, as_of, w, origin)? {
-                Some(release_at) => CalendarDone { appointment: held.hold.appointment_at, ..changed(outcome.as_str(), held.number, as_of, release_at) },
+                Some(release_at) => changed(outcome.as_str(), held.number, appointment, release_at),
                 None => holds_none(),
             }
         }
         // The decision says why.
         Step::Keep => CalendarDone { reason: None, ..CalendarDone::none(Some(lead), String::new()) },
     })
-}
-
-fn rfc3339(t: &Instant) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -37,3 +37,8 @@ pub fn cut_to(raw: &str, max_chars: usize) -> String {
 
 /// Every instant in the rules is UTC; the SQL boundary converts from `timestamptz`.
 pub type Instant = chrono::DateTime<chrono::Utc>;
+
+/// `t` as the answers give times: RFC 3339 in UTC, whole seconds (`2025-10-20T18:00:00Z`).
+pub fn rfc3339(t: &Instant) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -11,10 +11,9 @@ use crate::lifecycle::{self, CalendarDone};
 use crate::rules::origin::Source;
 use crate::rules::payload::calendar::CalendarEvent;
 use crate::rules::payload::{body, shown, Unreadable};
-use crate::rules::Instant;
+use crate::rules::{rfc3339, Instant};
 use crate::spi::pool::with_pool;
 use crate::gucs;
-use chrono::SecondsFormat;
 use pgrx::datum::{JsonB, TimestampWithTimeZone};
 use pgrx::prelude::*;
 use serde_json::{json, Value};
@@ -47,7 +46,7 @@ pub(super) fn webhook(source: Source, parse: Parser, payload: Option<&str>, sign
 /// `{"event", "booking", "leadId", "action", "number", "appointmentTime", "releaseAt",
 /// "reason", "verified"}`; the caller's values are echoed cut to 64 characters.
 fn summary(event: &CalendarEvent, done: &CalendarDone, verified: bool) -> Value {
-    let time = |t: &Option<Instant>| t.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true));
+    let time = |t: &Option<Instant>| t.as_ref().map(rfc3339);
     json!({
         "event": shown(&event.name),
         "booking": event.booking.as_deref().map(shown),

@@ -6,10 +6,9 @@ use super::{answer, as_of_arg, body};
 use crate::errors::HoldError;
 use crate::rules::payload::{end_of_call, lead_phone, quote, reply, shown, tool_calls, Refusal, Request};
 use crate::rules::origin::{self, Origin, Source};
-use crate::rules::{Instant, Outcome, Windows};
+use crate::rules::{rfc3339, Instant, Outcome, Windows};
 use crate::spi::pool::{with_pool, Pool};
 use crate::{gucs, lifecycle};
-use chrono::SecondsFormat;
 use pgrx::datum::{JsonB, TimestampWithTimeZone, Uuid};
 use pgrx::prelude::*;
 use serde_json::{json, Value};
@@ -41,10 +40,6 @@ fn carry_out(pool: &mut Pool, request: &Request, as_of: Instant, w: &Windows, re
             Done::Cancelled { release_at }
         }
     })
-}
-
-fn rfc3339(t: &Instant) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 fn describe_hold(out: &mut Value, action: &str, number: &str, appointment: &Instant, release_at: &Instant) {

@@ -16,8 +16,8 @@
 
 use super::{lead_id, shown};
 use crate::rules::phone::CallerCheck;
-use crate::rules::Instant;
-use chrono::{FixedOffset, SecondsFormat, Timelike};
+use crate::rules::{rfc3339, Instant};
+use chrono::{FixedOffset, Timelike};
 use serde_json::{json, Value};
 
 /// An instant as PostgreSQL's TimeZone setting places it: its UTC offset and zone abbreviation
@@ -52,10 +52,6 @@ pub struct Holder {
 /// The assistant id as configured, if it has the form of a VAPI id (a UUID), lower-cased.
 pub fn assistant_id(raw: &str) -> Option<String> {
     lead_id::parse(raw).ok().map(|_| raw.trim().to_ascii_lowercase())
-}
-
-fn rfc3339(t: &Instant) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// How the appointment is read out: "Thursday, October 23 at 2 PM EDT", "… at 2:30 PM EDT".

@@ -11,7 +11,7 @@
 
 use super::{lead_id, quote, Refusal};
 use crate::rules::origin::{reference, Source, MAX_REFERENCE_CHARS};
-use crate::rules::{Instant, Outcome};
+use crate::rules::{rfc3339, Instant, Outcome};
 
 /// One calendar webhook, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,10 +217,6 @@ pub fn decide(event: &CalendarEvent, known: Option<&Booking>, as_of: Instant) ->
         Change::Ended => decided(Step::Outcome(Outcome::Showed), Status::Showed),
         Change::Nothing => unreachable!("handled first"),
     }
-}
-
-fn rfc3339(t: &Instant) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// A time field of a calendar payload, if present: `None` when absent, a refusal when it is
