@@ -1,4 +1,4 @@
--- phone_holds demo: the seed's four scenarios, two inbound calls and a Cal.com booking, with time moved by the as_of argument.
+-- phone_holds demo: the seed's four scenarios, two inbound calls, a Cal.com booking and local presence, with time moved by the as_of argument.
 -- Run by scripts/demo.sh against a throwaway cluster; every step prints the pool.
 \set ON_ERROR_STOP on
 \pset footer off
@@ -110,3 +110,18 @@ SELECT status, response ->> 'error' AS error FROM phone_holds_webhook('calcom_we
 \echo 'Eve''s number''s history names the booking that moved it.'
 SELECT to_char(at, 'Dy Mon DD HH24:MI') AS at, event, source, source_ref, to_char(new_release_at, 'Dy Mon DD HH24:MI') AS new_release_at
   FROM phone_hold_ledger WHERE lead_id = '07f26a19-e9dc-422c-b61d-030e3c7971bb' ORDER BY id;
+
+\echo
+\echo '=== Local presence: a number from the lead''s own area code ================='
+INSERT INTO signalwire_phone_numbers (number, name) VALUES
+    ('+14155550101', 'San Francisco 1'), ('+14155550102', 'San Francisco 2'), ('+12125550101', 'New York 1');
+\echo 'Wed Oct 22 14:00 - Fay, calling from San Francisco, gives her phone: she gets a 415 number.'
+SELECT assign_phone_to_lead('fafafafa-0000-4000-8000-000000000006', '2025-10-22 14:00+00', '+1 (415) 555-7000') AS fay_number;
+\echo 'Wed Oct 22 14:05 - carriers label the other San Francisco number "Spam Likely": the broker retires it.'
+SELECT retire_phone_number('+14155550102', 'Spam Likely on carriers', '2025-10-22 14:05+00') AS retired;
+\echo 'Wed Oct 22 14:10 - Gus, also in San Francisco: no 415 or other California number is left, so any number.'
+SELECT assign_phone_to_lead('9a9a9a9a-0000-4000-8000-000000000007', '2025-10-22 14:10+00', '+14155557001') AS gus_number;
+SELECT to_char(at, 'Dy Mon DD HH24:MI') AS at, event, number, geo_tier, lead_phone, reason
+  FROM phone_hold_ledger WHERE at >= '2025-10-22 14:00+00' ORDER BY id;
+\echo 'The pool by state: where numbers are about to run out.'
+SELECT region, region_name, available, resting, assigned, retired FROM phone_pool_by_region('2025-10-22 14:10+00');

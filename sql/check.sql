@@ -51,8 +51,19 @@ BEGIN
       FROM (SELECT DISTINCT ON (x.number) x.number, x.event, x.lead_id
               FROM public.phone_hold_ledger AS x
              ORDER BY x.number, x.at DESC, x.id DESC) AS l
-     WHERE l.event <> 'released'
+     WHERE l.event <> 'released' AND l.lead_id IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM public.signalwire_phone_numbers AS n WHERE n.number::text = l.number)
+    UNION ALL
+    -- Numbers area-code matching cannot read (as phone_holds_setup() warns): they are handed
+    -- out, but never as a lead's local number.
+    SELECT CASE WHEN n.number::text ~ '^\+[1-9][0-9]{6,14}$'
+                THEN 'number starts with +1 but is not a North American number (+1, then ten digits, the first 2 to 9), so it never matches a lead''s area code'
+                ELSE 'number is not E.164 (+, then 7 to 15 digits and nothing else), so it never matches a lead''s area code'
+           END,
+           n.number::text, n.currently_assigned_to
+      FROM public.signalwire_phone_numbers AS n
+     WHERE n.number::text !~ '^\+[1-9][0-9]{6,14}$'
+        OR (n.number::text ~ '^\+1' AND n.number::text !~ '^\+1[2-9][0-9]{9}$')
     UNION ALL
     -- An empty pool beside a ledger that knows numbers: what a restore that lost the pool leaves.
     SELECT 'the pool table is empty, but the ledger records ' || count(DISTINCT l.number) || ' numbers',
@@ -62,4 +73,4 @@ BEGIN
 END
 $check$;
 COMMENT ON FUNCTION public.phone_holds_check() IS
-    'Rows that break a phone_holds promise: a missing table, a lead with two numbers, a row whose status, holder and release_at disagree, a number whose latest ledger event names another holder, a current hold on a number the table lost, or an empty pool beside a non-empty ledger. Empty when all hold.';
+    'Rows that break a phone_holds promise: a missing table, a lead with two numbers, a row whose status, holder and release_at disagree, a number whose latest ledger event names another holder, a current hold on a number the table lost, a number that is not E.164 (never matched by area code), or an empty pool beside a non-empty ledger. Empty when all hold.';

@@ -18,20 +18,43 @@ BEGIN
 END
 $revoke$;
 
-COMMENT ON FUNCTION public.assign_phone_to_lead(uuid, timestamptz) IS
-    'The lead''s phone number. A lead that holds one keeps it, its hold becoming greatest(release_at, as_of + phone_holds.initial_hold); otherwise it gets its previous number if free, else the number released longest ago, held until as_of + initial_hold. Empty pool: SQLSTATE 53000.';
+-- Helpers that read nothing of the user's, which the functions granted to a caller call.
+GRANT EXECUTE ON FUNCTION public.phone_holds_area_codes(), public.phone_holds_area_codes_source(),
+                          public.phone_holds_min_rest(), public.phone_holds_rotation_ready(),
+                          public.phone_holds_number_unknown(text) TO PUBLIC;
 
-COMMENT ON FUNCTION public.extend_phone_for_appointment(uuid, timestamptz, timestamptz) IS
-    'Holds the lead''s number until greatest(release_at, appointment_time + phone_holds.follow_up_window) and records the latest appointment; assigns a number first if the lead holds none. Returns the new release_at. Refuses (22008) an appointment whose follow-up window is over or beyond phone_holds.booking_horizon.';
+COMMENT ON FUNCTION public.assign_phone_to_lead(uuid, timestamptz, text) IS
+    'The lead''s phone number. A lead that holds one keeps it, its hold becoming greatest(release_at, as_of + phone_holds.initial_hold); otherwise it gets its previous number if free, else, when lead_phone is given (E.164; NULL or blank: not known; anything else 22023), a number of its area code, else of its state or province (phone_holds.geo_match), else any: within a tier the number in rotation released longest ago, and at least phone_holds.min_rest ago; held until as_of + initial_hold. The phone and the tier go in the ledger. Empty pool: SQLSTATE 53000.';
 
-COMMENT ON FUNCTION public.extend_phone_for_appointment(uuid, timestamp, timestamptz) IS
-    'The seed''s call form with a timestamp without time zone: the value is read as UTC (what ''...Z''::TIMESTAMP meant before PostgreSQL dropped the Z). Otherwise as extend_phone_for_appointment(uuid, timestamptz).';
+COMMENT ON FUNCTION public.retire_phone_number(text, text, timestamptz) IS
+    'Takes a number out of rotation with a reason (1 to 500 characters), recorded on the number and in the ledger: it is never handed to a lead again until restore_phone_number(). A number a lead holds stays with that lead until its hold ends and leaves rotation at its release. true when retired, false (with a NOTICE) when it already was; P0002 for a number the pool does not list.';
+
+COMMENT ON FUNCTION public.restore_phone_number(text, timestamptz) IS
+    'Puts a retired number back in rotation, recorded in the ledger. true when restored, false (with a NOTICE) when it was not retired; P0002 for a number the pool does not list.';
+
+COMMENT ON FUNCTION public.phone_pool_by_area_code(timestamptz) IS
+    'The pool by area code, fewest available first: area code (NULL for numbers outside the NANP or not E.164), region and its name, available (free, in rotation), resting (released less than phone_holds.min_rest before as_of), assigned, retired.';
+
+COMMENT ON FUNCTION public.phone_pool_by_region(timestamptz) IS
+    'phone_pool_by_area_code() summed by state, province or country, fewest available first, with how many area codes each has in the pool.';
+
+COMMENT ON FUNCTION public.phone_holds_area_codes() IS
+    'The NANP area codes and the region each serves (US-CA, CA-ON, PR) with its name, generated from libphonenumber''s data by scripts/nanp_regions.py; phone_holds_area_codes_source() says which release.';
+
+COMMENT ON FUNCTION public.phone_holds_area_codes_source() IS
+    'The phonenumbers release phone_holds_area_codes() was generated from, and when.';
+
+COMMENT ON FUNCTION public.extend_phone_for_appointment(uuid, timestamptz, timestamptz, text) IS
+    'Holds the lead''s number until greatest(release_at, appointment_time + phone_holds.follow_up_window) and records the latest appointment; assigns a number first if the lead holds none (near lead_phone when given, as assign_phone_to_lead does). Returns the new release_at. Refuses (22008) an appointment whose follow-up window is over or beyond phone_holds.booking_horizon.';
+
+COMMENT ON FUNCTION public.extend_phone_for_appointment(uuid, timestamp, timestamptz, text) IS
+    'The seed''s call form with a timestamp without time zone: the value is read as UTC (what ''...Z''::TIMESTAMP meant before PostgreSQL dropped the Z). Otherwise as extend_phone_for_appointment(uuid, timestamptz, timestamptz, text).';
 
 COMMENT ON FUNCTION public.complete_appointment_for_phone(uuid, text, timestamptz) IS
     'Records an appointment outcome. showed/no_show: release_at = as_of + phone_holds.follow_up_window, appointment kept. cancelled/rescheduled: release_at = as_of, appointment cleared. Case, -/space for _ and "canceled" are accepted; anything else is 22023. A lead holding no number: NULL and a NOTICE, nothing changed.';
 
-COMMENT ON FUNCTION public.reschedule_appointment_for_phone(uuid, timestamptz, timestamptz) IS
-    'Cancels the lead''s appointment and books new_time in one step, so the release job cannot take the number in between. Returns the new release_at (new_time + follow-up window).';
+COMMENT ON FUNCTION public.reschedule_appointment_for_phone(uuid, timestamptz, timestamptz, text) IS
+    'Cancels the lead''s appointment and books new_time in one step, so the release job cannot take the number in between. Returns the new release_at (new_time + follow-up window). lead_phone as for extend_phone_for_appointment.';
 
 COMMENT ON FUNCTION public.release_expired_phone_numbers(timestamptz) IS
     'Returns to the pool every assigned number whose release_at <= as_of and whose appointment is neither in the future nor within the follow-up window; returns how many. One statement; concurrent runs release each number once.';

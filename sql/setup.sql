@@ -13,7 +13,8 @@
 --     (a ledger from an older version gets the columns added since, empty);
 --   * public.phone_hold_bookings, the calendar bookings acted on;
 --   * the indexes the functions' statements are written against (src/spi/statements.rs);
---   * the monitoring views.
+--   * the monitoring views (a view from an older version that lacks columns added since is
+--     replaced by the current one).
 --
 -- It returns one line per thing it did; a second call returns none. It never creates an empty
 -- table where rows may be missing: while the ledger remembers numbers, or a table shaped like
@@ -30,6 +31,7 @@ DECLARE
     col record;
     expected record;
     recorded bigint;
+    misshapen text[];
 BEGIN
     -- Two setups at once would both see "absent" and then collide.
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('phone_holds_setup'));
@@ -77,6 +79,8 @@ BEGIN
             last_call_outcome        text,
             vapi_phone_number_id     text,
             released_at              timestamptz,
+            retired_at               timestamptz,
+            retired_reason           text,
             CONSTRAINT signalwire_phone_numbers_hold_shape CHECK (
                 (assignment_status = 'assigned') = (currently_assigned_to IS NOT NULL)
                 AND (currently_assigned_to IS NOT NULL) = (release_at IS NOT NULL))
@@ -94,6 +98,8 @@ BEGIN
                 ('appointment_scheduled_at', 'timestamptz', ARRAY['timestamp with time zone']),
                 ('last_call_outcome',        'text',        ARRAY['text', 'character varying']),
                 ('released_at',              'timestamptz', ARRAY['timestamp with time zone']),
+                ('retired_at',               'timestamptz', ARRAY['timestamp with time zone']),
+                ('retired_reason',           'text',        NULL),
                 ('name',                     'text',        NULL),
                 ('vapi_phone_number_id',     'text',        NULL)
             ) AS e(column_name, add_as, accepted)
@@ -151,6 +157,21 @@ BEGIN
         END IF;
     END IF;
 
+    -- Numbers area-code matching cannot read: not E.164 (`+`, then 7 to 15 digits, nothing
+    -- else), or +1 but not shaped like a North American number. They stay in the pool and can
+    -- be handed out, but never as a local number; phone_holds_check() lists every one.
+    SELECT pg_catalog.array_agg(pg_catalog.format('%L%s', n.number, coalesce(pg_catalog.format(' (%s)', n.name), '')) ORDER BY n.number)
+      INTO misshapen
+      FROM public.signalwire_phone_numbers AS n
+     WHERE n.number::text !~ '^\+[1-9][0-9]{6,14}$'
+        OR (n.number::text ~ '^\+1' AND n.number::text !~ '^\+1[2-9][0-9]{9}$');
+    IF misshapen IS NOT NULL THEN
+        RAISE WARNING 'phone_holds: % of the numbers in public.signalwire_phone_numbers are not E.164, so they never match a lead''s area code: %',
+                pg_catalog.cardinality(misshapen),
+                pg_catalog.array_to_string(misshapen[1:10], ', ') || CASE WHEN pg_catalog.cardinality(misshapen) > 10 THEN ', …' ELSE '' END
+            USING HINT = 'Store numbers as + then the country code and number, with nothing between the digits (+14155550123). SELECT * FROM phone_holds_check() lists every one.';
+    END IF;
+
     -- One number per lead, due numbers by time, and free numbers by rest.
     IF pg_catalog.to_regclass('public.phone_holds_one_number_per_lead') IS NULL THEN
         CREATE UNIQUE INDEX phone_holds_one_number_per_lead
@@ -170,6 +191,15 @@ BEGIN
          WHERE assignment_status = 'available';
         RETURN NEXT 'created index public.phone_holds_rested';
     END IF;
+    -- Free numbers in rotation by area code (`+1415`, as spi::statements reads it), then by
+    -- rest: a new lead's local number is one index lookup. The key is only ever compared for
+    -- equality, so bytewise ("C"), without the database locale's costlier comparisons.
+    IF pg_catalog.to_regclass('public.phone_holds_free_by_area') IS NULL THEN
+        CREATE INDEX phone_holds_free_by_area
+            ON public.signalwire_phone_numbers ((substr(number::text, 1, 5) COLLATE "C"), released_at NULLS FIRST, number)
+         WHERE assignment_status = 'available' AND retired_at IS NULL;
+        RETURN NEXT 'created index public.phone_holds_free_by_area';
+    END IF;
 
     -- The ledger: one row per hold change, with the as_of it was made at.
     IF ledger IS NULL THEN
@@ -183,7 +213,8 @@ BEGIN
             at             timestamptz NOT NULL,
             recorded_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
             event          text NOT NULL CHECK (event IN
-                               ('adopted', 'assigned', 'reused', 'extended', 'completed', 'rescheduled', 'released')),
+                               ('adopted', 'assigned', 'reused', 'extended', 'completed', 'rescheduled', 'released',
+                                'retired', 'restored')),
             number         text NOT NULL,
             lead_id        uuid,
             old_release_at timestamptz,
@@ -192,25 +223,42 @@ BEGIN
             outcome        text,
             lead_phone     text,
             source         text,
-            source_ref     text
+            source_ref     text,
+            geo_tier       text,
+            reason         text
         );
         CREATE INDEX phone_hold_ledger_by_number ON public.phone_hold_ledger (number, at DESC, id DESC);
         CREATE INDEX phone_hold_ledger_by_lead ON public.phone_hold_ledger (lead_id, id DESC);
         COMMENT ON TABLE public.phone_hold_ledger IS
-            'phone_holds: one row per hold change (adopted, assigned, reused, extended, completed, rescheduled, released); at = the call''s as_of.';
+            'phone_holds: one row per hold change (adopted, assigned, reused, extended, completed, rescheduled, released) and rotation change (retired, restored); at = the call''s as_of.';
         RETURN NEXT 'created table public.phone_hold_ledger';
     ELSE
         -- A ledger from an older version (or restored from an older dump): the columns added
         -- since, empty. Adding a nullable column rewrites no row. lead_phone came in 0.6.0,
-        -- source and source_ref in 0.7.0.
+        -- source and source_ref in 0.7.0, geo_tier and reason in 0.8.0.
         FOR expected IN
-            SELECT * FROM (VALUES ('lead_phone'), ('source'), ('source_ref')) AS e(column_name)
+            SELECT * FROM (VALUES ('lead_phone'), ('source'), ('source_ref'), ('geo_tier'), ('reason')) AS e(column_name)
         LOOP
             IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
                             WHERE a.attrelid = ledger AND a.attname = expected.column_name AND NOT a.attisdropped) THEN
                 EXECUTE pg_catalog.format('ALTER TABLE public.phone_hold_ledger ADD COLUMN %I text', expected.column_name);
                 RETURN NEXT pg_catalog.format('added column public.phone_hold_ledger.%I', expected.column_name);
             END IF;
+        END LOOP;
+        -- The events a ledger from before 0.8.0 allows lack the rotation changes. The new list
+        -- only adds to the old one, so every row passes it.
+        FOR col IN
+            SELECT c.conname FROM pg_catalog.pg_constraint AS c
+             WHERE c.conrelid = ledger AND c.contype = 'c'
+               AND pg_catalog.pg_get_constraintdef(c.oid) ~ '''rescheduled''' AND pg_catalog.pg_get_constraintdef(c.oid) !~ '''retired'''
+        LOOP
+            EXECUTE pg_catalog.format(
+                'ALTER TABLE public.phone_hold_ledger DROP CONSTRAINT %I, ADD CONSTRAINT phone_hold_ledger_event_check CHECK (event IN '
+                '(''adopted'', ''assigned'', ''reused'', ''extended'', ''completed'', ''rescheduled'', ''released'', ''retired'', ''restored''))',
+                col.conname);
+            COMMENT ON TABLE public.phone_hold_ledger IS
+                'phone_holds: one row per hold change (adopted, assigned, reused, extended, completed, rescheduled, released) and rotation change (retired, restored); at = the call''s as_of.';
+            RETURN NEXT 'replaced the event check of public.phone_hold_ledger (adds retired, restored)';
         END LOOP;
     END IF;
 
@@ -304,11 +352,18 @@ BEGIN
         RETURN NEXT 'created view public.phone_holds_overdue';
     END IF;
 
-    -- `::text` before IN: on a varchar column (an adopted table) the list would otherwise be
-    -- stored in a form that pg_dump prints and the restore reads back differently.
-    IF pg_catalog.to_regclass('public.phone_pool_status') IS NULL THEN
-        CREATE VIEW public.phone_pool_status AS
-        SELECT count(*) FILTER (WHERE n.assignment_status = 'available') AS available,
+    -- The pool summary. One from before 0.8.0 (no resting or retired column) is replaced: its
+    -- columns keep their names and order, and `available` no longer counts retired numbers.
+    IF pg_catalog.to_regclass('public.phone_pool_status') IS NULL
+       OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
+                       WHERE a.attrelid = pg_catalog.to_regclass('public.phone_pool_status') AND a.attname = 'retired') THEN
+        IF pg_catalog.to_regclass('public.phone_pool_status') IS NULL THEN
+            RETURN NEXT 'created view public.phone_pool_status';
+        ELSE
+            RETURN NEXT 'replaced view public.phone_pool_status (adds resting, retired)';
+        END IF;
+        CREATE OR REPLACE VIEW public.phone_pool_status AS
+        SELECT count(*) FILTER (WHERE n.assignment_status = 'available' AND n.retired_at IS NULL) AS available,
                count(*) FILTER (WHERE n.assignment_status = 'assigned') AS assigned,
                count(*) FILTER (WHERE n.assignment_status = 'assigned'
                                   AND n.appointment_scheduled_at
@@ -316,12 +371,17 @@ BEGIN
                                       > now()) AS held_for_appointment,
                count(*) FILTER (WHERE n.assignment_status = 'assigned' AND n.release_at <= now()) AS due_now,
                round(count(*) FILTER (WHERE n.assignment_status = 'assigned')::numeric
-                     / nullif(count(*) FILTER (WHERE n.assignment_status::text IN ('available', 'assigned')), 0), 3) AS utilisation,
-               min(n.release_at) FILTER (WHERE n.assignment_status = 'assigned' AND n.release_at > now()) AS next_release_at
+                     / nullif(count(*) FILTER (WHERE n.assignment_status = 'assigned'
+                                                 OR (n.assignment_status = 'available' AND n.retired_at IS NULL)), 0), 3) AS utilisation,
+               min(n.release_at) FILTER (WHERE n.assignment_status = 'assigned' AND n.release_at > now()) AS next_release_at,
+               count(*) FILTER (WHERE n.assignment_status = 'available' AND n.retired_at IS NULL
+                                  AND n.released_at
+                                      + coalesce(nullif(current_setting('phone_holds.min_rest', true), ''), '1h')::interval
+                                      > now()) AS resting,
+               count(*) FILTER (WHERE n.retired_at IS NOT NULL) AS retired
           FROM public.signalwire_phone_numbers AS n;
         COMMENT ON VIEW public.phone_pool_status IS
-            'One row: available, assigned, held for an appointment, due now, utilisation (assigned / in service), next release time.';
-        RETURN NEXT 'created view public.phone_pool_status';
+            'One row: available (free, in rotation; resting ones included), assigned, held for an appointment, due now, utilisation (assigned / assigned + available), next release time, resting (released less than phone_holds.min_rest ago), retired (out of rotation, held or not).';
     END IF;
 END
 $setup$;

@@ -8,6 +8,7 @@ use crate::rules::origin::Source;
 use crate::rules::payload::Unreadable;
 use crate::rules::signature;
 use crate::rules::{outcome::ACCEPTED, BookingError, Instant, UnknownOutcome};
+use chrono::TimeDelta;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
@@ -26,6 +27,12 @@ pub enum HoldError {
     HoldEndsTooLate { release_at: Instant },
     /// 53000: no number is available to assign.
     PoolExhausted,
+    /// 53000: the only free numbers are resting after their release (`phone_holds.min_rest`);
+    /// how many, and when the first is free again.
+    PoolResting { resting: i64, free_at: Instant, min_rest: TimeDelta },
+    /// 22023: a lead phone that is not E.164 (the reason, and whether it looks like a time:
+    /// an `as_of` passed by position where the phone goes).
+    LeadPhoneInvalid { why: String, looks_like_time: bool },
     /// 42P01: the pool or ledger table is gone (renamed, moved, never set up, lost).
     TableMissing { relation: String },
     /// 42703: a column the statements use is gone from one of the tables (renamed, dropped).
@@ -50,16 +57,30 @@ fn iso(t: &Instant) -> String {
     t.format("%Y-%m-%d %H:%M:%S%.f+00").to_string()
 }
 
+/// A duration as PostgreSQL's interval output writes it (`01:00:00`, `2 days 03:00:00`).
+fn interval(d: &TimeDelta) -> String {
+    let s = d.num_seconds();
+    let (days, rest) = (s / 86_400, s % 86_400);
+    let clock = format!("{:02}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60);
+    match days {
+        0 => clock,
+        1 => format!("1 day {clock}"),
+        n => format!("{n} days {clock}"),
+    }
+}
+
 impl HoldError {
     pub fn sqlstate(&self) -> PgSqlErrorCode {
         use PgSqlErrorCode::*;
         match self {
             HoldError::NullArgument(_) => ERRCODE_NULL_VALUE_NOT_ALLOWED,
-            HoldError::UnknownOutcome(_) | HoldError::Unreadable(_) => ERRCODE_INVALID_PARAMETER_VALUE,
+            HoldError::UnknownOutcome(_) | HoldError::Unreadable(_) | HoldError::LeadPhoneInvalid { .. } => {
+                ERRCODE_INVALID_PARAMETER_VALUE
+            }
             HoldError::Booking(_) | HoldError::TimeOutOfRange { .. } | HoldError::HoldEndsTooLate { .. } => {
                 ERRCODE_DATETIME_FIELD_OVERFLOW
             }
-            HoldError::PoolExhausted => ERRCODE_INSUFFICIENT_RESOURCES,
+            HoldError::PoolExhausted | HoldError::PoolResting { .. } => ERRCODE_INSUFFICIENT_RESOURCES,
             HoldError::TableMissing { .. } => ERRCODE_UNDEFINED_TABLE,
             HoldError::AssistantNotSet | HoldError::AssistantIdInvalid { from_setting: true, .. } => {
                 ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE
@@ -81,6 +102,7 @@ impl HoldError {
                 | HoldError::TimeOutOfRange { .. }
                 | HoldError::HoldEndsTooLate { .. }
                 | HoldError::Unreadable(_)
+                | HoldError::LeadPhoneInvalid { .. }
                 | HoldError::AssistantIdInvalid { from_setting: false, .. }
         )
     }
@@ -105,6 +127,12 @@ impl HoldError {
                 iso(release_at)
             ),
             HoldError::PoolExhausted => "phone_holds: no phone number is available to assign".into(),
+            HoldError::PoolResting { resting, .. } => format!(
+                "phone_holds: no phone number is available to assign: {resting} {} resting after {} release",
+                if *resting == 1 { "number is" } else { "numbers are" },
+                if *resting == 1 { "its" } else { "their" }
+            ),
+            HoldError::LeadPhoneInvalid { why, .. } => format!("phone_holds: {why}"),
             HoldError::TableMissing { relation } if relation.ends_with("phone_hold_bookings") => {
                 "It is new in 0.7.0: SELECT phone_holds_setup() creates it (and changes no row), then grant the \
                  webhook role SELECT, INSERT, UPDATE on it (README: Privileges)."
@@ -140,6 +168,11 @@ impl HoldError {
             HoldError::PoolExhausted => {
                 Some("Every row of public.signalwire_phone_numbers is assigned or locked by another transaction.".into())
             }
+            HoldError::PoolResting { free_at, min_rest, .. } => Some(format!(
+                "phone_holds.min_rest is {}: a released number goes to another lead only after that long. The first is free again at {}.",
+                interval(min_rest),
+                iso(free_at)
+            )),
             HoldError::SignatureRefused { .. } => Some("Nothing was changed.".into()),
             _ => None,
         }
@@ -162,6 +195,18 @@ impl HoldError {
             HoldError::HoldEndsTooLate { .. } => "Check the year of as_of and of the appointment time.".into(),
             HoldError::PoolExhausted => {
                 "Add numbers to public.signalwire_phone_numbers, or run release_expired_phone_numbers().".into()
+            }
+            HoldError::PoolResting { .. } => "Add numbers to public.signalwire_phone_numbers, or wait until then; \
+                 SET phone_holds.min_rest to less (0 turns resting off) to hand out recently released numbers."
+                .into(),
+            HoldError::LeadPhoneInvalid { looks_like_time, .. } => {
+                let mut hint = "Pass the lead's phone in E.164, + then the country code and number, such as +14155550123 \
+                                (blanks, dashes, dots and parentheses are ignored), or NULL when it is not known."
+                    .to_owned();
+                if *looks_like_time {
+                    hint.push_str(" It looks like a time: lead_phone is the argument after as_of; pass a time as as_of (as_of => '…'::timestamptz).");
+                }
+                hint
             }
             HoldError::Unreadable(u) => u.hint.clone(),
             HoldError::AssistantNotSet => "Set it for the role the workflow connects as, e.g. ALTER ROLE service_role SET phone_holds.vapi_assistant_id = '<assistant id from the VAPI dashboard>' (new sessions see it), or pass assistant_id => '<id>'.".into(),
@@ -188,7 +233,7 @@ impl HoldError {
             ),
             HoldError::ColumnMissing { relation, column } => {
                 let re_added = (relation.ends_with("signalwire_phone_numbers") && column != "number" && column != "assignment_status")
-                    || (relation.ends_with("phone_hold_ledger") && ["lead_phone", "source", "source_ref"].contains(&column.as_str()));
+                    || (relation.ends_with("phone_hold_ledger") && ["lead_phone", "source", "source_ref", "geo_tier"].contains(&column.as_str()));
                 let dropped = if re_added {
                     "if it was dropped, SELECT phone_holds_setup() adds it back, empty"
                 } else {

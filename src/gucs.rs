@@ -2,9 +2,10 @@
 //! `SET phone_holds.initial_hold = '12h'` works and a bad value is refused when it is set.
 //! The rest of the code asks [`windows`] and never touches the GUC machinery.
 
+use crate::rules::locality::GeoMatch;
 use crate::rules::Windows;
 use chrono::TimeDelta;
-use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
+use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 use std::ffi::CString;
 
 const HOUR: i32 = 3600;
@@ -13,6 +14,9 @@ const DAY: i32 = 24 * HOUR;
 static INITIAL_HOLD: GucSetting<i32> = GucSetting::<i32>::new(18 * HOUR);
 static FOLLOW_UP_WINDOW: GucSetting<i32> = GucSetting::<i32>::new(24 * HOUR);
 static BOOKING_HORIZON: GucSetting<i32> = GucSetting::<i32>::new(365 * DAY);
+/// How long a released number rests before another lead is given it.
+static MIN_REST: GucSetting<i32> = GucSetting::<i32>::new(HOUR);
+static GEO_MATCH: GucSetting<GeoMatchSetting> = GucSetting::<GeoMatchSetting>::new(GeoMatchSetting::AreaCode);
 /// How many numbers one batch of the batched release returns to the pool (see sql/drain.sql).
 static RELEASE_BATCH: GucSetting<i32> = GucSetting::<i32>::new(DEFAULT_RELEASE_BATCH);
 /// The default: bench/RESULTS.md measures bookings waiting on a batch and the drain's total
@@ -27,6 +31,17 @@ static CALENDLY_SIGNATURE_TOLERANCE: GucSetting<i32> = GucSetting::<i32>::new(18
 /// No longer read by anything: kept so that runbooks written for 0.2.0, which set it around a
 /// restore, keep working. Since 0.3.0 a restore needs no setting (README: Backups).
 static RESTORING: GucSetting<bool> = GucSetting::<bool>::new(false);
+
+/// `phone_holds.geo_match`'s values, as PostgreSQL lists them (rules::locality::GeoMatch).
+#[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
+enum GeoMatchSetting {
+    #[name = c"area_code"]
+    AreaCode,
+    #[name = c"state"]
+    State,
+    #[name = c"off"]
+    Off,
+}
 
 /// Registers the settings; called once per backend from `_PG_init`.
 pub fn init() {
@@ -62,6 +77,24 @@ pub fn init() {
         TEN_YEARS,
         GucContext::Userset,
         GucFlags::UNIT_S,
+    );
+    GucRegistry::define_int_guc(
+        c"phone_holds.min_rest",
+        c"How long a released number rests before another lead is given it.",
+        c"A late callback from the lead that held it then reaches nobody new; that lead may have it back at once. 0 turns it off. Default 1h.",
+        &MIN_REST,
+        0,
+        TEN_YEARS,
+        GucContext::Userset,
+        GucFlags::UNIT_S,
+    );
+    GucRegistry::define_enum_guc(
+        c"phone_holds.geo_match",
+        c"Which free numbers a lead without one is offered first, given its phone.",
+        c"area_code: its area code, then its state or province, then any; state: its state or province, then any; off: any. Default area_code.",
+        &GEO_MATCH,
+        GucContext::Userset,
+        GucFlags::default(),
     );
     GucRegistry::define_int_guc(
         c"phone_holds.release_batch",
@@ -143,5 +176,11 @@ pub fn windows() -> Windows {
         initial_hold: seconds(&INITIAL_HOLD),
         follow_up: seconds(&FOLLOW_UP_WINDOW),
         booking_horizon: seconds(&BOOKING_HORIZON),
+        min_rest: seconds(&MIN_REST),
+        geo_match: match GEO_MATCH.get() {
+            GeoMatchSetting::AreaCode => GeoMatch::AreaCode,
+            GeoMatchSetting::State => GeoMatch::State,
+            GeoMatchSetting::Off => GeoMatch::Off,
+        },
     }
 }

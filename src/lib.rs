@@ -31,6 +31,8 @@ extension_sql_file!("../sql/secrets.sql", name = "secrets");
 extension_sql_file!("../sql/webhook.sql", name = "webhook", requires = ["vapi_jsonb", phone_holds_webhook_failure, calcom_webhook, calendly_webhook]);
 extension_sql_file!("../sql/cron.sql", name = "cron");
 extension_sql_file!("../sql/check.sql", name = "check");
+extension_sql_file!("../sql/rotation.sql", name = "rotation");
+extension_sql_file!("../sql/pool_areas.sql", name = "pool_areas", requires = ["rotation", phone_holds_area_codes]);
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[pg_guard]

@@ -10,14 +10,16 @@ use crate::rules::payload::calendar::{decide, Booking, CalendarEvent, Change, St
 use crate::rules::payload::assistant_reply::{Holder, Holding};
 use crate::rules::release::{appointment_cutoff, within_callback_window};
 use crate::rules::{booking::check_appointment, rfc3339, Hold, Instant, Outcome, Windows};
-use crate::spi::pool::{Event, Held, Pool};
+use crate::rules::locality;
+use crate::spi::pool::{Event, Held, Placement, Pool};
 use chrono::TimeDelta;
 use pgrx::datum::Uuid;
 use pgrx::prelude::*;
 
-/// The lead's number, assigning one first if it holds none (its previous number if free).
-/// The second value says whether the number was assigned by this call; `origin` goes in the
-/// ledger row of an assignment.
+/// The lead's number, assigning one first if it holds none: its previous number if free, else
+/// one local to `origin`'s phone (rules::locality) that has rested. The second value says
+/// whether the number was assigned by this call; `origin` goes in the ledger row of an
+/// assignment.
 fn held_or_assigned(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows, origin: &Origin) -> Result<(Held, bool), HoldError> {
     if let Some(held) = pool.held_by(lead)? {
         return Ok((held, false));
@@ -31,7 +33,8 @@ fn held_or_assigned(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows, or
     if let Some(held) = pool.held_by(lead)? {
         return Ok((held, false));
     }
-    let number = pool.take_free_number(lead, release_at, as_of, origin)?;
+    let place = Placement { searches: locality::searches(origin.locality(), w.geo_match), min_rest: w.min_rest };
+    let number = pool.take_free_number(lead, release_at, as_of, origin, &place)?;
     Ok((Held { number, hold, outcome: None }, true))
 }
 
@@ -51,11 +54,12 @@ fn storable_hold(new: Hold) -> Result<Hold, HoldError> {
 }
 
 /// `assign_phone_to_lead`: the lead's number, kept for at least another initial hold.
-pub fn assign(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows) -> Result<String, HoldError> {
-    let (held, assigned_now) = held_or_assigned(pool, lead, as_of, w, &Origin::SQL)?;
+/// `origin` as for [`book`].
+pub fn assign(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows, origin: &Origin) -> Result<String, HoldError> {
+    let (held, assigned_now) = held_or_assigned(pool, lead, as_of, w, origin)?;
     if !assigned_now {
         let new = storable_hold(held.hold.reused(as_of, w))?;
-        pool.write_hold(lead, &held, new, None, Event::Reused, as_of, &Origin::SQL);
+        pool.write_hold(lead, &held, new, None, Event::Reused, as_of, origin);
     }
     Ok(held.number)
 }
@@ -170,7 +174,7 @@ pub fn calendar(pool: &mut Pool, event: &CalendarEvent, as_of: Instant, w: &Wind
     let Some(lead) = decision.lead.map(Uuid::from_bytes) else {
         return Ok(CalendarDone::none(None, decision.reason.unwrap_or_default()));
     };
-    let origin = Origin { source: event.source, reference: Some(booking), lead_phone: None };
+    let origin = Origin { source: event.source, reference: Some(booking), lead_phone: None, caller: None };
     let done = match calendar_step(pool, lead, decision.step, as_of, w, &origin) {
         Ok(done) => done,
         Err(e) if e.refuses_input() => {

@@ -4,10 +4,12 @@
 //! figures taken in the same run are compared.
 //!
 //! `bench [--pools 1000,100000,1000000] [--seconds 10] [--calls 1000000] [--backlog 100000]
-//!        [--inbound-pool 100000] [--inbound-calls 20000] [--only throughput|bounded|inbound] [--out FILE]`
+//!        [--inbound-pool 100000] [--inbound-calls 20000] [--local-pool 100000]
+//!        [--only throughput|bounded|inbound|local] [--out FILE]`
 
 mod bounded;
 mod inbound;
+mod local;
 
 use phone_holds_e2e::Cluster;
 use postgres::Client;
@@ -28,12 +30,14 @@ struct Options {
     /// Inbound calls: the pool (the ledger gets ten rows per number) and how many calls are timed.
     inbound_pool: i64,
     inbound_calls: i64,
+    /// Local presence: the pool, spread over 300 area codes.
+    local_pool: i64,
     only: Option<String>,
     out: Option<String>,
 }
 
 fn options() -> Options {
-    let mut o = Options { pools: vec![1_000, 100_000, 1_000_000], seconds: 10, calls: 1_000_000, backlog: 100_000, inbound_pool: 100_000, inbound_calls: 20_000, only: None, out: None };
+    let mut o = Options { pools: vec![1_000, 100_000, 1_000_000], seconds: 10, calls: 1_000_000, backlog: 100_000, inbound_pool: 100_000, inbound_calls: 20_000, local_pool: 100_000, only: None, out: None };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let value = pair.get(1).unwrap_or_else(|| panic!("{} needs a value", pair[0]));
@@ -44,6 +48,7 @@ fn options() -> Options {
             "--backlog" => o.backlog = value.parse().expect("--backlog: a number"),
             "--inbound-pool" => o.inbound_pool = value.parse().expect("--inbound-pool: a number"),
             "--inbound-calls" => o.inbound_calls = value.parse().expect("--inbound-calls: a number"),
+            "--local-pool" => o.local_pool = value.parse().expect("--local-pool: a number"),
             "--only" => o.only = Some(value.clone()),
             "--out" => o.out = Some(value.clone()),
             other => panic!("unknown option {other}"),
@@ -67,7 +72,7 @@ fn figure_table(table: &mut String, figures: &[bounded::Figure], checks: &mut Ve
     }
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
+pub(crate) fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
     xs[xs.len() / 2]
 }
@@ -128,7 +133,7 @@ fn time_release(c: &mut Client, variant: &str, as_of: &str) -> (f64, i32) {
 }
 
 /// pgbench with 2 clients for `seconds`: (transactions per second, mean latency in ms).
-fn pgbench(cluster: &Cluster, script: &str, seconds: u32) -> (f64, f64) {
+pub(crate) fn pgbench(cluster: &Cluster, script: &str, seconds: u32) -> (f64, f64) {
     let path = format!("{}/pgbench/{script}.sql", env!("CARGO_MANIFEST_DIR"));
     let copy = cluster.path(&format!("{script}.sql"));
     std::fs::copy(&path, &copy).unwrap();
@@ -293,6 +298,7 @@ fn main() {
         figures.extend(bounded::callback_figures(&cluster, o.backlog));
     }
     let inbound_figures = if wanted("inbound") { inbound::figures(&cluster, o.inbound_pool, o.inbound_calls) } else { Vec::new() };
+    let local_figures = if wanted("local") { local::figures(&cluster, o.local_pool, o.seconds) } else { Vec::new() };
 
     // The table, printed and written.
     let mut table = String::new();
@@ -327,6 +333,21 @@ fn main() {
         )
         .unwrap();
         figure_table(&mut table, &inbound_figures, &mut checks);
+    }
+    if !local_figures.is_empty() {
+        writeln!(
+            table,
+            "\n## Local presence\n\nA new lead per transaction, assigned a number and committed, on a pool of \
+             {} numbers over 300 area codes (a fifth of each held by other leads), reloaded from a template (and vacuumed) \
+             before each run; pgbench, 2 clients, \
+             {} s per run. With `lead_phone`, the number comes from the lead's area code (the phone_holds_free_by_area index); \
+             without, it is the one rested longest (phone_holds_rested). The two alternate over the rounds. Ratio: with / \
+             without, median of the rounds' ratios (min–max).\n",
+            o.local_pool,
+            o.seconds.min(local::MAX_SECONDS)
+        )
+        .unwrap();
+        figure_table(&mut table, &local_figures, &mut checks);
     }
     let mut report = format!(
         "# phone_holds benchmark results\n\nMachine: {}. PostgreSQL {server}, extension build: {build}. \

@@ -110,6 +110,8 @@ mod tests {
         initial_hold: TimeDelta::hours(18),
         follow_up: TimeDelta::hours(24),
         booking_horizon: TimeDelta::days(365),
+        min_rest: TimeDelta::hours(1),
+        geo_match: crate::rules::locality::GeoMatch::AreaCode,
     };
 
     #[test]

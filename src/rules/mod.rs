@@ -6,6 +6,9 @@
 pub mod booking;
 pub mod hold;
 pub mod lead_lock;
+pub mod locality;
+pub mod nanp;
+pub mod nanp_regions;
 pub mod origin;
 pub mod outcome;
 pub mod payload;

@@ -36,18 +36,29 @@ impl Source {
 }
 
 /// What a ledger row says about where its change came from, and the lead's phone when the
-/// request proves it (see `payload::lead_phone`).
+/// request proves it (see `payload::lead_phone`); the phones also pick a new number's area code
+/// (rules::locality).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Origin<'a> {
     pub source: Source,
     /// The sender's id of the request; already checked to be short text (see `reference`).
     pub reference: Option<&'a str>,
     pub lead_phone: Option<&'a str>,
+    /// The number the lead is calling from when its own phone is not proven (a VAPI inbound
+    /// call): good enough to choose a local number, not to record as the lead's phone.
+    pub caller: Option<&'a str>,
+}
+
+impl<'a> Origin<'a> {
+    /// The phone whose area code a new number should match.
+    pub fn locality(&self) -> Option<&'a str> {
+        self.lead_phone.or(self.caller)
+    }
 }
 
 impl Origin<'static> {
     /// A direct SQL call: no reference, no phone.
-    pub const SQL: Origin<'static> = Origin { source: Source::Sql, reference: None, lead_phone: None };
+    pub const SQL: Origin<'static> = Origin { source: Source::Sql, reference: None, lead_phone: None, caller: None };
 }
 
 /// The longest reference recorded, in characters: a Calendly invitee URI is about 100.

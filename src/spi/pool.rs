@@ -4,10 +4,12 @@ use super::plans::plan;
 use super::statements::Statement;
 use crate::errors::HoldError;
 use crate::rules::hold::Completion;
+use crate::rules::locality::{Search, Tier};
 use crate::rules::origin::Origin;
 use crate::rules::payload::assistant_reply::LocalTime;
 use crate::rules::{lead_lock, Hold, Instant};
 use crate::time::{instant, to_pg};
+use chrono::TimeDelta;
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone, Uuid};
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
@@ -169,24 +171,70 @@ impl Pool<'_, '_> {
     }
 
     /// Assigns a free number to `lead` with hold `release_at`, writing its ledger row (noted
-    /// with `origin` when the ledger can hold it); the lead's previous number if that one is
-    /// free, else the one rested longest.
-    pub fn take_free_number(&mut self, lead: Uuid, release_at: Instant, as_of: Instant, origin: &Origin<'_>) -> Result<String, HoldError> {
+    /// with `origin` when the ledger can hold it): the lead's previous number if that one is
+    /// free, else the first `searches` finds (rules::locality), rested at least `min_rest`.
+    /// Until phone_holds_setup() has added PLACED's columns (spi::statements), the previous
+    /// number or the one rested longest, as 0.7.0 did.
+    pub fn take_free_number(&mut self, lead: Uuid, release_at: Instant, as_of: Instant, origin: &Origin<'_>, place: &Placement) -> Result<String, HoldError> {
         let shape = self.ledger_shape();
-        // Both takes bind ($1 lead, $2 release_at, $3 as_of); TakeNumber adds $4, the number;
-        // the noted forms bind NOTED's values last.
+        // Every take binds ($1 lead, $2 release_at, $3 as_of); the 0.7.0 TakeNumber adds $4,
+        // the number, and the noted forms bind NOTED's values last; PLACED's bind NOTED's as
+        // $4-$6, the tier as $7, then their own.
         let hold = || -> Vec<DatumWithOid<'static>> { vec![lead.into(), to_pg(release_at).into(), to_pg(as_of).into()] };
-        if let Some(number) = self.first::<String>(Statement::PreviousNumber, &[lead.into()]) {
-            let mut previous: Vec<DatumWithOid> = hold();
-            previous.push(number.as_str().into());
-            let statement = noting(Statement::TakeNumber, &mut previous, shape, origin);
-            if let Some(taken) = self.first::<String>(statement, &previous) {
+        let previous = self.first::<String>(Statement::PreviousNumber, &[lead.into()]);
+        if !shape.placed {
+            if let Some(number) = previous {
+                let mut args: Vec<DatumWithOid> = hold();
+                args.push(number.as_str().into());
+                let statement = noting(Statement::TakeNumber, &mut args, shape, origin);
+                if let Some(taken) = self.first::<String>(statement, &args) {
+                    return Ok(taken);
+                }
+            }
+            let mut args: Vec<DatumWithOid> = hold();
+            let statement = noting(Statement::TakeRested, &mut args, shape, origin);
+            return self.first::<String>(statement, &args).ok_or(HoldError::PoolExhausted);
+        }
+        let placed = |tier: Tier| -> Vec<DatumWithOid<'_>> {
+            let mut args = hold();
+            args.extend([origin.lead_phone.into(), origin.source.as_str().into(), origin.reference.into(), tier.as_str().into()]);
+            args
+        };
+        if let Some(number) = previous {
+            let mut args = placed(Tier::Previous);
+            args.push(number.as_str().into());
+            if let Some(taken) = self.first::<String>(Statement::TakePrevious, &args) {
                 return Ok(taken);
             }
         }
-        let mut args: Vec<DatumWithOid> = hold();
-        let statement = noting(Statement::TakeRested, &mut args, shape, origin);
-        self.first::<String>(statement, &args).ok_or(HoldError::PoolExhausted)
+        let rested_since = place.rested_since(as_of);
+        for search in &place.searches {
+            let mut args = placed(search.tier());
+            args.push(ts_arg(rested_since));
+            let statement = match search {
+                Search::AreaCode(prefix) => {
+                    args.push(prefix.as_str().into());
+                    Statement::TakeInArea
+                }
+                Search::State { .. } => {
+                    args.push(search.prefixes().into());
+                    Statement::TakeInState
+                }
+                Search::Any => Statement::TakeAny,
+            };
+            if let Some(taken) = self.first::<String>(statement, &args) {
+                return Ok(taken);
+            }
+        }
+        // Nothing free: say whether numbers are only resting, and until when.
+        if let Some(since) = rested_since {
+            let row = self.first_row(Statement::Resting, &[to_pg(since).into()]).expect("an aggregate returns a row");
+            let resting = got::<i64>(&row, 1).unwrap_or(0);
+            if let Some(first) = got_instant(&row, 2)?.filter(|_| resting > 0) {
+                return Err(HoldError::PoolResting { resting, free_at: first + place.min_rest, min_rest: place.min_rest });
+            }
+        }
+        Err(HoldError::PoolExhausted)
     }
 
     /// The first column of the first row `statement` returns; `None` for no row or NULL.
@@ -286,18 +334,19 @@ impl Pool<'_, '_> {
     /// gets them from `phone_holds_setup()`; until then, and while an older catalog runs on
     /// this library, its rows are written without them (and, before 0.6.0's column, phones
     /// are not read), and nothing fails for want of a column. Once all are seen, they are not
-    /// looked for again.
+    /// looked for again. PLACED's columns (0.8.0) are looked for the same way.
     fn ledger_shape(&mut self) -> LedgerShape {
-        thread_local!(static NOTED: Cell<bool> = const { Cell::new(false) });
-        if NOTED.get() {
-            return LedgerShape { phone: true, noted: true };
+        thread_local!(static COMPLETE: Cell<bool> = const { Cell::new(false) });
+        if COMPLETE.get() {
+            return LedgerShape { phone: true, noted: true, placed: true };
         }
-        let (phone, annotated) = match self.first_row(Statement::LedgerShape, &[]) {
-            Some(row) => (got::<bool>(&row, 1) == Some(true), got::<bool>(&row, 2) == Some(true)),
-            None => (false, false),
+        let (phone, annotated, placed) = match self.first_row(Statement::LedgerShape, &[]) {
+            Some(row) => (got::<bool>(&row, 1) == Some(true), got::<bool>(&row, 2) == Some(true), got::<bool>(&row, 3) == Some(true)),
+            None => (false, false, false),
         };
-        let shape = LedgerShape { phone, noted: phone && annotated };
-        NOTED.set(shape.noted);
+        let noted = phone && annotated;
+        let shape = LedgerShape { phone, noted, placed: noted && placed };
+        COMPLETE.set(shape.placed);
         shape
     }
 
@@ -311,11 +360,28 @@ impl Pool<'_, '_> {
 }
 
 /// Which of NOTED's columns (spi::statements) the ledger has: `phone` for reading phones,
-/// `noted` (all of them) for writing rows with them.
+/// `noted` (all of them) for writing rows with them; `placed`: NOTED's and PLACED's, for
+/// choosing numbers by area code, rest and retirement.
 #[derive(Debug, Clone, Copy)]
 struct LedgerShape {
     phone: bool,
     noted: bool,
+    placed: bool,
+}
+
+/// Where a new number is looked for: the searches in order (rules::locality), and how long a
+/// released number rests first.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    pub searches: Vec<Search>,
+    pub min_rest: TimeDelta,
+}
+
+impl Placement {
+    /// A number released after this moment is still resting; `None`: no rest.
+    fn rested_since(&self, as_of: Instant) -> Option<Instant> {
+        (self.min_rest > TimeDelta::zero()).then(|| as_of - self.min_rest)
+    }
 }
 
 /// `statement`, or its noted form with `origin`'s values (phone, source, reference) bound after

@@ -65,6 +65,40 @@ macro_rules! rested_number {
     };
 }
 
+/// The placed picks (see Pool::take_free_number): free numbers in rotation (not retired), by
+/// rest; a number released after $8 is still resting (no rest when $8 is NULL). The status and
+/// retirement tests match the partial indexes phone_holds_rested and phone_holds_free_by_area.
+macro_rules! rested_enough {
+    () => {
+        "p.assignment_status OPERATOR(pg_catalog.=) 'available' AND p.retired_at IS NULL
+            AND ($8 IS NULL OR p.released_at IS NULL OR p.released_at OPERATOR(pg_catalog.<=) $8)"
+    };
+}
+
+/// How a number's area code is read, as phone_holds_free_by_area indexes it: `+1415`, in the
+/// bytewise collation.
+macro_rules! area_of {
+    () => {
+        "pg_catalog.substr(p.number::pg_catalog.text, 1, 5) COLLATE pg_catalog.\"C\""
+    };
+}
+
+/// Picks the free number rested longest among those `$filter` admits.
+macro_rules! rested_where {
+    ($filter:expr) => {
+        concat!(
+            "SELECT p.number FROM public.signalwire_phone_numbers AS p
+              WHERE ",
+            $filter,
+            " AND ",
+            rested_enough!(),
+            "
+              ORDER BY p.released_at NULLS FIRST, p.number
+              LIMIT 1 FOR UPDATE SKIP LOCKED"
+        )
+    };
+}
+
 /// A new hold for a number the lead holds and has locked, with its ledger row, which gets the
 /// extra columns `$columns` with the values `$values` (see NOTED).
 /// ($1 number, $2 lead, $3 release_at, $4 appointment, $5 outcome or NULL to keep, $6 as_of,
@@ -166,6 +200,10 @@ macro_rules! complete_hold {
 // source_ref. The `…Noted` forms of the statements that write ledger rows fill them; they are
 // used once the ledger has all three (see Pool::ledger_shape), so a ledger from before 0.7.0
 // keeps working, unannotated, until setup runs.
+//
+// PLACED: the columns setup adds in 0.8.0, the ledger's geo_tier and the pool's retired_at. The
+// `Take…` forms that choose by area code, rest and retirement need them; until setup has
+// added them, numbers are taken as in 0.7.0.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Statement {
@@ -181,6 +219,11 @@ pub enum Statement {
     TakeNumberNoted,
     TakeRestedNoted,
     WriteHoldNoted,
+    TakePrevious,
+    TakeInArea,
+    TakeInState,
+    TakeAny,
+    Resting,
     CompleteHold,
     CompleteHoldNoted,
     ReleaseDue,
@@ -200,7 +243,7 @@ pub enum Statement {
 }
 
 impl Statement {
-    pub const COUNT: usize = 28;
+    pub const COUNT: usize = 33;
 
     pub fn sql(self) -> &'static str {
         match self {
@@ -246,6 +289,37 @@ impl Statement {
             Statement::TakeNumberNoted => take_number!(previous_number!(), ", lead_phone, source, source_ref", ", $5, $6, $7"),
             Statement::TakeRestedNoted => take_number!(rested_number!(), ", lead_phone, source, source_ref", ", $4, $5, $6"),
             Statement::WriteHoldNoted => write_hold!(", lead_phone, source, source_ref", ", $9, $10, $11"),
+
+            // PLACED's takes: noted, with the tier as $7. ($1 lead, $2 release_at, $3 as_of,
+            // $4 phone, $5 source, $6 reference, $7 tier.) The previous number $8 if free and
+            // in rotation, rested or not: its own lead may have it back at once.
+            Statement::TakePrevious => take_number!(
+                "SELECT p.number FROM public.signalwire_phone_numbers AS p
+                  WHERE p.number OPERATOR(pg_catalog.=) $8
+                    AND coalesce(p.assignment_status OPERATOR(pg_catalog.=) 'available', false) AND p.retired_at IS NULL
+                    FOR UPDATE SKIP LOCKED",
+                ", lead_phone, source, source_ref, geo_tier",
+                ", $4, $5, $6, $7"
+            ),
+            // Rested since $8: of area code $9 (`+1415`); of any of the area codes $9; any.
+            Statement::TakeInArea => take_number!(
+                rested_where!(concat!(area_of!(), " OPERATOR(pg_catalog.=) $9")),
+                ", lead_phone, source, source_ref, geo_tier",
+                ", $4, $5, $6, $7"
+            ),
+            Statement::TakeInState => take_number!(
+                rested_where!(concat!(area_of!(), " OPERATOR(pg_catalog.=) ANY ($9)")),
+                ", lead_phone, source, source_ref, geo_tier",
+                ", $4, $5, $6, $7"
+            ),
+            Statement::TakeAny => take_number!(rested_where!("true"), ", lead_phone, source, source_ref, geo_tier", ", $4, $5, $6, $7"),
+            // The free numbers in rotation still resting at $1, and when the first rested.
+            Statement::Resting => {
+                "SELECT pg_catalog.count(*)::pg_catalog.int8, pg_catalog.min(p.released_at)
+                   FROM public.signalwire_phone_numbers AS p
+                  WHERE p.assignment_status OPERATOR(pg_catalog.=) 'available' AND p.retired_at IS NULL
+                    AND p.released_at OPERATOR(pg_catalog.>) $1"
+            }
 
             // See complete_hold!.
             Statement::CompleteHold => complete_hold!("", ""),
@@ -300,12 +374,17 @@ impl Statement {
                   LIMIT 1"
             }
 
-            // Which of NOTED's columns the ledger has: lead_phone, and source with source_ref
+            // Which of NOTED's columns the ledger has: lead_phone, and source with source_ref;
+            // and whether PLACED's are there, the ledger's geo_tier and the pool's retired_at
             // (see Pool::ledger_shape).
             Statement::LedgerShape => {
                 "SELECT pg_catalog.bool_or(a.attname OPERATOR(pg_catalog.=) 'lead_phone'),
                         pg_catalog.count(*) FILTER (WHERE a.attname OPERATOR(pg_catalog.=) ANY ('{source,source_ref}'::pg_catalog.name[]))
-                            OPERATOR(pg_catalog.=) 2
+                            OPERATOR(pg_catalog.=) 2,
+                        pg_catalog.bool_or(a.attname OPERATOR(pg_catalog.=) 'geo_tier')
+                            AND EXISTS (SELECT FROM pg_catalog.pg_attribute AS r
+                                         WHERE r.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.signalwire_phone_numbers')
+                                           AND r.attname OPERATOR(pg_catalog.=) 'retired_at' AND NOT r.attisdropped)
                    FROM pg_catalog.pg_attribute AS a
                   WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.phone_hold_ledger')
                     AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
@@ -358,7 +437,7 @@ impl Statement {
     }
 
     pub fn arg_types(self) -> &'static [pg_sys::Oid] {
-        use pg_sys::{BOOLOID, INT4OID, TEXTOID, TIMESTAMPTZOID, UUIDOID};
+        use pg_sys::{BOOLOID, INT4OID, TEXTARRAYOID, TEXTOID, TIMESTAMPTZOID, UUIDOID};
         // write_hold!'s parameters, NOTED's last.
         const WRITE_HOLD_ARGS: [pg_sys::Oid; 11] = [
             TEXTOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
@@ -367,6 +446,9 @@ impl Statement {
             [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID];
         // take_number!'s with the previous number ($4), NOTED's last.
         const TAKE_NUMBER_ARGS: [pg_sys::Oid; 7] = [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID];
+        // PLACED's takes: TakeNumberNoted's seven with the tier as $7, then their own.
+        const TAKE_PLACED_ARGS: [pg_sys::Oid; 9] =
+            [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID];
         match self {
             Statement::ClaimsExist => &[],
             Statement::LockLead => &[INT4OID, INT4OID],
@@ -375,6 +457,13 @@ impl Statement {
             Statement::TakeNumberNoted => &TAKE_NUMBER_ARGS,
             Statement::TakeRested => &TAKE_NUMBER_ARGS[..3],
             Statement::TakeRestedNoted => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID],
+            Statement::TakePrevious => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID],
+            Statement::TakeInArea => &TAKE_PLACED_ARGS,
+            Statement::TakeInState => {
+                &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTARRAYOID]
+            }
+            Statement::TakeAny => &TAKE_PLACED_ARGS[..8],
+            Statement::Resting => &[TIMESTAMPTZOID],
             Statement::WriteHold => &WRITE_HOLD_ARGS[..8],
             Statement::WriteHoldNoted => &WRITE_HOLD_ARGS,
             Statement::CompleteHold => &COMPLETE_HOLD_ARGS[..5],
@@ -407,6 +496,7 @@ impl Statement {
                 | Statement::LastRelease
                 | Statement::LedgerShape
                 | Statement::LeadPhone
+                | Statement::Resting
                 | Statement::VerifySignature
                 | Statement::WebhookSecret
         )

@@ -1,4 +1,4 @@
-use super::{answer, as_of_arg};
+use super::{answer, as_of_arg, lead_phone_arg, sql_origin};
 use crate::errors::{required, HoldError};
 use crate::rules::origin::Origin;
 use crate::rules::{Instant, Outcome};
@@ -7,41 +7,46 @@ use crate::{gucs, lifecycle, spi::pool::with_pool};
 use pgrx::datum::{Timestamp, TimestampWithTimeZone, Uuid};
 use pgrx::prelude::*;
 
-/// The two `extend_phone_for_appointment` overloads differ only in how the time is read.
+/// The `extend_phone_for_appointment` overloads differ only in how the time is read.
 fn extend(
     lead_id: Option<Uuid>,
     appointment: impl FnOnce() -> Result<Instant, HoldError>,
     as_of: Option<TimestampWithTimeZone>,
+    lead_phone: Option<&str>,
 ) -> TimestampWithTimeZone {
     answer((|| {
         let lead = required(lead_id, "lead_id")?;
         let appointment = appointment()?;
         let as_of = as_of_arg(as_of)?;
-        with_pool(|pool| lifecycle::book(pool, lead, appointment, as_of, &gucs::windows(), &Origin::SQL)).map(|(_, release)| to_pg(release))
+        let phone = lead_phone_arg(lead_phone)?;
+        let origin = sql_origin(phone.as_deref());
+        with_pool(|pool| lifecycle::book(pool, lead, appointment, as_of, &gucs::windows(), &origin)).map(|(_, release)| to_pg(release))
     })())
 }
 
 /// Holds the lead's number until `appointment_time` + follow-up window (the latest appointment
-/// wins; a booking never shortens a hold), assigning a number first if the lead holds none.
-/// Returns the new release_at.
-#[pg_extern(volatile, parallel_unsafe)]
-fn extend_phone_for_appointment(
+/// wins; a booking never shortens a hold), assigning a number first if the lead holds none
+/// (near `lead_phone` when given: see assign_phone_to_lead). Returns the new release_at.
+#[pg_extern(volatile, parallel_unsafe, name = "extend_phone_for_appointment")]
+fn extend_phone_for_appointment_near(
     lead_id: Option<Uuid>,
     appointment_time: Option<TimestampWithTimeZone>,
     as_of: default!(Option<TimestampWithTimeZone>, "now()"),
+    lead_phone: default!(Option<&str>, "NULL"),
 ) -> TimestampWithTimeZone {
-    extend(lead_id, || instant(required(appointment_time, "appointment_time")?, "appointment_time"), as_of)
+    extend(lead_id, || instant(required(appointment_time, "appointment_time")?, "appointment_time"), as_of, lead_phone)
 }
 
 /// The seed's call form `extend_phone_for_appointment(uuid, '…Z'::TIMESTAMP)`: PostgreSQL has
 /// already dropped the zone, so the wall-clock value is read as UTC, which is what the `Z` said.
 #[pg_extern(volatile, parallel_unsafe, name = "extend_phone_for_appointment")]
-fn extend_phone_for_appointment_utc(
+fn extend_phone_for_appointment_utc_near(
     lead_id: Option<Uuid>,
     appointment_time: Option<Timestamp>,
     as_of: default!(Option<TimestampWithTimeZone>, "now()"),
+    lead_phone: default!(Option<&str>, "NULL"),
 ) -> TimestampWithTimeZone {
-    extend(lead_id, || instant_from_naive_utc(required(appointment_time, "appointment_time")?, "appointment_time"), as_of)
+    extend(lead_id, || instant_from_naive_utc(required(appointment_time, "appointment_time")?, "appointment_time"), as_of, lead_phone)
 }
 
 /// Records how the appointment went: showed/no_show hold the number a follow-up window from
@@ -61,17 +66,43 @@ fn complete_appointment_for_phone(
 }
 
 /// Moves the lead's appointment to `new_time` in one step (cancel + book): no release run can
-/// take the number in between. Returns the new release_at.
-#[pg_extern(volatile, parallel_unsafe)]
-fn reschedule_appointment_for_phone(
+/// take the number in between. Returns the new release_at. `lead_phone` as for
+/// extend_phone_for_appointment.
+#[pg_extern(volatile, parallel_unsafe, name = "reschedule_appointment_for_phone")]
+fn reschedule_appointment_for_phone_near(
     lead_id: Option<Uuid>,
     new_time: Option<TimestampWithTimeZone>,
     as_of: default!(Option<TimestampWithTimeZone>, "now()"),
+    lead_phone: default!(Option<&str>, "NULL"),
 ) -> TimestampWithTimeZone {
     answer((|| {
         let lead = required(lead_id, "lead_id")?;
         let new_time = instant(required(new_time, "new_time")?, "new_time")?;
         let as_of = as_of_arg(as_of)?;
-        with_pool(|pool| lifecycle::reschedule(pool, lead, new_time, as_of, &gucs::windows(), &Origin::SQL)).map(|(_, release)| to_pg(release))
+        let phone = lead_phone_arg(lead_phone)?;
+        let origin = sql_origin(phone.as_deref());
+        with_pool(|pool| lifecycle::reschedule(pool, lead, new_time, as_of, &gucs::windows(), &origin)).map(|(_, release)| to_pg(release))
     })())
+}
+
+/// The C symbols of the forms without `lead_phone` (up to 0.7.0): an installed 0.7.0 catalog
+/// points at them until `ALTER EXTENSION phone_holds UPDATE`. No SQL is generated for them.
+mod before_0_8 {
+    use pgrx::datum::{Timestamp, TimestampWithTimeZone, Uuid};
+    use pgrx::prelude::*;
+
+    #[pg_extern(volatile, parallel_unsafe, sql = false)]
+    fn extend_phone_for_appointment(lead_id: Option<Uuid>, appointment_time: Option<TimestampWithTimeZone>, as_of: Option<TimestampWithTimeZone>) -> TimestampWithTimeZone {
+        super::extend_phone_for_appointment_near(lead_id, appointment_time, as_of, None)
+    }
+
+    #[pg_extern(volatile, parallel_unsafe, sql = false)]
+    fn extend_phone_for_appointment_utc(lead_id: Option<Uuid>, appointment_time: Option<Timestamp>, as_of: Option<TimestampWithTimeZone>) -> TimestampWithTimeZone {
+        super::extend_phone_for_appointment_utc_near(lead_id, appointment_time, as_of, None)
+    }
+
+    #[pg_extern(volatile, parallel_unsafe, sql = false)]
+    fn reschedule_appointment_for_phone(lead_id: Option<Uuid>, new_time: Option<TimestampWithTimeZone>, as_of: Option<TimestampWithTimeZone>) -> TimestampWithTimeZone {
+        super::reschedule_appointment_for_phone_near(lead_id, new_time, as_of, None)
+    }
 }

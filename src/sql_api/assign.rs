@@ -1,19 +1,36 @@
-use super::{answer, as_of_arg};
+use super::{answer, as_of_arg, lead_phone_arg, sql_origin};
 use crate::errors::required;
 use crate::{gucs, lifecycle, spi::pool::with_pool};
 use pgrx::datum::{TimestampWithTimeZone, Uuid};
 use pgrx::prelude::*;
 
 /// The lead's phone number: the one it holds (kept for at least another initial hold), else its
-/// previous number if free, else the number rested longest. Empty pool: SQLSTATE 53000.
-#[pg_extern(volatile, parallel_unsafe)]
-fn assign_phone_to_lead(
+/// previous number if free, else one near `lead_phone` when given (its area code, then its
+/// state or province: `phone_holds.geo_match`), else the number rested longest. Empty pool:
+/// SQLSTATE 53000. `lead_phone` comes last, after `as_of`, so every call written before it
+/// existed, `assign_phone_to_lead(lead, '2025-10-18 12:00+00')` included, means what it did.
+#[pg_extern(volatile, parallel_unsafe, name = "assign_phone_to_lead")]
+fn assign_phone_to_lead_near(
     lead_id: Option<Uuid>,
     as_of: default!(Option<TimestampWithTimeZone>, "now()"),
+    lead_phone: default!(Option<&str>, "NULL"),
 ) -> String {
     answer((|| {
         let lead = required(lead_id, "lead_id")?;
         let as_of = as_of_arg(as_of)?;
-        with_pool(|pool| lifecycle::assign(pool, lead, as_of, &gucs::windows()))
+        let phone = lead_phone_arg(lead_phone)?;
+        with_pool(|pool| lifecycle::assign(pool, lead, as_of, &gucs::windows(), &sql_origin(phone.as_deref())))
     })())
+}
+
+/// The C symbol of the form without `lead_phone` (up to 0.7.0): an installed 0.7.0 catalog
+/// points at it until `ALTER EXTENSION phone_holds UPDATE`. No SQL is generated for it.
+mod before_0_8 {
+    use pgrx::datum::{TimestampWithTimeZone, Uuid};
+    use pgrx::prelude::*;
+
+    #[pg_extern(volatile, parallel_unsafe, sql = false)]
+    fn assign_phone_to_lead(lead_id: Option<Uuid>, as_of: Option<TimestampWithTimeZone>) -> String {
+        super::assign_phone_to_lead_near(lead_id, as_of, None)
+    }
 }

@@ -7,6 +7,7 @@
 //! (see `spi::statements`).
 
 mod appointments;
+mod area_codes;
 mod assign;
 mod calcom;
 mod calendar;
@@ -19,7 +20,8 @@ mod vapi;
 mod webhook;
 
 use crate::errors::{required, HoldError};
-use crate::rules::{payload, Instant};
+use crate::rules::origin::Origin;
+use crate::rules::{locality, payload, Instant};
 use crate::time::instant;
 use pgrx::datum::TimestampWithTimeZone;
 use serde_json::Value;
@@ -27,6 +29,17 @@ use serde_json::Value;
 /// The `as_of` argument as an instant.
 fn as_of_arg(value: Option<TimestampWithTimeZone>) -> Result<Instant, HoldError> {
     instant(required(value, "as_of")?, "as_of")
+}
+
+/// The `lead_phone` argument in E.164; `None` when NULL or blank (not known).
+fn lead_phone_arg(value: Option<&str>) -> Result<Option<String>, HoldError> {
+    let Some(raw) = value else { return Ok(None) };
+    locality::lead_phone(raw).map_err(|why| HoldError::LeadPhoneInvalid { why, looks_like_time: locality::looks_like_a_time(raw) })
+}
+
+/// A direct SQL call that gave the lead's phone: recorded, and matched by area code.
+fn sql_origin(lead_phone: Option<&str>) -> Origin<'_> {
+    Origin { lead_phone, ..Origin::SQL }
 }
 
 /// A webhook body as JSON, within the limits of `rules::payload::body`.

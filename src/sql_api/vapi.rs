@@ -20,12 +20,19 @@ enum Done {
     Cancelled { release_at: Option<Instant> },
 }
 
+/// The phones a VAPI message gives: the lead's own (the tool call's `lead_phone`, else the
+/// number an outbound call dialed), recorded; and the caller's, which only picks a local
+/// number (rules::payload::lead_phone).
+struct Phones<'a> {
+    lead: Option<&'a str>,
+    caller: Option<&'a str>,
+}
+
 /// Carries out one request. An `Err` is the caller's problem (bad time, empty pool) and no row
 /// was written for it, so the other calls of a batch stand. `reference` (the tool-call or call
-/// id) and `phone`, the lead's phone when the message proves it (an outbound call:
-/// rules::payload::lead_phone), go in the ledger rows.
-fn carry_out(pool: &mut Pool, request: &Request, as_of: Instant, w: &Windows, reference: Option<&str>, phone: Option<&str>) -> Result<Done, HoldError> {
-    let origin = Origin { source: Source::Vapi, reference: reference.and_then(origin::reference), lead_phone: phone };
+/// id) and the lead's phone go in the ledger rows.
+fn carry_out(pool: &mut Pool, request: &Request, as_of: Instant, w: &Windows, reference: Option<&str>, phones: Phones) -> Result<Done, HoldError> {
+    let origin = Origin { source: Source::Vapi, reference: reference.and_then(origin::reference), lead_phone: phones.lead, caller: phones.caller };
     Ok(match *request {
         Request::Book { lead, at } => {
             let (number, release_at) = lifecycle::book(pool, Uuid::from_bytes(lead), at, as_of, w, &origin)?;
@@ -78,14 +85,15 @@ fn vapi_tool_calls_text(payload: Option<&str>, as_of: default!(Option<TimestampW
         let payload = body(payload)?;
         let as_of = as_of_arg(as_of)?;
         let calls = tool_calls::parse(&payload, as_of)?;
-        let phone = lead_phone::dialed(&payload);
+        let (dialed, caller) = (lead_phone::dialed(&payload), lead_phone::caller(&payload));
         let w = gucs::windows();
         let mut refused = Vec::new();
         let results = with_pool(|pool| {
             Ok(calls
                 .iter()
                 .map(|call| {
-                    let said = match call.request.as_ref().map(|r| carry_out(pool, r, as_of, &w, call.id.as_deref(), phone.as_deref())) {
+                    let phones = Phones { lead: call.lead_phone.as_deref().or(dialed.as_deref()), caller: caller.as_deref() };
+                    let said = match call.request.as_ref().map(|r| carry_out(pool, r, as_of, &w, call.id.as_deref(), phones)) {
                         Err(Refusal(why)) => Err(why.clone()),
                         Ok(Err(e)) => Err(e.spoken()),
                         Ok(Ok(Done::Booked { number, appointment, release_at })) => Ok(reply::booked(&number, &appointment, &release_at)),
@@ -132,8 +140,9 @@ fn vapi_end_of_call_text(payload: Option<&str>, as_of: default!(Option<Timestamp
             Err(refusal) => Err(refusal.0.clone()),
             Ok(Some(request)) => {
                 let w = gucs::windows();
-                let phone = lead_phone::dialed(&payload);
-                with_pool(|pool| Ok(carry_out(pool, request, as_of, &w, report.call_id.as_deref(), phone.as_deref())))?.map_err(|e| e.spoken())
+                let (dialed, caller) = (lead_phone::dialed(&payload), lead_phone::caller(&payload));
+                let phones = Phones { lead: dialed.as_deref(), caller: caller.as_deref() };
+                with_pool(|pool| Ok(carry_out(pool, request, as_of, &w, report.call_id.as_deref(), phones)))?.map_err(|e| e.spoken())
             }
         };
         match done {

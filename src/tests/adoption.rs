@@ -126,7 +126,8 @@ mod tests {
         assert_eq!(
             setup_said(),
             "created table public.signalwire_phone_numbers; created index public.phone_holds_one_number_per_lead; \
-             created index public.phone_holds_due; created index public.phone_holds_rested; created table public.phone_hold_ledger; \
+             created index public.phone_holds_due; created index public.phone_holds_rested; created index public.phone_holds_free_by_area; \
+             created table public.phone_hold_ledger; \
              created table public.phone_hold_bookings; \
              created view public.phone_appointment_holds; created view public.phone_holds_overdue; created view public.phone_pool_status"
         );
@@ -144,8 +145,10 @@ mod tests {
         assert!(!untouched.contains("phone_hold"), "CREATE EXTENSION added nothing to the user's table: {untouched}");
         assert_eq!(
             setup_said(),
-            "added column public.signalwire_phone_numbers.released_at; created index public.phone_holds_one_number_per_lead; \
-             created index public.phone_holds_due; created index public.phone_holds_rested; created table public.phone_hold_ledger; \
+            "added column public.signalwire_phone_numbers.released_at; added column public.signalwire_phone_numbers.retired_at; \
+             added column public.signalwire_phone_numbers.retired_reason; created index public.phone_holds_one_number_per_lead; \
+             created index public.phone_holds_due; created index public.phone_holds_rested; created index public.phone_holds_free_by_area; \
+             created table public.phone_hold_ledger; \
              created table public.phone_hold_bookings; recorded 1 existing holds in public.phone_hold_ledger as adopted; \
              created view public.phone_appointment_holds; created view public.phone_holds_overdue; created view public.phone_pool_status"
         );
@@ -226,12 +229,17 @@ mod tests {
         // Put back, it works again in the same session: the kept plans are re-planned.
         Spi::run("ALTER TABLE public.signalwire_phone_numbers RENAME COLUMN hold_until TO release_at").unwrap();
         Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_B}', {})", ts(0))).unwrap();
-        // Dropped: setup adds it back, empty.
-        Spi::run("ALTER TABLE public.signalwire_phone_numbers DROP COLUMN released_at").unwrap();
+        // Dropped (with the pool's summary view, which reads it): setup adds both back, empty.
+        assert_eq!(failure("ALTER TABLE public.signalwire_phone_numbers DROP COLUMN released_at").sqlstate, "2BP01");
+        Spi::run("ALTER TABLE public.signalwire_phone_numbers DROP COLUMN released_at CASCADE").unwrap();
         let f = failure(&format!("SELECT release_expired_phone_numbers({})", ts(30)));
         assert_eq!(f.sqlstate, "42703", "{f:?}");
         assert!(f.hint.contains("SELECT phone_holds_setup() adds it back"), "{f:?}");
-        assert_eq!(setup_said(), "added column public.signalwire_phone_numbers.released_at; created index public.phone_holds_rested");
+        assert_eq!(
+            setup_said(),
+            "added column public.signalwire_phone_numbers.released_at; created index public.phone_holds_rested; \
+             created index public.phone_holds_free_by_area; created view public.phone_pool_status"
+        );
         assert_eq!(count(&format!("SELECT release_expired_phone_numbers({})", ts(30))), 2);
         // A ledger column: its values live only in a backup.
         Spi::run("ALTER TABLE public.phone_hold_ledger RENAME COLUMN outcome TO result").unwrap();
@@ -268,13 +276,18 @@ mod tests {
 
     #[pg_test]
     fn nobody_may_execute_the_functions_until_granted() {
-        let public_can = count(
-            "SELECT count(*) FROM pg_proc AS p JOIN pg_depend AS d ON d.objid = p.oid AND d.deptype = 'e'
+        // Only the helpers that read nothing of the user's, which granted functions call.
+        let public_can = one(
+            "SELECT string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.oid::regprocedure::text)
+               FROM pg_proc AS p JOIN pg_depend AS d ON d.objid = p.oid AND d.deptype = 'e'
               WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'phone_holds')
                 AND p.pronamespace = 'public'::regnamespace
                 AND (p.proacl IS NULL OR aclcontains(p.proacl, makeaclitem(0, p.proowner, 'EXECUTE', false)))",
         );
-        assert_eq!(public_can, 0);
+        assert_eq!(
+            public_can.as_deref(),
+            Some("phone_holds_area_codes(), phone_holds_area_codes_source(), phone_holds_min_rest(), phone_holds_number_unknown(text), phone_holds_rotation_ready()")
+        );
         // Every function runs with the caller's rights but the signature check, which reads the
         // webhook secrets the caller may not, with a search_path of its own.
         let definers = one(
@@ -299,11 +312,11 @@ mod tests {
         Spi::run("CREATE ROLE phone_holds_test_caller").unwrap();
         Spi::run(
             "GRANT EXECUTE ON FUNCTION
-                 assign_phone_to_lead(uuid, timestamptz),
-                 extend_phone_for_appointment(uuid, timestamptz, timestamptz),
-                 extend_phone_for_appointment(uuid, timestamp, timestamptz),
+                 assign_phone_to_lead(uuid, timestamptz, text),
+                 extend_phone_for_appointment(uuid, timestamptz, timestamptz, text),
+                 extend_phone_for_appointment(uuid, timestamp, timestamptz, text),
                  complete_appointment_for_phone(uuid, text, timestamptz),
-                 reschedule_appointment_for_phone(uuid, timestamptz, timestamptz),
+                 reschedule_appointment_for_phone(uuid, timestamptz, timestamptz, text),
                  release_expired_phone_numbers(timestamptz),
                  phone_number_holder_at(text, timestamptz),
                  release_expired_phone_numbers_batch(timestamptz),

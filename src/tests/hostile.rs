@@ -95,6 +95,13 @@ mod tests {
             (format!("SELECT assign_phone_to_lead($q${INJECTION}$q$)"), Fails("22P02")),
             (format!("SELECT extend_phone_for_appointment('{LEAD_A}', 'next tuesday-ish', {t})"), Fails("22007")),
             (format!("SELECT complete_appointment_for_phone('{LEAD_A}', 42, {t})"), Fails("42883")),
+            // Lead phones and retirements: injection text, huge and odd values.
+            (format!("SELECT assign_phone_to_lead('{LEAD_B}', {t}, $q${INJECTION}$q$)"), Fails("22023")),
+            (format!("SELECT assign_phone_to_lead('{LEAD_B}', {t}, repeat('9', 100000))"), Fails("22023")),
+            (format!("SELECT assign_phone_to_lead('{LEAD_B}', {t}, '+1 415 555 0123' || chr(10))"), Fails("53000")),
+            (format!("SELECT assign_phone_to_lead('{LEAD_B}', {t}, '＋14155550123')"), Fails("22023")),
+            (format!("SELECT retire_phone_number($q${INJECTION}$q$, 'x', {t})"), Fails("P0002")),
+            (format!("SELECT retire_phone_number('+15550000001', $q${INJECTION}$q$ || repeat('x', 500), {t})"), Fails("22023")),
             ("SELECT vapi_tool_calls('not json')".into(), Fails("22023")),
             ("SELECT vapi_tool_calls('not json'::jsonb)".into(), Fails("22P02")),
             ("SELECT vapi_tool_calls('\"tool-calls\"')".into(), Fails("22023")),

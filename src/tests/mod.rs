@@ -11,6 +11,7 @@ mod hostile;
 mod inbound;
 mod ledger;
 mod limits;
+mod locality;
 mod monitoring;
 mod refusals;
 mod release_rule;

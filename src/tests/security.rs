@@ -11,8 +11,8 @@ mod tests {
     fn caller_with_execute_only(role: &str) {
         Spi::run(&format!("CREATE ROLE {role}")).unwrap();
         Spi::run(&format!(
-            "GRANT EXECUTE ON FUNCTION assign_phone_to_lead(uuid, timestamptz), release_expired_phone_numbers(timestamptz),
-                                       extend_phone_for_appointment(uuid, timestamptz, timestamptz) TO {role}"
+            "GRANT EXECUTE ON FUNCTION assign_phone_to_lead(uuid, timestamptz, text), release_expired_phone_numbers(timestamptz),
+                                       extend_phone_for_appointment(uuid, timestamptz, timestamptz, text) TO {role}"
         ))
         .unwrap();
     }

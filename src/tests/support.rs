@@ -98,6 +98,7 @@ pub struct Failure {
     pub sqlstate: String,
     pub message: String,
     pub hint: String,
+    pub detail: String,
 }
 
 /// Runs `sql` and returns its error; panics if it succeeds.
@@ -105,13 +106,13 @@ pub fn failure(sql: &str) -> Failure {
     Spi::run(
         "CREATE OR REPLACE FUNCTION pg_temp.phone_holds_failure(query text) RETURNS text[]
          LANGUAGE plpgsql AS $f$
-         DECLARE state text; msg text; hint text;
+         DECLARE state text; msg text; hint text; detail text;
          BEGIN
              EXECUTE query;
              RETURN NULL;
          EXCEPTION WHEN OTHERS THEN
-             GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
-             RETURN ARRAY[state, msg, hint];
+             GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT, detail = PG_EXCEPTION_DETAIL;
+             RETURN ARRAY[state, msg, hint, detail];
          END $f$",
     )
     .unwrap();
@@ -119,7 +120,7 @@ pub fn failure(sql: &str) -> Failure {
         Spi::get_one_with_args("SELECT pg_temp.phone_holds_failure($1)", &[sql.into()]).unwrap();
     let caught = caught.unwrap_or_else(|| panic!("expected an error from: {sql}"));
     let field = |i: usize| caught[i].clone().unwrap_or_default();
-    Failure { sqlstate: field(0), message: field(1), hint: field(2) }
+    Failure { sqlstate: field(0), message: field(1), hint: field(2), detail: field(3) }
 }
 
 /// Asserts `sql` fails with `sqlstate`, a message containing `message_part`, a hint, that

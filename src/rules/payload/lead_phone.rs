@@ -1,8 +1,10 @@
 //! The lead's own phone, as a VAPI message proves it: on an outbound call VAPI dialed the
 //! lead, so the call's customer number is the lead's phone. On an inbound call the customer
-//! is whoever called, who may be someone else, so nothing is recorded from it.
+//! is whoever called, who may be someone else, so nothing is recorded from it; its number
+//! still says where the caller is, which is enough to choose a local number
+//! (rules::locality).
 
-use super::fields::{at, field, text};
+use super::fields::{at, text};
 use super::tool_calls::message;
 use crate::rules::phone;
 use serde_json::Value;
@@ -10,16 +12,25 @@ use serde_json::Value;
 /// The number VAPI dialed, in E.164, when the message is about an outbound phone call.
 pub fn dialed(payload: &Value) -> Option<String> {
     let message = message(payload);
-    let call = field(message, &["call"])?;
-    if field(call, &["type"]).and_then(Value::as_str) != Some("outboundPhoneCall") {
+    if at(message, &["call", "type"]).and_then(Value::as_str) != Some("outboundPhoneCall") {
         return None;
     }
-    at(call, &["customer", "number"]).or_else(|| at(message, &["customer", "number"])).and_then(text).and_then(|n| phone::e164(&n))
+    customer(message)
+}
+
+/// The call's customer number, in E.164, whoever dialed: where the lead is, not proof of its
+/// phone. A withheld or malformed caller id gives `None`.
+pub fn caller(payload: &Value) -> Option<String> {
+    customer(message(payload))
+}
+
+fn customer(message: &Value) -> Option<String> {
+    at(message, &["call", "customer", "number"]).or_else(|| at(message, &["customer", "number"])).and_then(text).and_then(|n| phone::e164(&n))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::dialed;
+    use super::{caller, dialed};
     use serde_json::json;
 
     #[test]
@@ -35,6 +46,17 @@ mod tests {
             json!({"leadId": "x"}),
         ] {
             assert_eq!(dialed(&other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn any_call_says_where_the_caller_is() {
+        let inbound = json!({"message": {"call": {"type": "inboundPhoneCall", "customer": {"number": "+1 415 555 0100"}}}});
+        assert_eq!(caller(&inbound).as_deref(), Some("+14155550100"));
+        let outbound = json!({"message": {"call": {"type": "outboundPhoneCall"}, "customer": {"number": "+14155550100"}}});
+        assert_eq!(caller(&outbound).as_deref(), Some("+14155550100"));
+        for none in [json!({"message": {"call": {"customer": {"number": "anonymous"}}}}), json!({"message": {"call": {"type": "webCall"}}})] {
+            assert_eq!(caller(&none), None, "{none}");
         }
     }
 }

@@ -148,6 +148,13 @@ mod tests {
                 let example = said.split_whitespace().find(|w| w.starts_with("2025-")).unwrap().trim_end_matches('.');
                 assert!(super::timestamp::parse(example, "t", super::test_as_of()).is_ok(), "{name}: the example must parse: {example}");
             }
+            // The optional phone, where a number may be assigned: its example is one the server takes.
+            let phone = tool["function"]["parameters"]["properties"]["lead_phone"]["description"].as_str();
+            assert_eq!(phone.is_some(), name != "cancel_appointment", "{name}");
+            if let Some(said) = phone {
+                let example = said.split_whitespace().find(|w| w.starts_with("+1")).unwrap().trim_end_matches(',');
+                assert_eq!(crate::rules::locality::lead_phone(example), Ok(Some(example.to_owned())), "{name}");
+            }
         }
     }
 }

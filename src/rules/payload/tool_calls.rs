@@ -13,7 +13,7 @@
 
 use super::fields::{at, field, text, unambiguous};
 use super::{lead_id, timestamp, Refusal, Request, Unreadable};
-use crate::rules::Instant;
+use crate::rules::{locality, Instant};
 use serde_json::Value;
 
 /// The functions this server answers, by the name the VAPI tool gives them.
@@ -43,6 +43,9 @@ pub struct ToolCall {
     pub id: Option<String>,
     pub function: Function,
     pub request: Result<Request, Refusal>,
+    /// The lead's phone when the arguments give it (`lead_phone`), in E.164; a phone that is
+    /// not E.164 refuses the call instead.
+    pub lead_phone: Option<String>,
 }
 
 /// The `message` object, whether the body is `{"message": …}` or the message itself.
@@ -100,11 +103,23 @@ fn one_call(call: &Value, metadata_lead: Option<&Value>, as_of: Instant) -> Tool
         "reschedule_appointment" => Function::Reschedule,
         _ => Function::Unknown(name),
     };
-    let request = match id {
+    let parsed = match id {
         None => Err(Refusal("the tool call has no id, so its answer could not be matched to it; nothing was done".to_owned())),
-        Some(_) => arguments(function_object).and_then(|args| request(&function, &args, metadata_lead, as_of)),
+        Some(_) => arguments(function_object).and_then(|args| Ok((request(&function, &args, metadata_lead, as_of)?, phone_argument(&args)?))),
     };
-    ToolCall { id, function, request }
+    let (request, lead_phone) = match parsed {
+        Ok((request, phone)) => (Ok(request), phone),
+        Err(refusal) => (Err(refusal), None),
+    };
+    ToolCall { id, function, request, lead_phone }
+}
+
+/// The `lead_phone` argument, if given: E.164, or the call is refused (rules::locality).
+fn phone_argument(args: &Value) -> Result<Option<String>, Refusal> {
+    match unambiguous(args, &["lead_phone", "leadPhone"], "lead_phone")? {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => locality::lead_phone(&text(v).unwrap_or_else(|| v.to_string())).map_err(Refusal),
+    }
 }
 
 /// An id VAPI could have sent and the answer can echo whole: some text, at most
@@ -238,6 +253,20 @@ mod tests {
             assert!(matches!(&call.request, Err(Refusal(m)) if m.contains("has no id")), "{:?}", call.request);
         }
         assert!(calls[6].request.is_ok());
+    }
+
+    #[test]
+    fn a_lead_phone_argument_is_taken_in_e164_or_refuses_its_call() {
+        let payload = json!({"message": {"type": "tool-calls", "toolCallList": [
+            {"id": "1", "function": {"name": "book_appointment", "arguments": {"lead_id": LEAD, "appointment_time": "2025-10-20T14:00:00Z", "lead_phone": "+1 (415) 555-0100"}}},
+            {"id": "2", "function": {"name": "book_appointment", "arguments": {"lead_id": LEAD, "appointment_time": "2025-10-20T14:00:00Z", "leadPhone": "415-555-0100"}}},
+            {"id": "3", "function": {"name": "cancel_appointment", "arguments": {"lead_id": LEAD, "lead_phone": null}}}]}});
+        let calls = parse(&payload, as_of()).unwrap();
+        assert_eq!(calls[0].lead_phone.as_deref(), Some("+14155550100"));
+        assert!(calls[0].request.is_ok());
+        assert!(matches!(&calls[1].request, Err(Refusal(m)) if m.contains("is not an E.164")), "{:?}", calls[1].request);
+        assert_eq!(calls[1].lead_phone, None);
+        assert!(calls[2].request.is_ok() && calls[2].lead_phone.is_none());
     }
 
     #[test]

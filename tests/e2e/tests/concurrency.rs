@@ -101,6 +101,66 @@ fn concurrent_assignments_never_share_a_number() {
 }
 
 #[test]
+fn leads_of_one_area_code_racing_for_its_last_numbers_never_share_one() {
+    let cluster = Cluster::start("local", &[]);
+    let mut c = cluster.connect();
+    // Three San Francisco numbers, two in Los Angeles (same state), two in New York.
+    c.batch_execute(
+        "CREATE EXTENSION phone_holds; SELECT phone_holds_setup();
+         INSERT INTO signalwire_phone_numbers (number) VALUES
+             ('+14155550101'), ('+14155550102'), ('+14155550103'), ('+13105550101'), ('+13105550102'),
+             ('+12125550101'), ('+12125550102');",
+    )
+    .unwrap();
+    // Every session's two leads call from San Francisco: 16 leads for 7 numbers.
+    let results = together(&cluster, |s, c| {
+        (0..2)
+            .map(|i| {
+                c.query_one(
+                    "SELECT assign_phone_to_lead($1::text::uuid, $2::text::timestamptz, '+14155557000')",
+                    &[&lead(s, i), &T0],
+                )
+                .map(|row| row.get::<_, String>(0))
+                .map_err(|e| sqlstate(&e))
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut given = HashSet::new();
+    let mut refused = 0;
+    for r in results.into_iter().flatten() {
+        match r {
+            Ok(number) => assert!(given.insert(number.clone()), "{number} was given to two leads"),
+            Err(code) => {
+                assert_eq!(code, "53000");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!((given.len(), refused), (7, 9));
+    // The local numbers went to the area-code tier, the state's to the state tier, the rest to
+    // any: a lead skipping a number another was taking never took a worse tier than was free.
+    let tiers: Vec<(String, String)> = c
+        .query("SELECT number, geo_tier FROM phone_hold_ledger WHERE event = 'assigned' ORDER BY number", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for (number, tier) in &tiers {
+        let expected = match &number[..5] {
+            "+1415" => "area_code",
+            "+1310" => "state",
+            _ => "any",
+        };
+        assert_eq!(tier, expected, "{number}");
+    }
+    assert_eq!(tiers.len(), 7);
+    let row = c
+        .query_one("SELECT count(*), count(DISTINCT currently_assigned_to) FROM signalwire_phone_numbers WHERE assignment_status = 'assigned'", &[])
+        .unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (7, 7));
+}
+
+#[test]
 fn concurrent_release_runs_release_each_number_once() {
     let cluster = Cluster::start("release", &[]);
     setup(&cluster);

@@ -52,11 +52,14 @@ const ACTIVITY: &str = "
                             \"startTime\": \"2025-10-22T15:00:00Z\", \"metadata\": {\"lead_id\": \"abababab-0000-4000-8000-000000000006\"}}}',
                           NULL, '2025-10-18 12:00+00');
     SELECT phone_holds_set_webhook_secret('calcom', 'whsec_restore');
-    GRANT EXECUTE ON FUNCTION assign_phone_to_lead(uuid, timestamptz), release_expired_phone_numbers(timestamptz) TO n8n;
+    SELECT assign_phone_to_lead('efefefef-0000-4000-8000-000000000007', '2025-10-19 07:00+00', '+1 555 010 0007');
+    SELECT retire_phone_number(number, 'Spam Likely', '2025-10-19 07:00+00') FROM signalwire_phone_numbers WHERE assignment_status = 'available' ORDER BY number LIMIT 1;
+    GRANT EXECUTE ON FUNCTION assign_phone_to_lead(uuid, timestamptz, text), release_expired_phone_numbers(timestamptz) TO n8n;
     GRANT SELECT, UPDATE ON public.signalwire_phone_numbers TO n8n;
     GRANT SELECT, INSERT ON public.phone_hold_ledger TO n8n;
     GRANT SELECT, INSERT, UPDATE ON public.phone_hold_bookings TO n8n;
-    GRANT SELECT ON public.phone_pool_status, public.phone_appointment_holds TO grafana;";
+    GRANT SELECT ON public.phone_pool_status, public.phone_appointment_holds TO grafana;
+    GRANT EXECUTE ON FUNCTION phone_pool_by_area_code(timestamptz), phone_pool_by_region(timestamptz) TO grafana;";
 
 fn make_source(cluster: &Cluster, c: &mut Client, shape: &str) {
     let db = format!("src_{shape}");
@@ -134,7 +137,7 @@ fn assert_same_and_working(path: &str, source: &Picture, restored: &mut Client) 
     let next_id: i64 = restored.query_one("SELECT min(id) FROM phone_hold_ledger WHERE lead_id = 'eeeeeeee-0000-4000-8000-000000000005'", &[]).unwrap().get(0);
     assert!(next_id > max_id, "{path}: the ledger's ids go on after the restored ones");
     let granted: bool = restored
-        .query_one("SELECT has_function_privilege('n8n', 'assign_phone_to_lead(uuid, timestamptz)', 'EXECUTE')", &[])
+        .query_one("SELECT has_function_privilege('n8n', 'assign_phone_to_lead(uuid, timestamptz, text)', 'EXECUTE')", &[])
         .unwrap()
         .get(0);
     assert!(granted, "{path}: the user's grant came back");

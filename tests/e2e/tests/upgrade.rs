@@ -8,16 +8,18 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// Every released version, each with its install script frozen under fixtures/.
-const RELEASED: [&str; 6] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0"];
+const RELEASED: [&str; 7] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0"];
 
-/// Everything the user owns, as text: every column of both tables, in order, but the ledger's
-/// lead_phone, source and source_ref, which phone_holds_setup() adds to a ledger made before
-/// 0.6.0 / 0.7.0 (empty: see `phones_recorded`).
+/// Everything the user owns, as text: every column of both tables, but the columns
+/// phone_holds_setup() adds to tables made before they existed, empty: the ledger's lead_phone
+/// (0.6.0; see `phones_recorded`), source and source_ref (0.7.0), geo_tier and reason (0.8.0),
+/// and the pool's retired_at and retired_reason (0.8.0).
 fn snapshot(c: &mut Client) -> String {
     c.query_one(
-        "SELECT coalesce((SELECT string_agg(p::text, E'\\n' ORDER BY p.number) FROM public.signalwire_phone_numbers AS p), '')
+        "SELECT coalesce((SELECT string_agg((to_jsonb(p) - 'retired_at' - 'retired_reason')::text, E'\\n' ORDER BY p.number)
+                            FROM public.signalwire_phone_numbers AS p), '')
              || E'\\n--\\n' ||
-         coalesce((SELECT string_agg((to_jsonb(l) - 'lead_phone' - 'source' - 'source_ref')::text, E'\\n' ORDER BY l.id)
+         coalesce((SELECT string_agg((to_jsonb(l) - 'lead_phone' - 'source' - 'source_ref' - 'geo_tier' - 'reason')::text, E'\\n' ORDER BY l.id)
                      FROM public.phone_hold_ledger AS l), '')",
         &[],
     )
@@ -78,6 +80,30 @@ fn calendar_round_trip(c: &mut Client, when: &str, set_up: bool) {
     t.rollback().unwrap();
 }
 
+/// A lead with a San Francisco phone gets a San Francisco number once setup has made the
+/// columns local presence needs; until then any number, and retiring says what to run. Inside
+/// a transaction that is rolled back.
+fn local_round_trip(c: &mut Client, when: &str, set_up: bool) {
+    let mut t = c.transaction().unwrap();
+    // Both never used: without local presence the first by number, +1212.
+    t.batch_execute("SET LOCAL phone_holds.min_rest = 0; INSERT INTO signalwire_phone_numbers (number) VALUES ('+12125550100'), ('+14155550100')").unwrap();
+    let number: String = t
+        .query_one("SELECT assign_phone_to_lead('ffffffff-0000-4000-8000-000000000006', '2025-10-19 07:00+00', lead_phone => '+14155557000')", &[])
+        .unwrap_or_else(|e| panic!("{when}: {e}"))
+        .get(0);
+    assert_eq!(number == "+14155550100", set_up, "{when}: {number}");
+    match t.query_one("SELECT retire_phone_number('+14155550100', 'test')", &[]) {
+        Ok(_) => assert!(set_up, "{when}: retired without the columns"),
+        Err(e) => {
+            let e = e.as_db_error().unwrap_or_else(|| panic!("{when}: {e}"));
+            assert!(!set_up, "{when}: {e:?}");
+            assert_eq!(e.code().code(), "55000", "{when}: {e:?}");
+            assert!(e.hint().unwrap_or_default().contains("phone_holds_setup()"), "{when}: {e:?}");
+        }
+    }
+    t.rollback().unwrap();
+}
+
 /// A pool with every kind of hold in it, made through the functions.
 fn fill(c: &mut Client) {
     c.batch_execute(
@@ -108,6 +134,7 @@ fn works(c: &mut Client) {
     c.query("SELECT * FROM phone_holds_overdue", &[]).unwrap();
     vapi_round_trip(c, "after setup");
     calendar_round_trip(c, "after setup", true);
+    local_round_trip(c, "after setup", true);
     let released: i64 = c.query_one("CALL drain_expired_phone_numbers('2025-10-19 08:00+00')", &[]).unwrap().get(0);
     assert!(released >= 0);
 }
@@ -151,8 +178,11 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         let vapi = old >= "0.2.0";
         c.batch_execute(&format!(
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'caller') THEN CREATE ROLE caller; END IF; END $$;
-             GRANT EXECUTE ON FUNCTION release_expired_phone_numbers(timestamptz) TO caller;
-             {} {}",
+             GRANT EXECUTE ON FUNCTION release_expired_phone_numbers(timestamptz), assign_phone_to_lead(uuid, timestamptz) TO caller;
+             {} {} {}",
+            // The pool's summary view, once it is the user's (before 0.3.0 it was the extension's,
+            // and the update to 0.3.0 made it anew).
+            if old >= "0.3.0" { "GRANT SELECT ON phone_pool_status TO caller;" } else { "" },
             if vapi { "GRANT EXECUTE ON FUNCTION vapi_tool_calls(jsonb, timestamptz), vapi_end_of_call(jsonb, timestamptz) TO caller;" } else { "" },
             // From 0.4.0 on, the routines that version's README granted beside those.
             match old {
@@ -164,6 +194,13 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                 "0.6.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
                                               vapi_assistant_request(jsonb, timestamptz, text), vapi_assistant_request(text, timestamptz, text),
                                               phone_holds_webhook(text, text, timestamptz), phone_holds_webhook_failure(text, text, text, text, text) TO caller;
+                 GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
+                "0.7.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
+                                              vapi_assistant_request(jsonb, timestamptz, text), vapi_assistant_request(text, timestamptz, text),
+                                              phone_holds_webhook(text, text, timestamptz), phone_holds_webhook(text, text, timestamptz, text),
+                                              calcom_webhook(text, text, timestamptz), calendly_webhook(text, text, timestamptz),
+                                              phone_holds_verify_signature(text, text, text, timestamptz),
+                                              phone_holds_webhook_failure(text, text, text, text, text) TO caller;
                  GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
                 _ => "",
             }
@@ -192,19 +229,33 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         assert_ne!(installed, old);
         assert_eq!(installed, current, "updated from {old} to the current version");
         assert_eq!(snapshot(&mut c), before, "the update from {old} touched no row");
-        // Until setup adds the ledger's new columns, VAPI calls work and record no phone, and
-        // the calendar webhooks say to run setup.
+        // Until setup adds the new columns, VAPI calls work and record no phone, the calendar
+        // webhooks work from 0.7.0 on and before that say to run setup, numbers are assigned
+        // as before (a lead phone changes nothing), and retiring says to run setup.
         vapi_round_trip(&mut c, &format!("after the update from {old}, before setup"));
-        calendar_round_trip(&mut c, &format!("after the update from {old}, before setup"), false);
+        calendar_round_trip(&mut c, &format!("after the update from {old}, before setup"), old >= "0.7.0");
+        local_round_trip(&mut c, &format!("after the update from {old}, before setup"), false);
         let added: Vec<String> = c.query("SELECT * FROM phone_holds_setup()", &[]).unwrap().iter().map(|r| r.get(0)).collect();
         let mut expected = vec![
-            "added column public.phone_hold_ledger.source",
-            "added column public.phone_hold_ledger.source_ref",
-            "created table public.phone_hold_bookings",
+            "added column public.signalwire_phone_numbers.retired_at",
+            "added column public.signalwire_phone_numbers.retired_reason",
+            "created index public.phone_holds_free_by_area",
         ];
         if old < "0.6.0" {
-            expected.insert(0, "added column public.phone_hold_ledger.lead_phone");
+            expected.push("added column public.phone_hold_ledger.lead_phone");
         }
+        if old < "0.7.0" {
+            expected.extend(["added column public.phone_hold_ledger.source", "added column public.phone_hold_ledger.source_ref"]);
+        }
+        expected.extend([
+            "added column public.phone_hold_ledger.geo_tier",
+            "added column public.phone_hold_ledger.reason",
+            "replaced the event check of public.phone_hold_ledger (adds retired, restored)",
+        ]);
+        if old < "0.7.0" {
+            expected.push("created table public.phone_hold_bookings");
+        }
+        expected.push("replaced view public.phone_pool_status (adds resting, retired)");
         assert_eq!(added, expected, "after the update from {old}");
         assert_eq!(snapshot(&mut c), before, "setup after the update from {old} changed no row");
         assert_eq!(phones_recorded(&mut c), 0);
@@ -218,7 +269,14 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                 "CREATE EXTENSION phone_holds; SELECT phone_holds_setup();
                  GRANT EXECUTE ON FUNCTION release_expired_phone_numbers(timestamptz), release_expired_phone_numbers_batch(timestamptz) TO caller;
                  GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;
-                 {}",
+                 GRANT EXECUTE ON FUNCTION assign_phone_to_lead(uuid, timestamptz, text) TO caller;
+                 {} {}",
+                if old >= "0.3.0" {
+                    "GRANT SELECT ON phone_pool_status TO caller;
+                     GRANT EXECUTE ON FUNCTION phone_pool_by_area_code(timestamptz), phone_pool_by_region(timestamptz) TO caller;"
+                } else {
+                    ""
+                },
                 if vapi {
                     "GRANT EXECUTE ON FUNCTION vapi_tool_calls(jsonb, timestamptz), vapi_end_of_call(jsonb, timestamptz),
                                            vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
