@@ -6,15 +6,18 @@
 //! run, so every run starts from the same table, and the variants alternate over the rounds.
 
 use crate::bounded::Figure;
-use crate::{median, pgbench};
+use crate::{median, pgbench_run};
 use phone_holds_e2e::Cluster;
 
 const T0: &str = "2025-10-18 12:00:00+00";
 const AREAS: i64 = 300;
 const ROUNDS: usize = 6;
-/// Seconds per run at most: a run must not use up the pool's free numbers (80,000 of 100,000,
-/// at some 16,000 assignments a second).
-pub const MAX_SECONDS: u32 = 2;
+
+/// Assignments per run: half the free numbers (four fifths of the pool), so a run never meets
+/// an empty pool however fast it goes.
+pub fn per_run(numbers: i64) -> i64 {
+    numbers * 2 / 5
+}
 
 /// `numbers` numbers spread evenly over the first 300 area codes phone_holds knows, a fifth of
 /// each area code's held for days by other leads, the rest free and rested for various times,
@@ -54,7 +57,7 @@ fn reload(c: &mut postgres::Client) {
     c.batch_execute("VACUUM ANALYZE public.phone_hold_ledger").unwrap();
 }
 
-pub fn figures(cluster: &Cluster, numbers: i64, seconds: u32) -> Vec<Figure> {
+pub fn figures(cluster: &Cluster, numbers: i64) -> Vec<Figure> {
     let mut c = cluster.connect();
     prepare(&mut c, numbers);
     reload(&mut c);
@@ -78,7 +81,8 @@ pub fn figures(cluster: &Cluster, numbers: i64, seconds: u32) -> Vec<Figure> {
         for script in order {
             let i = usize::from(script == "local_assign_area");
             reload(&mut c);
-            tps[i] = pgbench(cluster, script, seconds.min(MAX_SECONDS)).0;
+            // Split between the two clients.
+            tps[i] = pgbench_run(cluster, script, &format!("-t {}", per_run(numbers) / 2)).0;
         }
         any.push(tps[0]);
         area.push(tps[1]);

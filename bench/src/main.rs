@@ -133,11 +133,17 @@ fn time_release(c: &mut Client, variant: &str, as_of: &str) -> (f64, i32) {
 }
 
 /// pgbench with 2 clients for `seconds`: (transactions per second, mean latency in ms).
-pub(crate) fn pgbench(cluster: &Cluster, script: &str, seconds: u32) -> (f64, f64) {
+fn pgbench(cluster: &Cluster, script: &str, seconds: u32) -> (f64, f64) {
+    pgbench_run(cluster, script, &format!("-T {seconds}"))
+}
+
+/// pgbench with 2 clients, run for `length` (`-T <seconds>` or `-t <transactions per client>`):
+/// (transactions per second, mean latency in ms).
+pub(crate) fn pgbench_run(cluster: &Cluster, script: &str, length: &str) -> (f64, f64) {
     let path = format!("{}/pgbench/{script}.sql", env!("CARGO_MANIFEST_DIR"));
     let copy = cluster.path(&format!("{script}.sql"));
     std::fs::copy(&path, &copy).unwrap();
-    let (ok, out) = cluster.sh(&format!("pgbench -n -M prepared -c 2 -j 2 -T {seconds} -D leads={LEADS} -f '{copy}' postgres"));
+    let (ok, out) = cluster.sh(&format!("pgbench -n -M prepared -c 2 -j 2 {length} -D leads={LEADS} -f '{copy}' postgres"));
     assert!(ok, "pgbench {script}: {out}");
     let field = |prefix: &str| -> f64 {
         let line = out.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("pgbench said:\n{out}"));
@@ -298,7 +304,7 @@ fn main() {
         figures.extend(bounded::callback_figures(&cluster, o.backlog));
     }
     let inbound_figures = if wanted("inbound") { inbound::figures(&cluster, o.inbound_pool, o.inbound_calls) } else { Vec::new() };
-    let local_figures = if wanted("local") { local::figures(&cluster, o.local_pool, o.seconds) } else { Vec::new() };
+    let local_figures = if wanted("local") { local::figures(&cluster, o.local_pool) } else { Vec::new() };
 
     // The table, printed and written.
     let mut table = String::new();
@@ -339,12 +345,11 @@ fn main() {
             table,
             "\n## Local presence\n\nA new lead per transaction, assigned a number and committed, on a pool of \
              {} numbers over 300 area codes (a fifth of each held by other leads), reloaded from a template (and vacuumed) \
-             before each run; pgbench, 2 clients, \
-             {} s per run. With `lead_phone`, the number comes from the lead's area code (the phone_holds_free_by_area index); \
+             before each run; pgbench, 2 clients, {} assignments per run (half the free numbers). With `lead_phone`, the number comes from the lead's area code (the phone_holds_free_by_area index); \
              without, it is the one rested longest (phone_holds_rested). The two alternate over the rounds. Ratio: with / \
              without, median of the rounds' ratios (min–max).\n",
             o.local_pool,
-            o.seconds.min(local::MAX_SECONDS)
+            local::per_run(o.local_pool)
         )
         .unwrap();
         figure_table(&mut table, &local_figures, &mut checks);

@@ -209,20 +209,23 @@ impl Pool<'_, '_> {
         }
         let rested_since = place.rested_since(as_of);
         for search in &place.searches {
-            let mut args = placed(search.tier());
-            args.push(ts_arg(rested_since));
-            let statement = match search {
-                Search::AreaCode(prefix) => {
-                    args.push(prefix.as_str().into());
-                    Statement::TakeInArea
-                }
-                Search::State { .. } => {
-                    args.push(search.prefixes().into());
-                    Statement::TakeInState
-                }
-                Search::Any => Statement::TakeAny,
+            // A state is searched area code by area code, the best rested first.
+            let prefixes = match search {
+                Search::AreaCode(prefix) => vec![prefix.clone()],
+                Search::State { .. } => self.state_order(search.prefixes(), rested_since),
+                Search::Any => vec![],
             };
-            if let Some(taken) = self.first::<String>(statement, &args) {
+            let take = |prefix: Option<&str>| {
+                let mut args = placed(search.tier());
+                args.push(ts_arg(rested_since));
+                args.extend(prefix.map(|p| -> DatumWithOid<'_> { p.into() }));
+                args
+            };
+            let taken = match search {
+                Search::Any => self.first::<String>(Statement::TakeAny, &take(None)),
+                _ => prefixes.iter().find_map(|prefix| self.first::<String>(Statement::TakeInArea, &take(Some(prefix)))),
+            };
+            if let Some(taken) = taken {
                 return Ok(taken);
             }
         }
@@ -235,6 +238,13 @@ impl Pool<'_, '_> {
             }
         }
         Err(HoldError::PoolExhausted)
+    }
+
+    /// Of the area-code `prefixes`, those with a free number rested since `rested_since`, the
+    /// one whose best number has rested longest first.
+    fn state_order(&mut self, prefixes: Vec<String>, rested_since: Option<Instant>) -> Vec<String> {
+        let rows = self.run(Statement::StateOrder, &[prefixes.into(), ts_arg(rested_since)]);
+        rows.map(|row| row.get::<String>(1).unwrap_or_else(|e| spi_failed(e)).expect("a prefix is never NULL")).collect()
     }
 
     /// The first column of the first row `statement` returns; `None` for no row or NULL.

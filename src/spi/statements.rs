@@ -221,7 +221,7 @@ pub enum Statement {
     WriteHoldNoted,
     TakePrevious,
     TakeInArea,
-    TakeInState,
+    StateOrder,
     TakeAny,
     Resting,
     CompleteHold,
@@ -301,16 +301,28 @@ impl Statement {
                 ", lead_phone, source, source_ref, geo_tier",
                 ", $4, $5, $6, $7"
             ),
-            // Rested since $8: of area code $9 (`+1415`); of any of the area codes $9; any.
+            // Rested since $8: of area code $9 (`+1415`); any.
             Statement::TakeInArea => take_number!(
                 rested_where!(concat!(area_of!(), " OPERATOR(pg_catalog.=) $9")),
                 ", lead_phone, source, source_ref, geo_tier",
                 ", $4, $5, $6, $7"
             ),
-            Statement::TakeInState => take_number!(
-                rested_where!(concat!(area_of!(), " OPERATOR(pg_catalog.=) ANY ($9)")),
-                ", lead_phone, source, source_ref, geo_tier",
-                ", $4, $5, $6, $7"
+            // The area codes $1 (`+1310`, …) that have a free number rested since $2 (any, when
+            // NULL), the one whose best number has rested longest first: one index probe each.
+            // (A single pick over all of them would walk phone_holds_rested in rest order,
+            // through every free number when the state has none.)
+            Statement::StateOrder => concat!(
+                "SELECT a.prefix FROM pg_catalog.unnest($1::pg_catalog.text[]) AS a(prefix)
+                  CROSS JOIN LATERAL (
+                        SELECT p.released_at, p.number FROM public.signalwire_phone_numbers AS p
+                         WHERE ",
+                area_of!(),
+                " OPERATOR(pg_catalog.=) a.prefix
+                           AND p.assignment_status OPERATOR(pg_catalog.=) 'available' AND p.retired_at IS NULL
+                           AND ($2 IS NULL OR p.released_at IS NULL OR p.released_at OPERATOR(pg_catalog.<=) $2)
+                         ORDER BY p.released_at NULLS FIRST, p.number
+                         LIMIT 1) AS best
+                  ORDER BY best.released_at NULLS FIRST, best.number"
             ),
             Statement::TakeAny => take_number!(rested_where!("true"), ", lead_phone, source, source_ref, geo_tier", ", $4, $5, $6, $7"),
             // The free numbers in rotation still resting at $1, and when the first rested.
@@ -459,9 +471,7 @@ impl Statement {
             Statement::TakeRestedNoted => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID],
             Statement::TakePrevious => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID],
             Statement::TakeInArea => &TAKE_PLACED_ARGS,
-            Statement::TakeInState => {
-                &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTARRAYOID]
-            }
+            Statement::StateOrder => &[TEXTARRAYOID, TIMESTAMPTZOID],
             Statement::TakeAny => &TAKE_PLACED_ARGS[..8],
             Statement::Resting => &[TIMESTAMPTZOID],
             Statement::WriteHold => &WRITE_HOLD_ARGS[..8],
@@ -497,6 +507,7 @@ impl Statement {
                 | Statement::LedgerShape
                 | Statement::LeadPhone
                 | Statement::Resting
+                | Statement::StateOrder
                 | Statement::VerifySignature
                 | Statement::WebhookSecret
         )

@@ -98,6 +98,30 @@ mod tests {
     }
 
     #[pg_test]
+    fn within_the_state_the_number_rested_longest_across_its_area_codes() {
+        const SAN_DIEGO: &str = "+16195550101";
+        pool(&[LA, SAN_DIEGO, NYC]);
+        // Los Angeles released at T0+1, San Diego at T0: San Diego has rested longer, and
+        // New York (never used) is in another state.
+        Spi::run(&format!(
+            "UPDATE signalwire_phone_numbers SET released_at = CASE number WHEN '{LA}' THEN {} WHEN '{SAN_DIEGO}' THEN {} END WHERE number <> '{NYC}'",
+            ts(1),
+            ts(0)
+        ))
+        .unwrap();
+        assert_eq!(assign(LEAD_A, 5, IN_SF), SAN_DIEGO);
+        assert_eq!(assign(LEAD_B, 5, IN_SF), LA);
+        assert_eq!(assigned_how(LEAD_B).0, "state");
+        assert_eq!(assign(LEAD_C, 5, IN_SF), NYC);
+        // Resting numbers of the state are passed over for any number.
+        Spi::run("SET LOCAL phone_holds.min_rest = '1h'").unwrap();
+        release(LEAD_B, 6);
+        Spi::run("INSERT INTO signalwire_phone_numbers (number) VALUES ('+12125550102')").unwrap();
+        assert_eq!(one(&format!("SELECT assign_phone_to_lead('{LEAD_D}', {}::timestamptz + interval '30 minutes', '{IN_SF}')", ts(6))).as_deref(), Some("+12125550102"));
+        assert_eq!(assigned_how(LEAD_D).0, "any");
+    }
+
+    #[pg_test]
     fn without_a_phone_or_outside_the_nanp_any_number() {
         pool(&[NYC, SF_1]);
         assert_eq!(one(&format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(0))).unwrap(), NYC);
