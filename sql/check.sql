@@ -56,14 +56,10 @@ BEGIN
     UNION ALL
     -- Numbers area-code matching cannot read (as phone_holds_setup() warns): they are handed
     -- out, but never as a lead's local number.
-    SELECT CASE WHEN n.number::text ~ '^\+[1-9][0-9]{6,14}$'
-                THEN 'number starts with +1 but is not a North American number (+1, then ten digits, the first 2 to 9), so it never matches a lead''s area code'
-                ELSE 'number is not E.164 (+, then 7 to 15 digits and nothing else), so it never matches a lead''s area code'
-           END,
-           n.number::text, n.currently_assigned_to
-      FROM public.signalwire_phone_numbers AS n
-     WHERE n.number::text !~ '^\+[1-9][0-9]{6,14}$'
-        OR (n.number::text ~ '^\+1' AND n.number::text !~ '^\+1[2-9][0-9]{9}$')
+    SELECT p.problem, p.number, p.lead_id
+      FROM (SELECT public.phone_holds_number_problem(n.number::text) AS problem, n.number::text AS number, n.currently_assigned_to AS lead_id
+              FROM public.signalwire_phone_numbers AS n) AS p
+     WHERE p.problem IS NOT NULL
     UNION ALL
     -- An empty pool beside a ledger that knows numbers: what a restore that lost the pool leaves.
     SELECT 'the pool table is empty, but the ledger records ' || count(DISTINCT l.number) || ' numbers',

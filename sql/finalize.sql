@@ -20,6 +20,7 @@ $revoke$;
 
 -- Helpers that read nothing of the user's, which the functions granted to a caller call.
 GRANT EXECUTE ON FUNCTION public.phone_holds_area_codes(), public.phone_holds_area_codes_source(),
+                          public.phone_holds_area_code(text), public.phone_holds_number_problem(text),
                           public.phone_holds_min_rest(), public.phone_holds_rotation_ready(),
                           public.phone_holds_number_unknown(text) TO PUBLIC;
 
@@ -40,6 +41,12 @@ COMMENT ON FUNCTION public.phone_pool_by_region(timestamptz) IS
 
 COMMENT ON FUNCTION public.phone_holds_area_codes() IS
     'The NANP area codes and the region each serves (US-CA, CA-ON, PR) with its name, generated from libphonenumber''s data by scripts/nanp_regions.py; phone_holds_area_codes_source() says which release.';
+
+COMMENT ON FUNCTION public.phone_holds_area_code(text) IS
+    'The area code of a number as the pool stores it (+14155550101: 415); NULL outside the NANP or when not stored in E.164.';
+
+COMMENT ON FUNCTION public.phone_holds_number_problem(text) IS
+    'Why a number as the pool stores it can never match a lead''s area code (not E.164, or +1 but not North American), or NULL: what phone_holds_setup() warns about and phone_holds_check() reports.';
 
 COMMENT ON FUNCTION public.phone_holds_area_codes_source() IS
     'The phonenumbers release phone_holds_area_codes() was generated from, and when.';

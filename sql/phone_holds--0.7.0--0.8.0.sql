@@ -14,7 +14,8 @@
 -- 2. New: retire_phone_number() and restore_phone_number().
 -- 3. New: phone_pool_by_area_code() and phone_pool_by_region(), over phone_holds_area_codes(),
 --    the area-code table generated from libphonenumber's data; roles that may read
---    phone_pool_status can run them.
+--    phone_pool_status can run them. phone_holds_area_code() and phone_holds_number_problem()
+--    read a stored number with the Rust rules the assignments use.
 -- 4. phone_holds_setup() adds the columns, index and view above; phone_holds_check() reports
 --    numbers that are not E.164.
 
@@ -47,6 +48,13 @@ VOLATILE PARALLEL UNSAFE
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'extend_phone_for_appointment_utc_near_wrapper';
 
+CREATE FUNCTION "phone_holds_area_code"(
+	"number" TEXT
+) RETURNS TEXT
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'phone_holds_area_code_wrapper';
+
 CREATE FUNCTION "phone_holds_area_codes"() RETURNS TABLE (
 	"area_code" TEXT,
 	"region" TEXT,
@@ -60,6 +68,13 @@ CREATE FUNCTION "phone_holds_area_codes_source"() RETURNS TEXT
 IMMUTABLE STRICT PARALLEL SAFE
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'phone_holds_area_codes_source_wrapper';
+
+CREATE FUNCTION "phone_holds_number_problem"(
+	"number" TEXT
+) RETURNS TEXT
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'phone_holds_number_problem_wrapper';
 
 CREATE FUNCTION "reschedule_appointment_for_phone"(
 	"lead_id" uuid,
@@ -241,7 +256,7 @@ BEGIN
            count(*) FILTER (WHERE p.free AND p.released_at > phone_pool_by_area_code.as_of - public.phone_holds_min_rest()),
            count(*) FILTER (WHERE p.assignment_status = 'assigned'),
            count(*) FILTER (WHERE p.retired_at IS NOT NULL)
-      FROM (SELECT CASE WHEN n.number::text ~ '^\+1[2-9][0-9]{9}$' THEN pg_catalog.substr(n.number::text, 3, 3) END AS area_code,
+      FROM (SELECT public.phone_holds_area_code(n.number::text) AS area_code,
                    n.assignment_status::text AS assignment_status, n.released_at, n.retired_at,
                    n.assignment_status = 'available' AND n.retired_at IS NULL AS free
               FROM public.signalwire_phone_numbers AS n) AS p
@@ -435,8 +450,7 @@ BEGIN
     SELECT pg_catalog.array_agg(pg_catalog.format('%L%s', n.number, coalesce(pg_catalog.format(' (%s)', n.name), '')) ORDER BY n.number)
       INTO misshapen
       FROM public.signalwire_phone_numbers AS n
-     WHERE n.number::text !~ '^\+[1-9][0-9]{6,14}$'
-        OR (n.number::text ~ '^\+1' AND n.number::text !~ '^\+1[2-9][0-9]{9}$');
+     WHERE public.phone_holds_number_problem(n.number::text) IS NOT NULL;
     IF misshapen IS NOT NULL THEN
         RAISE WARNING 'phone_holds: % of the numbers in public.signalwire_phone_numbers are not E.164, so they never match a lead''s area code: %',
                 pg_catalog.cardinality(misshapen),
@@ -718,14 +732,10 @@ BEGIN
     UNION ALL
     -- Numbers area-code matching cannot read (as phone_holds_setup() warns): they are handed
     -- out, but never as a lead's local number.
-    SELECT CASE WHEN n.number::text ~ '^\+[1-9][0-9]{6,14}$'
-                THEN 'number starts with +1 but is not a North American number (+1, then ten digits, the first 2 to 9), so it never matches a lead''s area code'
-                ELSE 'number is not E.164 (+, then 7 to 15 digits and nothing else), so it never matches a lead''s area code'
-           END,
-           n.number::text, n.currently_assigned_to
-      FROM public.signalwire_phone_numbers AS n
-     WHERE n.number::text !~ '^\+[1-9][0-9]{6,14}$'
-        OR (n.number::text ~ '^\+1' AND n.number::text !~ '^\+1[2-9][0-9]{9}$')
+    SELECT p.problem, p.number, p.lead_id
+      FROM (SELECT public.phone_holds_number_problem(n.number::text) AS problem, n.number::text AS number, n.currently_assigned_to AS lead_id
+              FROM public.signalwire_phone_numbers AS n) AS p
+     WHERE p.problem IS NOT NULL
     UNION ALL
     -- An empty pool beside a ledger that knows numbers: what a restore that lost the pool leaves.
     SELECT 'the pool table is empty, but the ledger records ' || count(DISTINCT l.number) || ' numbers',
@@ -749,9 +759,11 @@ REVOKE EXECUTE ON FUNCTION public.assign_phone_to_lead(uuid, timestamptz, text),
 -- Helpers that read nothing of the user's, which the functions granted to a caller call (revoked
 -- first, so their privileges read as a fresh install's).
 REVOKE EXECUTE ON FUNCTION public.phone_holds_area_codes(), public.phone_holds_area_codes_source(),
+                           public.phone_holds_area_code(text), public.phone_holds_number_problem(text),
                            public.phone_holds_min_rest(), public.phone_holds_rotation_ready(),
                            public.phone_holds_number_unknown(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.phone_holds_area_codes(), public.phone_holds_area_codes_source(),
+                          public.phone_holds_area_code(text), public.phone_holds_number_problem(text),
                           public.phone_holds_min_rest(), public.phone_holds_rotation_ready(),
                           public.phone_holds_number_unknown(text) TO PUBLIC;
 
@@ -800,6 +812,12 @@ COMMENT ON FUNCTION public.phone_pool_by_region(timestamptz) IS
 
 COMMENT ON FUNCTION public.phone_holds_area_codes() IS
     'The NANP area codes and the region each serves (US-CA, CA-ON, PR) with its name, generated from libphonenumber''s data by scripts/nanp_regions.py; phone_holds_area_codes_source() says which release.';
+
+COMMENT ON FUNCTION public.phone_holds_area_code(text) IS
+    'The area code of a number as the pool stores it (+14155550101: 415); NULL outside the NANP or when not stored in E.164.';
+
+COMMENT ON FUNCTION public.phone_holds_number_problem(text) IS
+    'Why a number as the pool stores it can never match a lead''s area code (not E.164, or +1 but not North American), or NULL: what phone_holds_setup() warns about and phone_holds_check() reports.';
 
 COMMENT ON FUNCTION public.phone_holds_area_codes_source() IS
     'The phonenumbers release phone_holds_area_codes() was generated from, and when.';

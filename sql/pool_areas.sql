@@ -18,7 +18,7 @@ BEGIN
            count(*) FILTER (WHERE p.free AND p.released_at > phone_pool_by_area_code.as_of - public.phone_holds_min_rest()),
            count(*) FILTER (WHERE p.assignment_status = 'assigned'),
            count(*) FILTER (WHERE p.retired_at IS NOT NULL)
-      FROM (SELECT CASE WHEN n.number::text ~ '^\+1[2-9][0-9]{9}$' THEN pg_catalog.substr(n.number::text, 3, 3) END AS area_code,
+      FROM (SELECT public.phone_holds_area_code(n.number::text) AS area_code,
                    n.assignment_status::text AS assignment_status, n.released_at, n.retired_at,
                    n.assignment_status = 'available' AND n.retired_at IS NULL AS free
               FROM public.signalwire_phone_numbers AS n) AS p

@@ -163,8 +163,7 @@ BEGIN
     SELECT pg_catalog.array_agg(pg_catalog.format('%L%s', n.number, coalesce(pg_catalog.format(' (%s)', n.name), '')) ORDER BY n.number)
       INTO misshapen
       FROM public.signalwire_phone_numbers AS n
-     WHERE n.number::text !~ '^\+[1-9][0-9]{6,14}$'
-        OR (n.number::text ~ '^\+1' AND n.number::text !~ '^\+1[2-9][0-9]{9}$');
+     WHERE public.phone_holds_number_problem(n.number::text) IS NOT NULL;
     IF misshapen IS NOT NULL THEN
         RAISE WARNING 'phone_holds: % of the numbers in public.signalwire_phone_numbers are not E.164, so they never match a lead''s area code: %',
                 pg_catalog.cardinality(misshapen),

@@ -106,6 +106,19 @@ pub fn lead_phone(raw: &str) -> Result<Option<String>, String> {
     }
 }
 
+/// Why a pool number, as stored, can never be a lead's local number; `None` when it can be, or
+/// is E.164 outside the NANP. (The pool is matched by the stored text's prefix, so the number
+/// must be stored exactly as `phone::e164` writes it.)
+pub fn stored_number_problem(number: &str) -> Option<&'static str> {
+    if phone::e164(number).as_deref() != Some(number) {
+        Some("number is not E.164 (+, then 7 to 15 digits and nothing else), so it never matches a lead's area code")
+    } else if nanp::misshapen(number) {
+        Some("number starts with +1 but is not a North American number (+1, then ten digits, the first 2 to 9), so it never matches a lead's area code")
+    } else {
+        None
+    }
+}
+
 /// Whether a refused `lead_phone` looks like a time: a caller that passed a time one place too
 /// far, where the phone goes after `as_of`.
 pub fn looks_like_a_time(raw: &str) -> bool {
@@ -171,6 +184,19 @@ mod tests {
         assert!(lead_phone("+1415555012").unwrap_err().contains("North American"));
         assert!(looks_like_a_time("2025-10-18 12:00Z") && looks_like_a_time("2025-10-18T12:00:00Z"));
         assert!(!looks_like_a_time("+14155550123") && !looks_like_a_time("415-555-0123"));
+    }
+
+    #[test]
+    fn stored_numbers_are_matched_only_as_e164() {
+        for fine in ["+14155550101", "+442079460958", "+15550100001"] {
+            assert_eq!(stored_number_problem(fine), None, "{fine}");
+        }
+        for bad in ["415-555-0102", "+1 415 555 0103", "+14155550101 ", "14155550101"] {
+            assert!(stored_number_problem(bad).unwrap().starts_with("number is not E.164"), "{bad}");
+        }
+        for bad in ["+1415555010", "+10155550104"] {
+            assert!(stored_number_problem(bad).unwrap().contains("not a North American number"), "{bad}");
+        }
     }
 
     #[test]

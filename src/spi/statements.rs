@@ -66,12 +66,19 @@ macro_rules! rested_number {
 }
 
 /// The placed picks (see Pool::take_free_number): free numbers in rotation (not retired), by
-/// rest; a number released after $8 is still resting (no rest when $8 is NULL). The status and
-/// retirement tests match the partial indexes phone_holds_rested and phone_holds_free_by_area.
+/// rest; a number released after parameter `$since` is still resting (no rest when it is NULL).
+/// The status and retirement tests match the partial indexes phone_holds_rested and
+/// phone_holds_free_by_area.
 macro_rules! rested_enough {
-    () => {
-        "p.assignment_status OPERATOR(pg_catalog.=) 'available' AND p.retired_at IS NULL
-            AND ($8 IS NULL OR p.released_at IS NULL OR p.released_at OPERATOR(pg_catalog.<=) $8)"
+    ($since:literal) => {
+        concat!(
+            "p.assignment_status OPERATOR(pg_catalog.=) 'available' AND p.retired_at IS NULL
+            AND (",
+            $since,
+            " IS NULL OR p.released_at IS NULL OR p.released_at OPERATOR(pg_catalog.<=) ",
+            $since,
+            ")"
+        )
     };
 }
 
@@ -91,7 +98,7 @@ macro_rules! rested_where {
               WHERE ",
             $filter,
             " AND ",
-            rested_enough!(),
+            rested_enough!("$8"),
             "
               ORDER BY p.released_at NULLS FIRST, p.number
               LIMIT 1 FOR UPDATE SKIP LOCKED"
@@ -317,9 +324,9 @@ impl Statement {
                         SELECT p.released_at, p.number FROM public.signalwire_phone_numbers AS p
                          WHERE ",
                 area_of!(),
-                " OPERATOR(pg_catalog.=) a.prefix
-                           AND p.assignment_status OPERATOR(pg_catalog.=) 'available' AND p.retired_at IS NULL
-                           AND ($2 IS NULL OR p.released_at IS NULL OR p.released_at OPERATOR(pg_catalog.<=) $2)
+                " OPERATOR(pg_catalog.=) a.prefix AND ",
+                rested_enough!("$2"),
+                "
                          ORDER BY p.released_at NULLS FIRST, p.number
                          LIMIT 1) AS best
                   ORDER BY best.released_at NULLS FIRST, best.number"
