@@ -1,4 +1,4 @@
--- phone_holds demo: the seed's four scenarios, two inbound calls, a Cal.com booking and local presence, with time moved by the as_of argument.
+-- phone_holds demo: the seed's four scenarios, two inbound calls, a Cal.com booking, local presence and monitoring, with time moved by the as_of argument.
 -- Run by scripts/demo.sh against a throwaway cluster; every step prints the pool.
 \set ON_ERROR_STOP on
 \pset footer off
@@ -125,3 +125,13 @@ SELECT to_char(at, 'Dy Mon DD HH24:MI') AS at, event, number, geo_tier, lead_pho
   FROM phone_hold_ledger WHERE at >= '2025-10-22 14:00+00' ORDER BY id;
 \echo 'The pool by state: where numbers are about to run out.'
 SELECT region, region_name, available, resting, assigned, retired FROM phone_pool_by_region('2025-10-22 14:10+00');
+
+\echo
+\echo '=== Monitoring: the pool over time, and change events ======================'
+\echo 'The pool day by day (what the Grafana dashboard draws): held, free and held for an appointment at each day''s end, and the day''s changes.'
+SELECT to_char(time, 'Dy Mon DD') AS day, held, free, held_for_appointment, assignments, extensions, completions, releases
+  FROM phone_pool_history('2025-10-18 00:00+00', '2025-10-23 00:00+00', '1 day');
+\echo 'This session now LISTENs on channel phone_holds, as n8n''s Postgres Trigger does: Fay books, and the event arrives when the change commits.'
+LISTEN phone_holds;
+SELECT extend_phone_for_appointment('fafafafa-0000-4000-8000-000000000006', '2025-10-24 16:00+00', '2025-10-22 15:00+00') AS fay_release_at;
+UNLISTEN phone_holds;

@@ -36,6 +36,12 @@ COMMENT ON FUNCTION public.restore_phone_number(text, timestamptz) IS
 COMMENT ON FUNCTION public.phone_pool_by_area_code(timestamptz) IS
     'The pool by area code, fewest available first: area code (NULL for numbers outside the NANP or not E.164), region and its name, available (free, in rotation), resting (released less than phone_holds.min_rest before as_of), assigned, retired.';
 
+COMMENT ON FUNCTION public.phone_pool_history(timestamptz, timestamptz, interval) IS
+    'The pool over time, one row per bucket of step (aligned on multiples of step) from from_time to to_time: time (the bucket''s start), held, free (in rotation) and held_for_appointment at the bucket''s end, and the assignments, extensions (extended, rescheduled), completions and releases within it. The pool now, taken back through the ledger; at most 10000 buckets (22023).';
+
+COMMENT ON FUNCTION public.phone_release_runs(timestamptz, timestamptz) IS
+    'The release job''s runs that started from from_time to to_time, from pg_cron''s cron.job_run_details (time, finished_at, status) with how many numbers each released (ledger); without pg_cron, each release call the ledger shows. SECURITY DEFINER, so a monitoring role sees the job''s runs.';
+
 COMMENT ON FUNCTION public.phone_pool_by_region(timestamptz) IS
     'phone_pool_by_area_code() summed by state, province or country, fewest available first, with how many area codes each has in the pool.';
 

@@ -228,6 +228,8 @@ BEGIN
         );
         CREATE INDEX phone_hold_ledger_by_number ON public.phone_hold_ledger (number, at DESC, id DESC);
         CREATE INDEX phone_hold_ledger_by_lead ON public.phone_hold_ledger (lead_id, id DESC);
+        CREATE INDEX phone_hold_ledger_by_time ON public.phone_hold_ledger (at);
+        CREATE INDEX phone_hold_ledger_by_appointment ON public.phone_hold_ledger (appointment_at) WHERE appointment_at IS NOT NULL;
         COMMENT ON TABLE public.phone_hold_ledger IS
             'phone_holds: one row per hold change (adopted, assigned, reused, extended, completed, rescheduled, released) and rotation change (retired, restored); at = the call''s as_of.';
         RETURN NEXT 'created table public.phone_hold_ledger';
@@ -259,6 +261,18 @@ BEGIN
                 'phone_holds: one row per hold change (adopted, assigned, reused, extended, completed, rescheduled, released) and rotation change (retired, restored); at = the call''s as_of.';
             RETURN NEXT 'replaced the event check of public.phone_hold_ledger (adds retired, restored)';
         END LOOP;
+        -- The ledger by time and by appointment (0.9.0), which the pool's history and the
+        -- release runs read (sql/history.sql). Building one blocks the ledger's writers while
+        -- it runs: on a large ledger, build them first with CREATE INDEX CONCURRENTLY under
+        -- these names and definitions, and setup finds them.
+        IF pg_catalog.to_regclass('public.phone_hold_ledger_by_time') IS NULL THEN
+            CREATE INDEX phone_hold_ledger_by_time ON public.phone_hold_ledger (at);
+            RETURN NEXT 'created index public.phone_hold_ledger_by_time';
+        END IF;
+        IF pg_catalog.to_regclass('public.phone_hold_ledger_by_appointment') IS NULL THEN
+            CREATE INDEX phone_hold_ledger_by_appointment ON public.phone_hold_ledger (appointment_at) WHERE appointment_at IS NOT NULL;
+            RETURN NEXT 'created index public.phone_hold_ledger_by_appointment';
+        END IF;
     END IF;
 
     -- The calendar bookings phone_holds has acted on: which lead each belongs to, its status,

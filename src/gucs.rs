@@ -28,6 +28,8 @@ static VAPI_ASSISTANT_ID: GucSetting<Option<CString>> = GucSetting::<Option<CStr
 static CALLBACK_WINDOW: GucSetting<i32> = GucSetting::<i32>::new(7 * DAY);
 /// How far a Calendly signature's timestamp may be from now before it is refused as a replay.
 static CALENDLY_SIGNATURE_TOLERANCE: GucSetting<i32> = GucSetting::<i32>::new(180);
+/// Whether hold changes send change events on channel phone_holds (spi::events).
+static NOTIFY: GucSetting<bool> = GucSetting::<bool>::new(true);
 /// No longer read by anything: kept so that runbooks written for 0.2.0, which set it around a
 /// restore, keep working. Since 0.3.0 a restore needs no setting (README: Backups).
 static RESTORING: GucSetting<bool> = GucSetting::<bool>::new(false);
@@ -137,6 +139,14 @@ pub fn init() {
         GucFlags::UNIT_S,
     );
     GucRegistry::define_bool_guc(
+        c"phone_holds.notify",
+        c"Whether every hold change sends a change event (NOTIFY phone_holds, a JSON payload).",
+        c"Sent when the change commits, never when it rolls back. off: none is sent. Default on.",
+        &NOTIFY,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
         c"phone_holds.restoring",
         c"No effect since phone_holds 0.3.0; kept so that old restore runbooks that set it still work.",
         c"A restore needs no setting: CREATE EXTENSION creates no table. See README, Backups.",
@@ -144,6 +154,11 @@ pub fn init() {
         GucContext::Userset,
         GucFlags::default(),
     );
+}
+
+/// Whether change events are sent, for this statement.
+pub fn notify() -> bool {
+    NOTIFY.get()
 }
 
 /// The batch size in force for this statement.

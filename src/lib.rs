@@ -33,6 +33,7 @@ extension_sql_file!("../sql/cron.sql", name = "cron");
 extension_sql_file!("../sql/check.sql", name = "check");
 extension_sql_file!("../sql/rotation.sql", name = "rotation");
 extension_sql_file!("../sql/pool_areas.sql", name = "pool_areas", requires = ["rotation", phone_holds_area_codes]);
+extension_sql_file!("../sql/history.sql", name = "history", requires = ["rotation"]);
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[pg_guard]

@@ -24,7 +24,7 @@ pub fn per_run(numbers: i64) -> i64 {
 /// kept in `bench_pool` to reload from; `bench_areas` lists the area codes for the pgbench
 /// scripts. (A pool with holds in it, as in use: planned on a pool with none, the lookup of a
 /// lead's current number keeps a plan that walks every hold made since; see RESULTS.md.)
-fn prepare(c: &mut postgres::Client, numbers: i64) {
+pub(crate) fn prepare(c: &mut postgres::Client, numbers: i64) {
     c.batch_execute(&format!(
         "DROP TABLE IF EXISTS bench_areas, bench_pool;
          CREATE TABLE bench_areas AS
@@ -44,7 +44,7 @@ fn prepare(c: &mut postgres::Client, numbers: i64) {
 }
 
 /// The pool as `prepare` made it, with the holds' ledger rows.
-fn reload(c: &mut postgres::Client) {
+pub(crate) fn reload(c: &mut postgres::Client) {
     c.batch_execute(&format!(
         "TRUNCATE public.signalwire_phone_numbers, public.phone_hold_ledger RESTART IDENTITY;
          INSERT INTO public.signalwire_phone_numbers (number, assignment_status, currently_assigned_to, release_at, released_at)

@@ -5,11 +5,12 @@
 //!
 //! `bench [--pools 1000,100000,1000000] [--seconds 10] [--calls 1000000] [--backlog 100000]
 //!        [--inbound-pool 100000] [--inbound-calls 20000] [--local-pool 100000]
-//!        [--only throughput|bounded|inbound|local] [--out FILE]`
+//!        [--only throughput|bounded|inbound|local|monitoring] [--out FILE]`
 
 mod bounded;
 mod inbound;
 mod local;
+mod monitoring;
 
 use phone_holds_e2e::Cluster;
 use postgres::Client;
@@ -140,10 +141,15 @@ fn pgbench(cluster: &Cluster, script: &str, seconds: u32) -> (f64, f64) {
 /// pgbench with 2 clients, run for `length` (`-T <seconds>` or `-t <transactions per client>`):
 /// (transactions per second, mean latency in ms).
 pub(crate) fn pgbench_run(cluster: &Cluster, script: &str, length: &str) -> (f64, f64) {
+    pgbench_with(cluster, script, length, "")
+}
+
+/// pgbench_run with server settings for its sessions (`-c name=value`, as PGOPTIONS takes them).
+pub(crate) fn pgbench_with(cluster: &Cluster, script: &str, length: &str, settings: &str) -> (f64, f64) {
     let path = format!("{}/pgbench/{script}.sql", env!("CARGO_MANIFEST_DIR"));
     let copy = cluster.path(&format!("{script}.sql"));
     std::fs::copy(&path, &copy).unwrap();
-    let (ok, out) = cluster.sh(&format!("pgbench -n -M prepared -c 2 -j 2 {length} -D leads={LEADS} -f '{copy}' postgres"));
+    let (ok, out) = cluster.sh(&format!("PGOPTIONS='{settings}' pgbench -n -M prepared -c 2 -j 2 {length} -D leads={LEADS} -f '{copy}' postgres"));
     assert!(ok, "pgbench {script}: {out}");
     let field = |prefix: &str| -> f64 {
         let line = out.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("pgbench said:\n{out}"));
@@ -305,6 +311,7 @@ fn main() {
     }
     let inbound_figures = if wanted("inbound") { inbound::figures(&cluster, o.inbound_pool, o.inbound_calls) } else { Vec::new() };
     let local_figures = if wanted("local") { local::figures(&cluster, o.local_pool) } else { Vec::new() };
+    let monitoring_figures = if wanted("monitoring") { monitoring::figures(&cluster, o.local_pool) } else { Vec::new() };
 
     // The table, printed and written.
     let mut table = String::new();
@@ -353,6 +360,20 @@ fn main() {
         )
         .unwrap();
         figure_table(&mut table, &local_figures, &mut checks);
+    }
+    if !monitoring_figures.is_empty() {
+        writeln!(
+            table,
+            "\n## Monitoring\n\nHistory: `phone_pool_history()` for the last 7 days at 1-hour steps, at the end of a 90-day ledger \
+             of 252,500 holds (four rows each, about 1,000,000 rows) on 100,000 numbers, timed from the client, median of 11; baseline: one pass over \
+             the window's ledger rows by the same index. Events: the local-presence assignment (a new lead, any number, \
+             committed; pool of {} reloaded before each run, {} assignments per run) with `phone_holds.notify` on and off, \
+             alternating; no session listens. Ratio: on / off.\n",
+            o.local_pool,
+            local::per_run(o.local_pool)
+        )
+        .unwrap();
+        figure_table(&mut table, &monitoring_figures, &mut checks);
     }
     let mut report = format!(
         "# phone_holds benchmark results\n\nMachine: {}. PostgreSQL {server}, extension build: {build}. \

@@ -4,6 +4,7 @@
 //! layer decides what "now" is and the unit tests can pin it.
 
 pub mod booking;
+pub mod change_event;
 pub mod hold;
 pub mod lead_lock;
 pub mod locality;

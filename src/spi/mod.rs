@@ -2,6 +2,7 @@
 //! one SQL statement per step. No SQL text here is ever built from an argument.
 
 mod bookings;
+mod events;
 mod plans;
 pub mod pool;
 mod statements;

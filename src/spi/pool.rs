@@ -1,8 +1,10 @@
 //! Typed calls on the pool and ledger tables, one prepared statement each.
 
+use super::events;
 use super::plans::plan;
 use super::statements::Statement;
 use crate::errors::HoldError;
+use crate::rules::change_event::ChangeEvent;
 use crate::rules::hold::Completion;
 use crate::rules::locality::{Search, Tier};
 use crate::rules::origin::Origin;
@@ -181,19 +183,26 @@ impl Pool<'_, '_> {
         // the number, and the noted forms bind NOTED's values last; PLACED's bind NOTED's as
         // $4-$6, the tier as $7, then their own.
         let hold = || -> Vec<DatumWithOid<'static>> { vec![lead.into(), to_pg(release_at).into(), to_pg(as_of).into()] };
+        let assigning = |tier: Option<Tier>| Assigning {
+            lead,
+            release_at,
+            as_of,
+            source: shape.noted.then(|| origin.source.as_str()),
+            tier: tier.map(Tier::as_str),
+        };
         let previous = self.first::<String>(Statement::PreviousNumber, &[lead.into()]);
         if !shape.placed {
             if let Some(number) = previous {
                 let mut args: Vec<DatumWithOid> = hold();
                 args.push(number.as_str().into());
                 let statement = noting(Statement::TakeNumber, &mut args, shape, origin);
-                if let Some(taken) = self.first::<String>(statement, &args) {
+                if let Some(taken) = self.take(statement, &args, assigning(None)) {
                     return Ok(taken);
                 }
             }
             let mut args: Vec<DatumWithOid> = hold();
             let statement = noting(Statement::TakeRested, &mut args, shape, origin);
-            return self.first::<String>(statement, &args).ok_or(HoldError::PoolExhausted);
+            return self.take(statement, &args, assigning(None)).ok_or(HoldError::PoolExhausted);
         }
         let placed = |tier: Tier| -> Vec<DatumWithOid<'_>> {
             let mut args = hold();
@@ -203,7 +212,7 @@ impl Pool<'_, '_> {
         if let Some(number) = previous {
             let mut args = placed(Tier::Previous);
             args.push(number.as_str().into());
-            if let Some(taken) = self.first::<String>(Statement::TakePrevious, &args) {
+            if let Some(taken) = self.take(Statement::TakePrevious, &args, assigning(Some(Tier::Previous))) {
                 return Ok(taken);
             }
         }
@@ -221,9 +230,10 @@ impl Pool<'_, '_> {
                 args.extend(prefix.map(|p| -> DatumWithOid<'_> { p.into() }));
                 args
             };
+            let tier = Some(search.tier());
             let taken = match search {
-                Search::Any => self.first::<String>(Statement::TakeAny, &take(None)),
-                _ => prefixes.iter().find_map(|prefix| self.first::<String>(Statement::TakeInArea, &take(Some(prefix)))),
+                Search::Any => self.take(Statement::TakeAny, &take(None), assigning(tier)),
+                _ => prefixes.iter().find_map(|prefix| self.take(Statement::TakeInArea, &take(Some(prefix)), assigning(tier))),
             };
             if let Some(taken) = taken {
                 return Ok(taken);
@@ -238,6 +248,26 @@ impl Pool<'_, '_> {
             }
         }
         Err(HoldError::PoolExhausted)
+    }
+
+    /// Runs one of the takes (take_number!): the number taken, if any, its change event sent.
+    fn take(&mut self, statement: Statement, args: &[DatumWithOid<'_>], a: Assigning) -> Option<String> {
+        let row = self.first_row(statement, args)?;
+        let number = got::<String>(&row, 1)?;
+        let ledger_id = got::<i64>(&row, 2).expect("a number taken has its ledger row");
+        events::send([ChangeEvent {
+            event: "assigned",
+            number: number.clone(),
+            lead_id: Some(a.lead.to_string()),
+            release_at: Some(a.release_at),
+            appointment_at: None,
+            source: a.source,
+            at: a.as_of,
+            ledger_id,
+            outcome: None,
+            geo_tier: a.tier,
+        }]);
+        Some(number)
     }
 
     /// Of the area-code `prefixes`, those with a free number rested since `rested_since`, the
@@ -281,6 +311,19 @@ impl Pool<'_, '_> {
         let statement = noting(Statement::WriteHold, &mut args, shape, origin);
         let written = self.run(statement, &args);
         assert_eq!(written.len(), 1, "phone_holds: the hold of {} must be written exactly once", held.number);
+        let ledger_id = got::<i64>(&written.first(), 1).expect("a ledger row has an id");
+        events::send([ChangeEvent {
+            event: event.as_str(),
+            number: held.number.clone(),
+            lead_id: Some(lead.to_string()),
+            release_at: new.release_at,
+            appointment_at: new.appointment_at,
+            source: shape.noted.then(|| origin.source.as_str()),
+            at: as_of,
+            ledger_id,
+            outcome: outcome.map(str::to_owned),
+            geo_tier: None,
+        }]);
     }
 
     /// Applies an outcome to the number `lead` holds, with its ledger row (noted with
@@ -291,8 +334,25 @@ impl Pool<'_, '_> {
         let mut args: Vec<DatumWithOid> =
             vec![lead.into(), to_pg(c.release_at).into(), c.keeps_appointment.into(), outcome.into(), to_pg(as_of).into()];
         let statement = noting(Statement::CompleteHold, &mut args, shape, &Origin { lead_phone: None, ..*origin });
-        let release: Option<TimestampWithTimeZone> = self.first(statement, &args);
-        release.map(|t| instant(t, "stored timestamp")).transpose()
+        let Some(row) = self.first_row(statement, &args) else { return Ok(None) };
+        let release_at = got_instant(&row, 1)?;
+        // A repeat that changed nothing wrote no ledger row, and sends no event.
+        if let Some(ledger_id) = got::<i64>(&row, 2) {
+            let event = ChangeEvent {
+                event: "completed",
+                number: got::<String>(&row, 3).expect("a ledger row has a number"),
+                lead_id: Some(lead.to_string()),
+                release_at: Some(c.release_at),
+                appointment_at: got_instant(&row, 4)?,
+                source: shape.noted.then(|| origin.source.as_str()),
+                at: as_of,
+                ledger_id,
+                outcome: Some(outcome.to_owned()),
+                geo_tier: None,
+            };
+            events::send([event]);
+        }
+        Ok(release_at)
     }
 
     /// Releases the due numbers at `as_of`, all of them or at most `limit` (oldest hold first),
@@ -307,8 +367,26 @@ impl Pool<'_, '_> {
             }
         };
         // The noted forms write the source as a constant ('sql'): no value to bind.
-        let statement = if self.ledger_shape().noted { statement.noted() } else { statement };
-        self.first(statement, &args).unwrap_or(0)
+        let noted = self.ledger_shape().noted;
+        let statement = if noted { statement.noted() } else { statement };
+        let released: Vec<ChangeEvent> = self
+            .run(statement, &args)
+            .map(|row| ChangeEvent {
+                event: "released",
+                number: row.get::<String>(2).unwrap_or_else(|e| spi_failed(e)).expect("a ledger row has a number"),
+                lead_id: row.get::<Uuid>(3).unwrap_or_else(|e| spi_failed(e)).map(|lead| lead.to_string()),
+                release_at: None,
+                appointment_at: None,
+                source: noted.then_some("sql"),
+                at: as_of,
+                ledger_id: row.get::<i64>(1).unwrap_or_else(|e| spi_failed(e)).expect("a ledger row has an id"),
+                outcome: None,
+                geo_tier: None,
+            })
+            .collect();
+        let count = i32::try_from(released.len()).expect("a release is counted in int4");
+        events::send(released);
+        count
     }
 
     /// The lead that held `number` at `at`, by the ledger.
@@ -377,6 +455,16 @@ struct LedgerShape {
     phone: bool,
     noted: bool,
     placed: bool,
+}
+
+/// What the change event of an assignment says besides the number and its ledger row.
+#[derive(Debug, Clone, Copy)]
+struct Assigning {
+    lead: Uuid,
+    release_at: Instant,
+    as_of: Instant,
+    source: Option<&'static str>,
+    tier: Option<&'static str>,
 }
 
 /// Where a new number is looked for: the searches in order (rules::locality), and how long a

@@ -10,7 +10,8 @@
 use pgrx::pg_sys::{self, PgOid};
 
 /// Assigns the free number `$pick` selects to lead $1 with hold $2, logging it at $3; the
-/// ledger row gets the extra columns `$columns` with the values `$values` (see NOTED).
+/// ledger row gets the extra columns `$columns` with the values `$values` (see NOTED). Returns
+/// the number and the ledger row's id (for its change event, spi::events).
 /// Picks lock with SKIP LOCKED: two callers never get the same number, and an assignment never
 /// waits on a row lock, so one call per transaction cannot deadlock (the only lock it waits
 /// for is its own lead's).
@@ -39,8 +40,9 @@ macro_rules! take_number {
             ")
                  SELECT $3, 'assigned', taken.number, $1, $2",
             $values,
-            " FROM taken)
-             SELECT taken.number::pg_catalog.text FROM taken"
+            " FROM taken
+              RETURNING id)
+             SELECT taken.number::pg_catalog.text, (SELECT logged.id FROM logged) FROM taken"
         )
     };
 }
@@ -107,7 +109,7 @@ macro_rules! rested_where {
 }
 
 /// A new hold for a number the lead holds and has locked, with its ledger row, which gets the
-/// extra columns `$columns` with the values `$values` (see NOTED).
+/// extra columns `$columns` with the values `$values` (see NOTED); returns the row's id.
 /// ($1 number, $2 lead, $3 release_at, $4 appointment, $5 outcome or NULL to keep, $6 as_of,
 ///  $7 event, $8 previous release_at)
 macro_rules! write_hold {
@@ -125,13 +127,14 @@ macro_rules! write_hold {
             ")
              SELECT $6, $7, changed.number, $2, $8, $3, $4, $5",
             $values,
-            " FROM changed"
+            " FROM changed
+             RETURNING id"
         )
     };
 }
 
 /// Releases the due numbers `$pick` selects at $1, with their ledger rows (extra columns
-/// `$columns`, values `$values`); the count. Due: hold
+/// `$columns`, values `$values`); returns each row's id, number and lead. Due: hold
 /// over, and no appointment after the cutoff ($2 = as_of - follow-up window; see
 /// rules::release). Rows locked by a running hold change are skipped, left for the next run.
 macro_rules! release_due {
@@ -160,8 +163,9 @@ macro_rules! release_due {
                  SELECT $1, 'released', released.number, released.currently_assigned_to, released.release_at",
             $values,
             "
-                   FROM released)
-             SELECT pg_catalog.count(*)::pg_catalog.int4 FROM released"
+                   FROM released
+              RETURNING id, number, lead_id)
+             SELECT logged.id, logged.number::pg_catalog.text, logged.lead_id FROM logged"
         )
     };
 }
@@ -169,7 +173,8 @@ macro_rules! release_due {
 /// An outcome, read, applied and logged in one statement: the lead's row is locked, given
 /// release_at $2, keeps its appointment if $3, records outcome $4, logged at $5, the ledger row
 /// with the extra columns `$columns` and values `$values` (see NOTED). An outcome that changes
-/// nothing (a retried webhook) writes nothing. No row: the lead holds no number. ($1 lead)
+/// nothing (a retried webhook) writes nothing. No row: the lead holds no number; otherwise the
+/// release time, and the ledger row's id, number and appointment when one was written. ($1 lead)
 macro_rules! complete_hold {
     ($columns:literal, $values:literal) => {
         concat!(
@@ -197,8 +202,9 @@ macro_rules! complete_hold {
                             changed.appointment_scheduled_at, $4",
             $values,
             "
-                       FROM changed)
-                 SELECT $2 FROM held"
+                       FROM changed
+                  RETURNING id, number, appointment_at)
+                 SELECT $2, logged.id, logged.number::pg_catalog.text, logged.appointment_at FROM held LEFT JOIN logged ON true"
         )
     };
 }

@@ -288,16 +288,20 @@ mod tests {
             public_can.as_deref(),
             Some("phone_holds_area_code(text), phone_holds_area_codes(), phone_holds_area_codes_source(), phone_holds_min_rest(), phone_holds_number_problem(text), phone_holds_number_unknown(text), phone_holds_rotation_ready()")
         );
-        // Every function runs with the caller's rights but the signature check, which reads the
-        // webhook secrets the caller may not, with a search_path of its own.
+        // Every function runs with the caller's rights but two, each with a search_path of its
+        // own: the signature check, which reads the webhook secrets the caller may not, and the
+        // release runs, which read pg_cron's runs of a job another role scheduled.
         let definers = one(
-            "SELECT string_agg(p.oid::regprocedure::text || ' ' || array_to_string(p.proconfig, ','), '; ')
+            "SELECT string_agg(p.oid::regprocedure::text || ' ' || array_to_string(p.proconfig, ','), '; ' ORDER BY p.proname)
                FROM pg_proc AS p JOIN pg_depend AS d ON d.objid = p.oid AND d.deptype = 'e'
               WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'phone_holds') AND p.prosecdef",
         );
         assert_eq!(
             definers.as_deref(),
-            Some("phone_holds_verify_signature(text,text,text,timestamp with time zone) search_path=pg_catalog, pg_temp")
+            Some(
+                "phone_holds_verify_signature(text,text,text,timestamp with time zone) search_path=pg_catalog, pg_temp; \
+                 phone_release_runs(timestamp with time zone,timestamp with time zone) search_path=pg_catalog, pg_temp"
+            )
         );
         Spi::run("CREATE ROLE phone_holds_test_nobody").unwrap();
         Spi::run("SET LOCAL ROLE phone_holds_test_nobody").unwrap();

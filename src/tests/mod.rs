@@ -7,6 +7,7 @@
 
 mod adoption;
 mod calendars;
+mod history;
 mod hostile;
 mod inbound;
 mod ledger;

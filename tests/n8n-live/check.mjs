@@ -82,8 +82,8 @@ if (mode === 'no-credential') {
 }
 
 if (mode === 'linked') {
-  // Imported twice: still one workflow per webhook.
-  assert.equal(sql('SELECT count(*) FROM workflow_entity', 'n8n'), '6');
+  // Imported twice: still one workflow per webhook, and the change-events workflow.
+  assert.equal(sql('SELECT count(*) FROM workflow_entity', 'n8n'), '7');
   // Happy paths, answered exactly as before 0.5.0.
   await check('booking', 'vapi-appointment-booked', booking, 200, (b) => {
     assert.deepEqual(Object.keys(b), ['results']);

@@ -151,3 +151,21 @@ if ! grep -qF "statement: SELECT status, response FROM $expected" "$CLUSTER_DIR/
     echo "the server did not receive: $expected"; grep -F "no_show, " "$CLUSTER_DIR/server.log" | head -3; exit 1
 fi
 echo "n8n-live: the server received the body as one escaped literal: $expected"
+
+# The change-events workflow (a Postgres Trigger on channel phone_holds) heard the hold
+# changes the checks above made: n8n recorded successful runs of it, each carrying an event.
+events_heard=0
+for _ in $(seq 120); do
+    events_heard=$(psql -X -qtA -d n8n -c "SELECT count(*) FROM execution_entity WHERE \"workflowId\" = 'phoneHoldsEvents' AND status = 'success'")
+    (( events_heard > 0 )) && break
+    sleep 0.5
+done
+if (( events_heard == 0 )); then
+    echo "the change-events workflow never ran"; grep -i 'Phone_Number_Events\|postgres trigger' "$CLUSTER_DIR"/n8n-start-2.log | tail -5; exit 1
+fi
+payload=$(psql -X -qtA -d n8n -c "SELECT d.data FROM execution_data AS d JOIN execution_entity AS e ON e.id = d.\"executionId\"
+                                   WHERE e.\"workflowId\" = 'phoneHoldsEvents' ORDER BY e.id LIMIT 1")
+if [[ $payload != *ledgerId* ]]; then
+    echo "the change-events workflow ran without an event: ${payload:0:300}"; exit 1
+fi
+echo "n8n-live events: 1 passed, 0 failed ($events_heard runs of Phone_Number_Events, each with an event)"

@@ -25,6 +25,11 @@ fn workflows() -> Vec<(String, Value)> {
     found
 }
 
+/// The workflows a webhook starts (all but the change-events workflow, which a LISTEN starts).
+fn webhook_workflows() -> Vec<(String, Value)> {
+    workflows().into_iter().filter(|(_, w)| nodes_of(w, "n8n-nodes-base.webhook").next().is_some()).collect()
+}
+
 fn nodes_of<'a>(workflow: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Value> {
     workflow["nodes"].as_array().unwrap().iter().filter(move |n| n["type"] == kind)
 }
@@ -90,6 +95,7 @@ fn the_workflows_are_importable_n8n_exports() {
             "Appointment_Outcome_Handler.json",
             "Calcom_Booking_Webhook.json",
             "Calendly_Booking_Webhook.json",
+            "Phone_Number_Events.json",
             "VAPI_Appointment_Phone_Extension.json",
             "VAPI_Call_Ended.json",
             "VAPI_Inbound_Call.json"
@@ -112,11 +118,15 @@ fn the_workflows_are_importable_n8n_exports() {
             assert!(n["position"].as_array().is_some_and(|p| p.len() == 2 && p.iter().all(Value::is_number)), "{file}/{name}: position");
             assert!(n["id"].as_str().is_some(), "{file}/{name}: id");
         }
-        // Connections join existing nodes, and every node is reached from the webhook.
+        // Connections join existing nodes, and every node is reached from the trigger: a webhook,
+        // or the Postgres Trigger of the change events.
         let connections = w["connections"].as_object().unwrap_or_else(|| panic!("{file}: connections"));
         let mut reached = HashSet::new();
-        let webhook = nodes.iter().find(|n| n["type"] == "n8n-nodes-base.webhook").expect("a webhook trigger");
-        let mut frontier = vec![webhook["name"].as_str().unwrap()];
+        let trigger = nodes
+            .iter()
+            .find(|n| n["type"] == "n8n-nodes-base.webhook" || n["type"] == "n8n-nodes-base.postgresTrigger")
+            .expect("a trigger");
+        let mut frontier = vec![trigger["name"].as_str().unwrap()];
         while let Some(from) = frontier.pop() {
             reached.insert(from);
             for output in connections.get(from).and_then(|c| c["main"].as_array()).into_iter().flatten() {
@@ -128,10 +138,12 @@ fn the_workflows_are_importable_n8n_exports() {
             }
         }
         let notes: HashSet<&str> = nodes_of(w, "n8n-nodes-base.stickyNote").map(|n| n["name"].as_str().unwrap()).collect();
-        assert_eq!(&reached | &notes, node_names, "{file}: every node but the notes is reached from the webhook");
+        assert_eq!(&reached | &notes, node_names, "{file}: every node but the notes is reached from the trigger");
         assert!(connections.keys().all(|k| node_names.contains(k.as_str())), "{file}: connection from unknown node");
-        let responder = nodes.iter().find(|n| n["type"] == "n8n-nodes-base.respondToWebhook");
-        assert!(responder.is_some() && webhook["parameters"]["responseMode"] == "responseNode", "{file}: answers the webhook");
+        if trigger["type"] == "n8n-nodes-base.webhook" {
+            let responder = nodes.iter().find(|n| n["type"] == "n8n-nodes-base.respondToWebhook");
+            assert!(responder.is_some() && trigger["parameters"]["responseMode"] == "responseNode", "{file}: answers the webhook");
+        }
     }
 }
 
@@ -156,7 +168,9 @@ fn signature_header(webhook: &str) -> Option<&'static str> {
 
 #[test]
 fn every_query_is_parameterised() {
-    for ((file, w), (expected_file, webhook)) in workflows().into_iter().zip(WEBHOOK_OF) {
+    let found = webhook_workflows();
+    assert_eq!(found.len(), WEBHOOK_OF.len());
+    for ((file, w), (expected_file, webhook)) in found.into_iter().zip(WEBHOOK_OF) {
         assert_eq!(file, expected_file);
         let mut count = 0;
         for node in postgres_nodes(&w) {
@@ -232,11 +246,42 @@ fn every_postgres_node_names_the_credential_of_the_template() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
     assert!(readme.contains(&format!("`{}`", credential["name"].as_str().unwrap())), "README names the credential");
     for (file, w) in workflows() {
-        for pg in postgres_nodes(&w) {
+        for pg in postgres_nodes(&w).chain(nodes_of(&w, "n8n-nodes-base.postgresTrigger")) {
             let linked = &pg["credentials"]["postgres"];
             assert_eq!((&linked["id"], &linked["name"]), (&credential["id"], &credential["name"]), "{file}");
         }
     }
+}
+
+/// The change-events workflow listens on phone_holds' channel, passes on released and assigned
+/// events only, and reaches SignalWire through placeholders that stay off until the user fills
+/// them in (no call leaves a fresh install).
+#[test]
+fn the_events_workflow_listens_on_the_channel_and_leaves_signalwire_to_the_user() {
+    let (_, w) = workflows().into_iter().find(|(f, _)| f == "Phone_Number_Events.json").unwrap();
+    let trigger = nodes_of(&w, "n8n-nodes-base.postgresTrigger").next().expect("a Postgres Trigger");
+    assert_eq!(trigger["parameters"]["triggerMode"], "listenTrigger", "listens to a channel, creates no trigger of its own");
+    assert_eq!(trigger["parameters"]["channelName"], "phone_holds");
+    let filter = node(&w, "Released or assigned?");
+    assert_eq!(filter["parameters"]["conditions"]["combinator"], "or");
+    let tested: Vec<(&str, &str)> = filter["parameters"]["conditions"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["leftValue"].as_str().unwrap(), c["rightValue"].as_str().unwrap()))
+        .collect();
+    assert_eq!(tested, [("={{ $json.payload.event }}", "released"), ("={{ $json.payload.event }}", "assigned")]);
+    assert_eq!(targets(&w, "Released or assigned?", 0), ["SignalWire: find the number"]);
+    assert!(targets(&w, "Released or assigned?", 1).is_empty(), "other events end there");
+    let http: Vec<&Value> = nodes_of(&w, "n8n-nodes-base.httpRequest").collect();
+    assert_eq!(http.len(), 2);
+    for h in &http {
+        assert_eq!(h["disabled"], true, "{}: shipped disabled", h["name"]);
+        assert!(h["parameters"]["url"].as_str().unwrap().contains("YOUR_SPACE.signalwire.com/api/relay/rest/phone_numbers"), "{}", h["name"]);
+    }
+    let put = node(&w, "SignalWire: re-point the number");
+    assert_eq!(put["parameters"]["method"], "PUT");
+    assert!(put["parameters"]["url"].as_str().unwrap().ends_with("/api/relay/rest/phone_numbers/{{ $json.data[0].id }}"));
 }
 
 /// The query of the workflow in `file`'s Postgres node.

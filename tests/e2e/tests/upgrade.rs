@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// Every released version, each with its install script frozen under fixtures/.
-const RELEASED: [&str; 7] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0"];
+const RELEASED: [&str; 8] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0"];
 
 /// Everything the user owns, as text: every column of both tables, but the columns
 /// phone_holds_setup() adds to tables made before they existed, empty: the ledger's lead_phone
@@ -132,6 +132,11 @@ fn works(c: &mut Client) {
     assert!(assigned >= 1);
     c.query("SELECT * FROM phone_appointment_holds", &[]).unwrap();
     c.query("SELECT * FROM phone_holds_overdue", &[]).unwrap();
+    let buckets: i64 = c
+        .query_one("SELECT count(*) FROM phone_pool_history('2025-10-18 00:00+00', '2025-10-20 00:00+00', '1 hour') WHERE held >= 0", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(buckets, 48);
     vapi_round_trip(c, "after setup");
     calendar_round_trip(c, "after setup", true);
     local_round_trip(c, "after setup", true);
@@ -178,8 +183,10 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         let vapi = old >= "0.2.0";
         c.batch_execute(&format!(
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'caller') THEN CREATE ROLE caller; END IF; END $$;
-             GRANT EXECUTE ON FUNCTION release_expired_phone_numbers(timestamptz), assign_phone_to_lead(uuid, timestamptz) TO caller;
+             GRANT EXECUTE ON FUNCTION release_expired_phone_numbers(timestamptz), {} TO caller;
              {} {} {}",
+            // 0.8.0 gave the assignment its lead_phone argument.
+            if old >= "0.8.0" { "assign_phone_to_lead(uuid, timestamptz, text)" } else { "assign_phone_to_lead(uuid, timestamptz)" },
             // The pool's summary view, once it is the user's (before 0.3.0 it was the extension's,
             // and the update to 0.3.0 made it anew).
             if old >= "0.3.0" { "GRANT SELECT ON phone_pool_status TO caller;" } else { "" },
@@ -201,6 +208,14 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                                               calcom_webhook(text, text, timestamptz), calendly_webhook(text, text, timestamptz),
                                               phone_holds_verify_signature(text, text, text, timestamptz),
                                               phone_holds_webhook_failure(text, text, text, text, text) TO caller;
+                 GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
+                "0.8.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
+                                              vapi_assistant_request(jsonb, timestamptz, text), vapi_assistant_request(text, timestamptz, text),
+                                              phone_holds_webhook(text, text, timestamptz), phone_holds_webhook(text, text, timestamptz, text),
+                                              calcom_webhook(text, text, timestamptz), calendly_webhook(text, text, timestamptz),
+                                              phone_holds_verify_signature(text, text, text, timestamptz),
+                                              phone_holds_webhook_failure(text, text, text, text, text),
+                                              phone_pool_by_area_code(timestamptz), phone_pool_by_region(timestamptz) TO caller;
                  GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
                 _ => "",
             }
@@ -234,28 +249,36 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         // as before (a lead phone changes nothing), and retiring says to run setup.
         vapi_round_trip(&mut c, &format!("after the update from {old}, before setup"));
         calendar_round_trip(&mut c, &format!("after the update from {old}, before setup"), old >= "0.7.0");
-        local_round_trip(&mut c, &format!("after the update from {old}, before setup"), false);
+        local_round_trip(&mut c, &format!("after the update from {old}, before setup"), old >= "0.8.0");
         let added: Vec<String> = c.query("SELECT * FROM phone_holds_setup()", &[]).unwrap().iter().map(|r| r.get(0)).collect();
-        let mut expected = vec![
-            "added column public.signalwire_phone_numbers.retired_at",
-            "added column public.signalwire_phone_numbers.retired_reason",
-            "created index public.phone_holds_free_by_area",
-        ];
+        let mut expected = vec![];
+        if old < "0.8.0" {
+            expected.extend([
+                "added column public.signalwire_phone_numbers.retired_at",
+                "added column public.signalwire_phone_numbers.retired_reason",
+                "created index public.phone_holds_free_by_area",
+            ]);
+        }
         if old < "0.6.0" {
             expected.push("added column public.phone_hold_ledger.lead_phone");
         }
         if old < "0.7.0" {
             expected.extend(["added column public.phone_hold_ledger.source", "added column public.phone_hold_ledger.source_ref"]);
         }
-        expected.extend([
-            "added column public.phone_hold_ledger.geo_tier",
-            "added column public.phone_hold_ledger.reason",
-            "replaced the event check of public.phone_hold_ledger (adds retired, restored)",
-        ]);
+        if old < "0.8.0" {
+            expected.extend([
+                "added column public.phone_hold_ledger.geo_tier",
+                "added column public.phone_hold_ledger.reason",
+                "replaced the event check of public.phone_hold_ledger (adds retired, restored)",
+            ]);
+        }
+        expected.extend(["created index public.phone_hold_ledger_by_time", "created index public.phone_hold_ledger_by_appointment"]);
         if old < "0.7.0" {
             expected.push("created table public.phone_hold_bookings");
         }
-        expected.push("replaced view public.phone_pool_status (adds resting, retired)");
+        if old < "0.8.0" {
+            expected.push("replaced view public.phone_pool_status (adds resting, retired)");
+        }
         assert_eq!(added, expected, "after the update from {old}");
         assert_eq!(snapshot(&mut c), before, "setup after the update from {old} changed no row");
         assert_eq!(phones_recorded(&mut c), 0);
@@ -273,7 +296,9 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                  {} {}",
                 if old >= "0.3.0" {
                     "GRANT SELECT ON phone_pool_status TO caller;
-                     GRANT EXECUTE ON FUNCTION phone_pool_by_area_code(timestamptz), phone_pool_by_region(timestamptz) TO caller;"
+                     GRANT EXECUTE ON FUNCTION phone_pool_by_area_code(timestamptz), phone_pool_by_region(timestamptz),
+                                               phone_pool_history(timestamptz, timestamptz, interval),
+                                               phone_release_runs(timestamptz, timestamptz) TO caller;"
                 } else {
                     ""
                 },

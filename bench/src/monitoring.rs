@@ -1,0 +1,131 @@
+//! Monitoring (issue 12's figures): the pool's history for a dashboard on a ledger of 1,000,000
+//! rows, and what change events cost an assignment.
+//!
+//! History: `phone_pool_history()` over 7 days at 1-hour steps, the end of a 90-day ledger,
+//! timed from the client (median of 11); baseline, in the same cluster: one pass over the
+//! window's ledger rows through the same index (the least any answer reads). Then the same
+//! with the two ledger indexes setup makes dropped, to show what they buy.
+//!
+//! Events: the local-presence assignment (a new lead, any number, committed) with
+//! `phone_holds.notify` on and off, alternating, the pool reloaded before each run; no session
+//! listens, so the figure is the sending alone.
+
+use crate::bounded::Figure;
+use crate::{median, pgbench_with};
+use phone_holds_e2e::Cluster;
+use std::time::Instant;
+
+const T0: &str = "2025-10-18 12:00:00+00";
+const HOLDS: i64 = 252_500;
+const NUMBERS: i64 = 100_000;
+const ROUNDS: usize = 6;
+
+/// 252,500 holds over the 90 days before T0, four ledger rows each (assigned; extended for an
+/// appointment the next day; completed, showed; released): about 1,000,000 rows up to T0. Each hold's number
+/// is one of 100,000, whose holds never overlap; holds begun in the last two days are held.
+fn load(c: &mut postgres::Client) {
+    c.batch_execute(&format!(
+        "TRUNCATE public.signalwire_phone_numbers, public.phone_hold_ledger RESTART IDENTITY;
+         INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at, appointment_at, outcome, source)
+         SELECT h.start + e.after, e.event, '+1555' || lpad((i % {NUMBERS} + 1)::text, 7, '0'), md5(i::text)::uuid,
+                CASE e.event WHEN 'assigned' THEN h.start + interval '18 hours' WHEN 'released' THEN NULL
+                             ELSE h.start + interval '2 days' END,
+                CASE WHEN e.event IN ('extended', 'completed') THEN h.start + interval '1 day' END,
+                CASE WHEN e.event = 'completed' THEN 'showed' END, 'sql'
+           FROM generate_series(0, {HOLDS} - 1) AS i
+          CROSS JOIN LATERAL (SELECT '{T0}'::timestamptz - interval '90 days' + (interval '90 days' / {HOLDS}) * i AS start) AS h
+          CROSS JOIN LATERAL (VALUES ('assigned', interval '0'), ('extended', interval '2 hours'),
+                                     ('completed', interval '25 hours'), ('released', interval '2 days 1 hour')) AS e(event, after)
+          WHERE h.start + e.after <= '{T0}';
+         INSERT INTO public.signalwire_phone_numbers (number, assignment_status, currently_assigned_to, release_at, appointment_scheduled_at)
+         SELECT '+1555' || lpad(n::text, 7, '0'),
+                CASE WHEN held.lead IS NULL THEN 'available' ELSE 'assigned' END, held.lead, held.release_at, held.appointment_at
+           FROM generate_series(1, {NUMBERS}) AS n
+           LEFT JOIN LATERAL (
+                SELECT l.lead_id AS lead, l.new_release_at AS release_at, l.appointment_at
+                  FROM public.phone_hold_ledger AS l
+                 WHERE l.number = '+1555' || lpad(n::text, 7, '0') ORDER BY l.at DESC, l.id DESC LIMIT 1) AS last ON true
+           LEFT JOIN LATERAL (SELECT last.lead, last.release_at, last.appointment_at
+                               WHERE last.release_at IS NOT NULL) AS held ON true;"
+    ))
+    .unwrap();
+    c.batch_execute("VACUUM ANALYZE public.signalwire_phone_numbers").unwrap();
+    c.batch_execute("VACUUM ANALYZE public.phone_hold_ledger").unwrap();
+}
+
+fn time_ms(c: &mut postgres::Client, sql: &str) -> f64 {
+    let runs: Vec<f64> = (0..11)
+        .map(|_| {
+            let started = Instant::now();
+            c.batch_execute(sql).unwrap();
+            started.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    median(runs)
+}
+
+pub fn figures(cluster: &Cluster, local_pool: i64) -> Vec<Figure> {
+    let mut c = cluster.connect();
+    load(&mut c);
+    let rows: i64 = c.query_one("SELECT count(*) FROM public.phone_hold_ledger", &[]).unwrap().get(0);
+    eprintln!("bench: pool history over a ledger of {rows} rows");
+    let window = format!("'{T0}'::timestamptz - interval '7 days', '{T0}'::timestamptz");
+    let history = format!("SELECT count(*) FROM phone_pool_history({window}, '1 hour')");
+    let buckets: i64 = c.query_one(&history, &[]).unwrap().get(0);
+    assert_eq!(buckets, 168);
+    let baseline = format!(
+        "SELECT count(*), count(DISTINCT l.event) FROM public.phone_hold_ledger AS l WHERE l.at >= '{T0}'::timestamptz - interval '7 days'"
+    );
+    let (ms, base) = (time_ms(&mut c, &history), time_ms(&mut c, &baseline));
+    c.batch_execute("DROP INDEX public.phone_hold_ledger_by_time, public.phone_hold_ledger_by_appointment").unwrap();
+    let unindexed = time_ms(&mut c, &history);
+    c.batch_execute("SELECT phone_holds_setup()").unwrap();
+    let mut figures = vec![
+        Figure {
+            what: format!("phone_pool_history(), 7 days at 1-hour steps, ledger of {rows} rows over 90 days (ms)"),
+            value: format!("{ms:.1}"),
+            baseline: format!("{base:.1} (the window's rows, one pass)"),
+            ratio: format!("{:.2}", ms / base),
+            target: "p ≤ 200 ms".into(),
+            met: Some(ms <= 200.0),
+        },
+        Figure {
+            what: "the same without the ledger indexes setup makes (ms)".into(),
+            value: format!("{unindexed:.1}"),
+            baseline: format!("{ms:.1} with them"),
+            ratio: format!("{:.2}", unindexed / ms),
+            target: String::new(),
+            met: None,
+        },
+    ];
+
+    // Events: the same assignment with events on and off.
+    crate::local::prepare(&mut c, local_pool);
+    let per_run = crate::local::per_run(local_pool) / 2;
+    let (mut on, mut off, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let order = if round % 2 == 0 { [true, false] } else { [false, true] };
+        let mut tps = [0.0; 2];
+        for notify in order {
+            crate::local::reload(&mut c);
+            let setting = if notify { "-c phone_holds.notify=on" } else { "-c phone_holds.notify=off" };
+            tps[usize::from(notify)] = pgbench_with(cluster, "local_assign_any", &format!("-t {per_run}"), setting).0;
+        }
+        off.push(tps[0]);
+        on.push(tps[1]);
+        ratios.push(tps[1] / tps[0]);
+    }
+    let ratio = median(ratios.clone());
+    let (lo, hi) = ratios.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    figures.push(Figure {
+        what: format!(
+            "assign a new lead, pool {local_pool}, 2 clients: TPS with change events (phone_holds.notify on), median of {ROUNDS} alternating rounds (min–max)"
+        ),
+        value: format!("{:.0}", median(on)),
+        baseline: format!("{:.0} off", median(off)),
+        ratio: format!("{ratio:.2} ({lo:.2}–{hi:.2})"),
+        target: "≥ 0.9".into(),
+        met: Some(ratio >= 0.9),
+    });
+    figures
+}

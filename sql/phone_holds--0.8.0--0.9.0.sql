@@ -1,0 +1,622 @@
+-- phone_holds 0.8.0 → 0.9.0
+--
+-- The pool over time and change events (README: Monitoring). No table the user owns, and no
+-- row, is touched: the two ledger indexes the history reads are made by phone_holds_setup(),
+-- which the user runs when they choose; until then the history works, only slower.
+--
+-- 1. New: phone_pool_history() and phone_release_runs(), for a dashboard; roles that may read
+--    phone_pool_status can run them.
+-- 2. phone_holds_setup() adds phone_hold_ledger_by_time and phone_hold_ledger_by_appointment.
+-- 3. Every hold change sends a change event (NOTIFY phone_holds): the library does it, and
+--    phone_holds.notify turns it off; nothing here.
+
+CREATE OR REPLACE FUNCTION public.phone_holds_setup() RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+AS $setup$
+DECLARE
+    pool regclass;
+    ledger regclass;
+    pool_lookalike text;
+    ledger_lookalike text;
+    col record;
+    expected record;
+    recorded bigint;
+    misshapen text[];
+BEGIN
+    -- Two setups at once would both see "absent" and then collide.
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('phone_holds_setup'));
+    pool := pg_catalog.to_regclass('public.signalwire_phone_numbers');
+    ledger := pg_catalog.to_regclass('public.phone_hold_ledger');
+
+    -- Tables shaped like the pool or the ledger under another name: where their rows went if
+    -- one was renamed or moved. Found, not shadowed by a new empty table.
+    SELECT pg_catalog.min(t.name) FILTER (WHERE t.columns @> ARRAY['number', 'assignment_status', 'currently_assigned_to']),
+           pg_catalog.min(t.name) FILTER (WHERE t.columns @> ARRAY['event', 'number', 'lead_id', 'new_release_at'])
+      INTO pool_lookalike, ledger_lookalike
+      FROM (SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS name,
+                   pg_catalog.array_agg(a.attname::text) AS columns
+              FROM pg_catalog.pg_class AS c
+              JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+              JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+             WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+               AND n.nspname !~ '^pg_toast'
+               AND c.oid IS DISTINCT FROM pool AND c.oid IS DISTINCT FROM ledger
+             GROUP BY 1) AS t;
+
+    IF pool IS NULL THEN
+        IF pool_lookalike IS NOT NULL THEN
+            RAISE EXCEPTION 'phone_holds: public.signalwire_phone_numbers does not exist, but % looks like the pool', pool_lookalike
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = pg_catalog.format('If it is the pool, move it back: ALTER TABLE %s RENAME TO signalwire_phone_numbers (and SET SCHEMA public if it moved). To start an empty pool anyway, create public.signalwire_phone_numbers yourself and call phone_holds_setup() again to adopt it.', pool_lookalike);
+        END IF;
+        IF ledger IS NOT NULL THEN
+            EXECUTE 'SELECT pg_catalog.count(DISTINCT l.number) FROM public.phone_hold_ledger AS l' INTO recorded;
+            IF recorded > 0 THEN
+                RAISE EXCEPTION 'phone_holds: public.signalwire_phone_numbers does not exist, but public.phone_hold_ledger records % numbers', recorded
+                    USING ERRCODE = 'object_not_in_prerequisite_state',
+                          HINT = 'The pool''s rows are missing: restore the table from a backup (pg_restore -t signalwire_phone_numbers) or rename it back. To start an empty pool anyway, create public.signalwire_phone_numbers yourself and call phone_holds_setup() again to adopt it.';
+            END IF;
+        END IF;
+
+        CREATE TABLE public.signalwire_phone_numbers (
+            number                   text PRIMARY KEY,
+            name                     text,
+            assignment_status        text NOT NULL DEFAULT 'available'
+                                     CHECK (assignment_status IN ('available', 'assigned')),
+            currently_assigned_to    uuid,
+            release_at               timestamptz,
+            appointment_scheduled_at timestamptz,
+            last_call_outcome        text,
+            vapi_phone_number_id     text,
+            released_at              timestamptz,
+            retired_at               timestamptz,
+            retired_reason           text,
+            CONSTRAINT signalwire_phone_numbers_hold_shape CHECK (
+                (assignment_status = 'assigned') = (currently_assigned_to IS NOT NULL)
+                AND (currently_assigned_to IS NOT NULL) = (release_at IS NOT NULL))
+        );
+        RETURN NEXT 'created table public.signalwire_phone_numbers';
+    ELSE
+        -- Adopt: each column the functions use, with the types they bind. A column of another
+        -- type is the user's to convert; we say how rather than rewrite their data.
+        FOR expected IN
+            SELECT * FROM (VALUES
+                ('number',                   'text',        ARRAY['text', 'character varying', 'character']),
+                ('assignment_status',        'text',        ARRAY['text', 'character varying', 'USER-DEFINED']),
+                ('currently_assigned_to',    'uuid',        ARRAY['uuid']),
+                ('release_at',               'timestamptz', ARRAY['timestamp with time zone']),
+                ('appointment_scheduled_at', 'timestamptz', ARRAY['timestamp with time zone']),
+                ('last_call_outcome',        'text',        ARRAY['text', 'character varying']),
+                ('released_at',              'timestamptz', ARRAY['timestamp with time zone']),
+                ('retired_at',               'timestamptz', ARRAY['timestamp with time zone']),
+                ('retired_reason',           'text',        NULL),
+                ('name',                     'text',        NULL),
+                ('vapi_phone_number_id',     'text',        NULL)
+            ) AS e(column_name, add_as, accepted)
+        LOOP
+            SELECT c.data_type INTO col
+              FROM information_schema.columns AS c
+             WHERE c.table_schema = 'public' AND c.table_name = 'signalwire_phone_numbers'
+               AND c.column_name = expected.column_name;
+            IF NOT FOUND THEN
+                IF expected.column_name IN ('number', 'assignment_status') THEN
+                    RAISE EXCEPTION 'phone_holds: public.signalwire_phone_numbers has no column "%"', expected.column_name
+                        USING ERRCODE = 'undefined_column',
+                              HINT = 'phone_holds adopts a table shaped like the seed''s; add the column (or rename yours back to it).';
+                END IF;
+                EXECUTE pg_catalog.format('ALTER TABLE public.signalwire_phone_numbers ADD COLUMN %I %s',
+                                          expected.column_name, expected.add_as);
+                RETURN NEXT pg_catalog.format('added column public.signalwire_phone_numbers.%I', expected.column_name);
+            ELSIF expected.accepted IS NOT NULL AND NOT col.data_type = ANY (expected.accepted) THEN
+                RAISE EXCEPTION 'phone_holds: column public.signalwire_phone_numbers.% is %, expected %',
+                        expected.column_name, col.data_type, expected.add_as
+                    USING ERRCODE = 'datatype_mismatch',
+                          HINT = pg_catalog.format('Convert it first, e.g. ALTER TABLE public.signalwire_phone_numbers ALTER COLUMN %I TYPE %s USING %I::%s%s',
+                                        expected.column_name, expected.add_as, expected.column_name, expected.add_as,
+                                        CASE WHEN expected.add_as = 'timestamptz'
+                                             THEN pg_catalog.format(' (for timestamp: USING %I AT TIME ZONE ''UTC'')', expected.column_name)
+                                             ELSE '' END);
+            END IF;
+        END LOOP;
+
+        -- The unique indexes below are what keep one number with one lead under concurrency;
+        -- name the rows that would break them instead of failing on an index build.
+        IF EXISTS (SELECT 1 FROM public.signalwire_phone_numbers AS n
+                    GROUP BY n.number HAVING pg_catalog.count(*) > 1) THEN
+            RAISE EXCEPTION 'phone_holds: public.signalwire_phone_numbers lists a number more than once'
+                USING ERRCODE = 'unique_violation',
+                      HINT = 'Find them with: SELECT number, count(*) FROM public.signalwire_phone_numbers GROUP BY 1 HAVING count(*) > 1;';
+        END IF;
+        IF EXISTS (SELECT 1 FROM public.signalwire_phone_numbers AS n
+                    WHERE n.assignment_status = 'assigned' AND n.currently_assigned_to IS NOT NULL
+                    GROUP BY n.currently_assigned_to HAVING pg_catalog.count(*) > 1) THEN
+            RAISE EXCEPTION 'phone_holds: a lead holds more than one number in public.signalwire_phone_numbers'
+                USING ERRCODE = 'unique_violation',
+                      HINT = 'Find them with: SELECT currently_assigned_to, array_agg(number) FROM public.signalwire_phone_numbers WHERE assignment_status = ''assigned'' GROUP BY 1 HAVING count(*) > 1;';
+        END IF;
+
+        -- A unique index on number alone, unless the table already has one (its primary key, say).
+        IF NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_index AS i
+             WHERE i.indrelid = 'public.signalwire_phone_numbers'::regclass
+               AND i.indisunique AND i.indpred IS NULL AND i.indnkeyatts = 1
+               AND i.indkey[0] = (SELECT a.attnum FROM pg_catalog.pg_attribute AS a
+                                   WHERE a.attrelid = i.indrelid AND a.attname = 'number')) THEN
+            CREATE UNIQUE INDEX phone_holds_number_key ON public.signalwire_phone_numbers (number);
+            RETURN NEXT 'created index public.phone_holds_number_key';
+        END IF;
+    END IF;
+
+    -- Numbers area-code matching cannot read: not E.164 (`+`, then 7 to 15 digits, nothing
+    -- else), or +1 but not shaped like a North American number. They stay in the pool and can
+    -- be handed out, but never as a local number; phone_holds_check() lists every one.
+    SELECT pg_catalog.array_agg(pg_catalog.format('%L%s', n.number, coalesce(pg_catalog.format(' (%s)', n.name), '')) ORDER BY n.number)
+      INTO misshapen
+      FROM public.signalwire_phone_numbers AS n
+     WHERE public.phone_holds_number_problem(n.number::text) IS NOT NULL;
+    IF misshapen IS NOT NULL THEN
+        RAISE WARNING 'phone_holds: % of the numbers in public.signalwire_phone_numbers are not E.164, so they never match a lead''s area code: %',
+                pg_catalog.cardinality(misshapen),
+                pg_catalog.array_to_string(misshapen[1:10], ', ') || CASE WHEN pg_catalog.cardinality(misshapen) > 10 THEN ', …' ELSE '' END
+            USING HINT = 'Store numbers as + then the country code and number, with nothing between the digits (+14155550123). SELECT * FROM phone_holds_check() lists every one.';
+    END IF;
+
+    -- One number per lead, due numbers by time, and free numbers by rest.
+    IF pg_catalog.to_regclass('public.phone_holds_one_number_per_lead') IS NULL THEN
+        CREATE UNIQUE INDEX phone_holds_one_number_per_lead
+            ON public.signalwire_phone_numbers (currently_assigned_to)
+         WHERE assignment_status = 'assigned';
+        RETURN NEXT 'created index public.phone_holds_one_number_per_lead';
+    END IF;
+    IF pg_catalog.to_regclass('public.phone_holds_due') IS NULL THEN
+        CREATE INDEX phone_holds_due
+            ON public.signalwire_phone_numbers (release_at)
+         WHERE assignment_status = 'assigned';
+        RETURN NEXT 'created index public.phone_holds_due';
+    END IF;
+    IF pg_catalog.to_regclass('public.phone_holds_rested') IS NULL THEN
+        CREATE INDEX phone_holds_rested
+            ON public.signalwire_phone_numbers (released_at NULLS FIRST, number)
+         WHERE assignment_status = 'available';
+        RETURN NEXT 'created index public.phone_holds_rested';
+    END IF;
+    -- Free numbers in rotation by area code (`+1415`, as spi::statements reads it), then by
+    -- rest: a new lead's local number is one index lookup. The key is only ever compared for
+    -- equality, so bytewise ("C"), without the database locale's costlier comparisons.
+    IF pg_catalog.to_regclass('public.phone_holds_free_by_area') IS NULL THEN
+        CREATE INDEX phone_holds_free_by_area
+            ON public.signalwire_phone_numbers ((substr(number::text, 1, 5) COLLATE "C"), released_at NULLS FIRST, number)
+         WHERE assignment_status = 'available' AND retired_at IS NULL;
+        RETURN NEXT 'created index public.phone_holds_free_by_area';
+    END IF;
+
+    -- The ledger: one row per hold change, with the as_of it was made at.
+    IF ledger IS NULL THEN
+        IF ledger_lookalike IS NOT NULL THEN
+            RAISE EXCEPTION 'phone_holds: public.phone_hold_ledger does not exist, but % looks like the ledger', ledger_lookalike
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = pg_catalog.format('If it is the ledger, move it back: ALTER TABLE %s RENAME TO phone_hold_ledger (and SET SCHEMA public if it moved).', ledger_lookalike);
+        END IF;
+        CREATE TABLE public.phone_hold_ledger (
+            id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            at             timestamptz NOT NULL,
+            recorded_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+            event          text NOT NULL CHECK (event IN
+                               ('adopted', 'assigned', 'reused', 'extended', 'completed', 'rescheduled', 'released',
+                                'retired', 'restored')),
+            number         text NOT NULL,
+            lead_id        uuid,
+            old_release_at timestamptz,
+            new_release_at timestamptz,
+            appointment_at timestamptz,
+            outcome        text,
+            lead_phone     text,
+            source         text,
+            source_ref     text,
+            geo_tier       text,
+            reason         text
+        );
+        CREATE INDEX phone_hold_ledger_by_number ON public.phone_hold_ledger (number, at DESC, id DESC);
+        CREATE INDEX phone_hold_ledger_by_lead ON public.phone_hold_ledger (lead_id, id DESC);
+        CREATE INDEX phone_hold_ledger_by_time ON public.phone_hold_ledger (at);
+        CREATE INDEX phone_hold_ledger_by_appointment ON public.phone_hold_ledger (appointment_at) WHERE appointment_at IS NOT NULL;
+        COMMENT ON TABLE public.phone_hold_ledger IS
+            'phone_holds: one row per hold change (adopted, assigned, reused, extended, completed, rescheduled, released) and rotation change (retired, restored); at = the call''s as_of.';
+        RETURN NEXT 'created table public.phone_hold_ledger';
+    ELSE
+        -- A ledger from an older version (or restored from an older dump): the columns added
+        -- since, empty. Adding a nullable column rewrites no row. lead_phone came in 0.6.0,
+        -- source and source_ref in 0.7.0, geo_tier and reason in 0.8.0.
+        FOR expected IN
+            SELECT * FROM (VALUES ('lead_phone'), ('source'), ('source_ref'), ('geo_tier'), ('reason')) AS e(column_name)
+        LOOP
+            IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
+                            WHERE a.attrelid = ledger AND a.attname = expected.column_name AND NOT a.attisdropped) THEN
+                EXECUTE pg_catalog.format('ALTER TABLE public.phone_hold_ledger ADD COLUMN %I text', expected.column_name);
+                RETURN NEXT pg_catalog.format('added column public.phone_hold_ledger.%I', expected.column_name);
+            END IF;
+        END LOOP;
+        -- The events a ledger from before 0.8.0 allows lack the rotation changes. The new list
+        -- only adds to the old one, so every row passes it.
+        FOR col IN
+            SELECT c.conname FROM pg_catalog.pg_constraint AS c
+             WHERE c.conrelid = ledger AND c.contype = 'c'
+               AND pg_catalog.pg_get_constraintdef(c.oid) ~ '''rescheduled''' AND pg_catalog.pg_get_constraintdef(c.oid) !~ '''retired'''
+        LOOP
+            EXECUTE pg_catalog.format(
+                'ALTER TABLE public.phone_hold_ledger DROP CONSTRAINT %I, ADD CONSTRAINT phone_hold_ledger_event_check CHECK (event IN '
+                '(''adopted'', ''assigned'', ''reused'', ''extended'', ''completed'', ''rescheduled'', ''released'', ''retired'', ''restored''))',
+                col.conname);
+            COMMENT ON TABLE public.phone_hold_ledger IS
+                'phone_holds: one row per hold change (adopted, assigned, reused, extended, completed, rescheduled, released) and rotation change (retired, restored); at = the call''s as_of.';
+            RETURN NEXT 'replaced the event check of public.phone_hold_ledger (adds retired, restored)';
+        END LOOP;
+        -- The ledger by time and by appointment (0.9.0), which the pool's history and the
+        -- release runs read (sql/history.sql). Building one blocks the ledger's writers while
+        -- it runs: on a large ledger, build them first with CREATE INDEX CONCURRENTLY under
+        -- these names and definitions, and setup finds them.
+        IF pg_catalog.to_regclass('public.phone_hold_ledger_by_time') IS NULL THEN
+            CREATE INDEX phone_hold_ledger_by_time ON public.phone_hold_ledger (at);
+            RETURN NEXT 'created index public.phone_hold_ledger_by_time';
+        END IF;
+        IF pg_catalog.to_regclass('public.phone_hold_ledger_by_appointment') IS NULL THEN
+            CREATE INDEX phone_hold_ledger_by_appointment ON public.phone_hold_ledger (appointment_at) WHERE appointment_at IS NOT NULL;
+            RETURN NEXT 'created index public.phone_hold_ledger_by_appointment';
+        END IF;
+    END IF;
+
+    -- The calendar bookings phone_holds has acted on: which lead each belongs to, its status,
+    -- and the last event applied (README: Calendars). Created empty, like the ledger; a role
+    -- that may write the ledger may write this too, so a workflow that books today books
+    -- through a calendar once setup has run.
+    IF pg_catalog.to_regclass('public.phone_hold_bookings') IS NULL THEN
+        CREATE TABLE public.phone_hold_bookings (
+            source         text NOT NULL CHECK (source IN ('calcom', 'calendly')),
+            booking        text NOT NULL,
+            lead_id        uuid NOT NULL,
+            appointment_at timestamptz,
+            status         text NOT NULL CHECK (status IN ('booked', 'cancelled', 'replaced', 'no_show', 'showed')),
+            last_event     text NOT NULL,
+            last_event_at  timestamptz NOT NULL,
+            replaced_by    text,
+            updated_at     timestamptz NOT NULL,
+            PRIMARY KEY (source, booking)
+        );
+        COMMENT ON TABLE public.phone_hold_bookings IS
+            'phone_holds: one row per calendar booking acted on (Cal.com booking uid, Calendly invitee URI): its lead, appointment, status and the last event applied, by the calendar''s own event time.';
+        FOR col IN
+            SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END AS grantee
+              FROM pg_catalog.pg_class AS c,
+                   pg_catalog.aclexplode(c.relacl) AS a
+              LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = a.grantee
+             WHERE c.oid = 'public.phone_hold_ledger'::regclass AND a.privilege_type = 'INSERT' AND a.grantee <> c.relowner
+        LOOP
+            EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE ON public.phone_hold_bookings TO %s', col.grantee);
+        END LOOP;
+        RETURN NEXT 'created table public.phone_hold_bookings';
+    END IF;
+
+    -- Holds that existed before the ledger: recorded once, so the ledger can answer who holds
+    -- them from now on. A hold whose latest ledger row already says so is not recorded again.
+    INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at, appointment_at, outcome)
+    SELECT pg_catalog.now(), 'adopted', n.number, n.currently_assigned_to, n.release_at, n.appointment_scheduled_at, n.last_call_outcome
+      FROM public.signalwire_phone_numbers AS n
+     WHERE n.assignment_status = 'assigned' AND n.currently_assigned_to IS NOT NULL
+       AND NOT EXISTS (
+           SELECT 1
+             FROM (SELECT l.event, l.lead_id FROM public.phone_hold_ledger AS l
+                    WHERE l.number = n.number ORDER BY l.at DESC, l.id DESC LIMIT 1) AS latest
+            WHERE latest.event <> 'released' AND latest.lead_id = n.currently_assigned_to);
+    GET DIAGNOSTICS recorded = ROW_COUNT;
+    IF recorded > 0 THEN
+        RETURN NEXT pg_catalog.format('recorded %s existing holds in public.phone_hold_ledger as adopted', recorded);
+    END IF;
+
+    -- The monitoring views: the seed's two monitoring queries and a pool summary. They need no
+    -- leads table and read the follow-up window from its setting (24h when unset).
+    IF pg_catalog.to_regclass('public.phone_appointment_holds') IS NULL THEN
+        CREATE VIEW public.phone_appointment_holds AS
+        SELECT n.number,
+               n.name,
+               n.currently_assigned_to AS lead_id,
+               n.appointment_scheduled_at,
+               n.release_at,
+               CASE
+                   WHEN n.appointment_scheduled_at > now() THEN
+                       'pending (' || round((extract(epoch FROM n.appointment_scheduled_at - now()) / 3600)::numeric, 1) || ' h)'
+                   WHEN n.appointment_scheduled_at
+                        + coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval > now()
+                       THEN 'follow-up window'
+                   ELSE 'over'
+               END AS appointment_status,
+               n.last_call_outcome
+          FROM public.signalwire_phone_numbers AS n
+         WHERE n.assignment_status = 'assigned' AND n.appointment_scheduled_at IS NOT NULL;
+        COMMENT ON VIEW public.phone_appointment_holds IS
+            'Numbers held for an appointment: pending (hours until it), follow-up window, or over.';
+        RETURN NEXT 'created view public.phone_appointment_holds';
+    END IF;
+
+    IF pg_catalog.to_regclass('public.phone_holds_overdue') IS NULL THEN
+        CREATE VIEW public.phone_holds_overdue AS
+        SELECT n.number,
+               n.name,
+               n.currently_assigned_to AS lead_id,
+               n.release_at,
+               n.appointment_scheduled_at,
+               extract(epoch FROM now() - n.release_at) / 3600 AS hours_overdue
+          FROM public.signalwire_phone_numbers AS n
+         WHERE n.assignment_status = 'assigned' AND n.release_at < now()
+           AND (n.appointment_scheduled_at IS NULL
+                OR n.appointment_scheduled_at
+                   + coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval <= now());
+        COMMENT ON VIEW public.phone_holds_overdue IS
+            'Holds that are over but not yet released: empty right after release_expired_phone_numbers() runs.';
+        RETURN NEXT 'created view public.phone_holds_overdue';
+    END IF;
+
+    -- The pool summary. One from before 0.8.0 (no resting or retired column) is replaced: its
+    -- columns keep their names and order, and `available` no longer counts retired numbers.
+    IF pg_catalog.to_regclass('public.phone_pool_status') IS NULL
+       OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
+                       WHERE a.attrelid = pg_catalog.to_regclass('public.phone_pool_status') AND a.attname = 'retired') THEN
+        IF pg_catalog.to_regclass('public.phone_pool_status') IS NULL THEN
+            RETURN NEXT 'created view public.phone_pool_status';
+        ELSE
+            RETURN NEXT 'replaced view public.phone_pool_status (adds resting, retired)';
+        END IF;
+        CREATE OR REPLACE VIEW public.phone_pool_status AS
+        SELECT count(*) FILTER (WHERE n.assignment_status = 'available' AND n.retired_at IS NULL) AS available,
+               count(*) FILTER (WHERE n.assignment_status = 'assigned') AS assigned,
+               count(*) FILTER (WHERE n.assignment_status = 'assigned'
+                                  AND n.appointment_scheduled_at
+                                      + coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval
+                                      > now()) AS held_for_appointment,
+               count(*) FILTER (WHERE n.assignment_status = 'assigned' AND n.release_at <= now()) AS due_now,
+               round(count(*) FILTER (WHERE n.assignment_status = 'assigned')::numeric
+                     / nullif(count(*) FILTER (WHERE n.assignment_status = 'assigned'
+                                                 OR (n.assignment_status = 'available' AND n.retired_at IS NULL)), 0), 3) AS utilisation,
+               min(n.release_at) FILTER (WHERE n.assignment_status = 'assigned' AND n.release_at > now()) AS next_release_at,
+               count(*) FILTER (WHERE n.assignment_status = 'available' AND n.retired_at IS NULL
+                                  AND n.released_at
+                                      + coalesce(nullif(current_setting('phone_holds.min_rest', true), ''), '1h')::interval
+                                      > now()) AS resting,
+               count(*) FILTER (WHERE n.retired_at IS NOT NULL) AS retired
+          FROM public.signalwire_phone_numbers AS n;
+        COMMENT ON VIEW public.phone_pool_status IS
+            'One row: available (free, in rotation; resting ones included), assigned, held for an appointment, due now, utilisation (assigned / assigned + available), next release time, resting (released less than phone_holds.min_rest ago), retired (out of rotation, held or not).';
+    END IF;
+END
+$setup$;
+COMMENT ON FUNCTION public.phone_holds_setup() IS
+    'Creates or adopts public.signalwire_phone_numbers, creates public.phone_hold_ledger, the indexes and the monitoring views; one line per thing done, none when all exist. Run once after CREATE EXTENSION in a new database; a restored dump brings all of it and needs no call. Refuses (55000) to create an empty pool or ledger while their rows may sit elsewhere.';
+
+-- The pool over time, for a dashboard (README: Monitoring): phone_pool_history() from the
+-- ledger and the pool, and phone_release_runs(), the release job's runs with what each
+-- released.
+--
+-- Functions, not views: a time range and a step are arguments, and, like
+-- phone_pool_by_area_code(), they must not be objects of setup's that name the extension.
+
+-- Per bucket of `step` from from_time to to_time (buckets aligned on multiples of step since
+-- the epoch, as Grafana's $__timeGroup aligns them): the state at the bucket's end (held,
+-- free, held_for_appointment) and the changes within it. The state is the pool's state now
+-- taken back through the ledger's changes since (so the last bucket agrees with
+-- phone_pool_status); held for an appointment follows each hold's ledger rows. Reads the
+-- ledger rows since from_time and those with an appointment near or after it: its cost grows
+-- with them, not with the whole ledger (bench/RESULTS.md).
+CREATE FUNCTION public.phone_pool_history(from_time timestamptz, to_time timestamptz, step interval)
+RETURNS TABLE ("time" timestamptz, held bigint, free bigint, held_for_appointment bigint,
+               assignments bigint, extensions bigint, completions bigint, releases bigint)
+LANGUAGE plpgsql STABLE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
+    SET work_mem = '64MB' SET jit = off
+AS $history$
+DECLARE
+    step_seconds double precision;
+    first_epoch double precision;
+    buckets bigint;
+    held_now bigint;
+    free_now bigint;
+    follow_up interval := coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval;
+BEGIN
+    IF from_time IS NULL OR to_time IS NULL OR step IS NULL THEN
+        RAISE EXCEPTION 'phone_holds: phone_pool_history() needs from_time, to_time and step, got NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'From Grafana: phone_pool_history($__timeFrom(), $__timeTo(), ''$__interval''::interval).';
+    END IF;
+    IF date_part('month', step) <> 0 OR date_part('year', step) <> 0 OR step <= interval '0' THEN
+        RAISE EXCEPTION 'phone_holds: the step of phone_pool_history() must be a positive length of time without months, got %', step
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Months have no fixed length: give days, hours, minutes or seconds (''30 days'', ''1h'').';
+    END IF;
+    IF isfinite(from_time) IS NOT TRUE OR isfinite(to_time) IS NOT TRUE OR to_time <= from_time THEN
+        RAISE EXCEPTION 'phone_holds: phone_pool_history() needs from_time before to_time, both finite; got % to %', from_time, to_time
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Swap them, or give a range that is not empty.';
+    END IF;
+    step_seconds := extract(epoch FROM step);
+    first_epoch := floor(extract(epoch FROM from_time) / step_seconds) * step_seconds;
+    buckets := ceil((extract(epoch FROM to_time) - first_epoch) / step_seconds)::bigint;
+    IF buckets > 10000 THEN
+        RAISE EXCEPTION 'phone_holds: phone_pool_history() would return % buckets; at most 10000', buckets
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give a larger step or a shorter range (in Grafana, a Min interval on the panel).';
+    END IF;
+    PERFORM public.phone_holds_rotation_ready();
+
+    -- The pool now, which the ledger's changes since are taken back from.
+    -- Two counts, each over a partial index of setup's rather than the whole pool.
+    SELECT count(*) INTO held_now FROM public.signalwire_phone_numbers AS n WHERE n.assignment_status = 'assigned';
+    SELECT count(*) INTO free_now FROM public.signalwire_phone_numbers AS n
+     WHERE n.assignment_status = 'available' AND n.retired_at IS NULL;
+
+    RETURN QUERY
+    WITH
+    -- Every ledger row from the first bucket on: its bucket (`buckets` for any after the
+    -- last); and for a row that holds a number for an appointment, when its stretch "held for
+    -- an appointment" ends: at the number's next row that changes holds (retiring and
+    -- restoring do not, so they are ordered apart), or at the end of the follow-up window,
+    -- whichever is first. Numbers are ordered bytewise: only equality matters.
+    since AS (
+        SELECT r.k, r.event, r.unheld,
+               r.ends > r.at AS starts,
+               CASE WHEN r.ends > r.at AND r.ends < to_timestamp(first_epoch + buckets * step_seconds)
+                    THEN floor((date_part('epoch', r.ends) - first_epoch) / step_seconds)::bigint END AS ends_in
+          FROM (SELECT least(floor((date_part('epoch', l.at) - first_epoch) / step_seconds)::bigint, buckets) AS k,
+                       l.event, l.lead_id IS NULL AS unheld, l.at,
+                       CASE WHEN l.appointment_at IS NOT NULL AND l.event NOT IN ('released', 'retired', 'restored')
+                            THEN least(l.appointment_at + follow_up, lead(l.at) OVER by_number) END AS ends
+                  FROM public.phone_hold_ledger AS l
+                 WHERE l.at >= to_timestamp(first_epoch)
+                WINDOW by_number AS (PARTITION BY l.number COLLATE "C", l.event IN ('retired', 'restored') ORDER BY l.at, l.id)) AS r
+    ),
+    -- One pass: the rows by bucket, kind and stretch start; and the stretch ends by bucket.
+    counted AS (
+        SELECT c.k, c.event, c.unheld, c.starts, c.ends_in, count(*) AS n, GROUPING(c.ends_in) AS by_start
+          FROM since AS c
+         GROUP BY GROUPING SETS ((c.k, c.event, c.unheld, c.starts), (c.ends_in))
+    ),
+    per_bucket AS (
+        SELECT c.k,
+               sum(c.n * CASE WHEN c.event IN ('assigned', 'adopted') THEN 1 WHEN c.event = 'released' THEN -1 ELSE 0 END) AS d_held,
+               sum(c.n * CASE WHEN c.event IN ('assigned', 'adopted') THEN -1 WHEN c.event = 'released' THEN 1
+                              WHEN c.event = 'retired' AND c.unheld THEN -1 WHEN c.event = 'restored' AND c.unheld THEN 1
+                              ELSE 0 END) AS d_free,
+               sum(c.n) FILTER (WHERE c.event = 'assigned') AS assignments,
+               sum(c.n) FILTER (WHERE c.event IN ('extended', 'rescheduled')) AS extensions,
+               sum(c.n) FILTER (WHERE c.event = 'completed') AS completions,
+               sum(c.n) FILTER (WHERE c.event = 'released') AS releases,
+               sum(c.n) FILTER (WHERE c.starts) AS stretch_starts
+          FROM counted AS c
+         WHERE c.by_start = 1
+         GROUP BY c.k
+    ),
+    -- Stretches begun before the first bucket, by holds booked earlier for an appointment whose
+    -- window reaches it: each looks up the number's next row.
+    before AS (
+        SELECT least(a.appointment_at + follow_up, nx.at) AS ends
+          FROM public.phone_hold_ledger AS a
+          LEFT JOIN LATERAL (
+                SELECT x.at FROM public.phone_hold_ledger AS x
+                 WHERE x.number = a.number AND x.at >= a.at AND (x.at > a.at OR x.id > a.id)
+                   AND x.event NOT IN ('retired', 'restored')
+                 ORDER BY x.at, x.id
+                 LIMIT 1) AS nx ON true
+         WHERE a.appointment_at IS NOT NULL AND a.appointment_at > to_timestamp(first_epoch) - follow_up
+           AND a.at < to_timestamp(first_epoch)
+           AND a.event NOT IN ('released', 'retired', 'restored')
+    ),
+    -- Stretch starts (+1) and ends (-1) by bucket, -1 standing for "before the first".
+    appointed_by_bucket AS (
+        SELECT e.k, sum(e.d) AS d
+          FROM (SELECT c.ends_in AS k, -c.n AS d FROM counted AS c WHERE c.by_start = 0 AND c.ends_in IS NOT NULL
+                UNION ALL
+                SELECT -1, count(*) FROM before AS b WHERE b.ends >= to_timestamp(first_epoch)
+                UNION ALL
+                SELECT floor((date_part('epoch', b.ends) - first_epoch) / step_seconds)::bigint, -count(*)
+                  FROM before AS b
+                 WHERE b.ends >= to_timestamp(first_epoch) AND b.ends < to_timestamp(first_epoch + buckets * step_seconds)
+                 GROUP BY 1) AS e
+         GROUP BY e.k
+    ),
+    series AS (
+        SELECT s.k,
+               coalesce(b.d_held, 0) AS d_held, coalesce(b.d_free, 0) AS d_free,
+               coalesce(b.assignments, 0) AS assignments, coalesce(b.extensions, 0) AS extensions,
+               coalesce(b.completions, 0) AS completions, coalesce(b.releases, 0) AS releases,
+               coalesce(b.stretch_starts, 0) + coalesce(a.d, 0) AS d_appointed
+          FROM generate_series(-1::bigint, buckets) AS s(k)
+          LEFT JOIN per_bucket AS b ON b.k = s.k
+          LEFT JOIN appointed_by_bucket AS a ON a.k = s.k
+    ),
+    -- The state at the end of bucket k: now, less the changes of every later bucket; and the
+    -- stretches begun but not ended by then.
+    states AS (
+        SELECT s.k, s.assignments, s.extensions, s.completions, s.releases,
+               coalesce(sum(s.d_held) OVER later, 0) AS after_held,
+               coalesce(sum(s.d_free) OVER later, 0) AS after_free,
+               sum(s.d_appointed) OVER (ORDER BY s.k ROWS UNBOUNDED PRECEDING) AS appointed
+          FROM series AS s
+        WINDOW later AS (ORDER BY s.k DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    )
+    SELECT to_timestamp(first_epoch + st.k * step_seconds),
+           (held_now - st.after_held)::bigint, (free_now - st.after_free)::bigint, st.appointed::bigint,
+           st.assignments::bigint, st.extensions::bigint, st.completions::bigint, st.releases::bigint
+      FROM states AS st
+     WHERE st.k >= 0 AND st.k < buckets
+     ORDER BY st.k;
+END
+$history$;
+
+-- The release job's runs that started from from_time to to_time: when each started and
+-- ended, its status, and how many numbers it released (the ledger's releases stamped with a
+-- time inside the run: a run's as_of is when it started). From pg_cron's
+-- cron.job_run_details when pg_cron is installed; otherwise every release call the ledger
+-- shows (its releases share one as_of), without status or end. SECURITY DEFINER: pg_cron
+-- shows a role only the runs of its own jobs, and the job is its scheduler's.
+CREATE FUNCTION public.phone_release_runs(from_time timestamptz, to_time timestamptz)
+RETURNS TABLE ("time" timestamptz, finished_at timestamptz, status text, released bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $runs$
+BEGIN
+    IF from_time IS NULL OR to_time IS NULL THEN
+        RAISE EXCEPTION 'phone_holds: phone_release_runs() needs from_time and to_time, got NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'From Grafana: phone_release_runs($__timeFrom(), $__timeTo()).';
+    END IF;
+    IF pg_catalog.to_regclass('public.phone_hold_ledger') IS NULL THEN
+        RAISE EXCEPTION 'phone_holds: table public.phone_hold_ledger does not exist'
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'In a new database run SELECT phone_holds_setup(); otherwise restore it or rename it back.';
+    END IF;
+    IF pg_catalog.to_regclass('cron.job_run_details') IS NOT NULL AND pg_catalog.to_regclass('cron.job') IS NOT NULL THEN
+        RETURN QUERY EXECUTE
+            'SELECT d.start_time, d.end_time, d.status::pg_catalog.text,
+                    (SELECT pg_catalog.count(*) FROM public.phone_hold_ledger AS l
+                      WHERE l.event OPERATOR(pg_catalog.=) ''released''
+                        AND l.at OPERATOR(pg_catalog.>=) d.start_time
+                        AND l.at OPERATOR(pg_catalog.<=) coalesce(d.end_time, pg_catalog.now()))
+               FROM cron.job_run_details AS d
+               JOIN cron.job AS j ON j.jobid OPERATOR(pg_catalog.=) d.jobid
+              WHERE j.jobname OPERATOR(pg_catalog.=) ''phone_holds_release''
+                AND d.start_time OPERATOR(pg_catalog.>=) $1 AND d.start_time OPERATOR(pg_catalog.<=) $2
+              ORDER BY d.start_time'
+            USING from_time, to_time;
+    ELSE
+        RETURN QUERY
+        SELECT l.at, NULL::timestamptz, NULL::text, pg_catalog.count(*)
+          FROM public.phone_hold_ledger AS l
+         WHERE l.event = 'released' AND l.at >= from_time AND l.at <= to_time
+         GROUP BY l.at
+         ORDER BY l.at;
+    END IF;
+END
+$runs$;
+
+REVOKE EXECUTE ON FUNCTION public.phone_pool_history(timestamptz, timestamptz, interval),
+                           public.phone_release_runs(timestamptz, timestamptz) FROM PUBLIC;
+
+-- The pool's readers, when the pool's summary view is there (it is the user's, made by setup).
+DO $grant$
+DECLARE
+    grantee text;
+BEGIN
+    IF pg_catalog.to_regclass('public.phone_pool_status') IS NOT NULL THEN
+        FOR grantee IN
+            SELECT DISTINCT pg_catalog.quote_ident(r.rolname)
+              FROM pg_catalog.pg_class AS c
+             CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) AS a
+              JOIN pg_catalog.pg_roles AS r ON r.oid = a.grantee
+             WHERE c.oid = pg_catalog.to_regclass('public.phone_pool_status') AND a.privilege_type = 'SELECT' AND a.grantee <> c.relowner
+        LOOP
+            EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION public.phone_pool_history(timestamptz, timestamptz, interval), public.phone_release_runs(timestamptz, timestamptz) TO %s', grantee);
+        END LOOP;
+    END IF;
+END
+$grant$;
+
+COMMENT ON FUNCTION public.phone_pool_history(timestamptz, timestamptz, interval) IS
+    'The pool over time, one row per bucket of step (aligned on multiples of step) from from_time to to_time: time (the bucket''s start), held, free (in rotation) and held_for_appointment at the bucket''s end, and the assignments, extensions (extended, rescheduled), completions and releases within it. The pool now, taken back through the ledger; at most 10000 buckets (22023).';
+
+COMMENT ON FUNCTION public.phone_release_runs(timestamptz, timestamptz) IS
+    'The release job''s runs that started from from_time to to_time, from pg_cron''s cron.job_run_details (time, finished_at, status) with how many numbers each released (ledger); without pg_cron, each release call the ledger shows. SECURITY DEFINER, so a monitoring role sees the job''s runs.';
