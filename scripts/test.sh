@@ -22,7 +22,7 @@ cargo pgrx install --pg-config "$PG_CONFIG" >/tmp/phone_holds-install.log 2>&1 \
     || { cat /tmp/phone_holds-install.log; exit 1; }
 
 echo "== benchmark smoke run (smallest pool, the debug build just installed: it proves the benchmark works; its figures mean nothing)"
-PHONE_HOLDS_BUILD=debug bash bench/run.sh --pools 1000 --seconds 1 --calls 3000 --backlog 10000 --inbound-pool 3000 --inbound-calls 1000 --local-pool 3000 --out /tmp/phone_holds-bench-smoke.md
+PHONE_HOLDS_BUILD=debug bash bench/run.sh --pools 1000 --seconds 1 --calls 3000 --backlog 10000 --inbound-pool 3000 --inbound-calls 1000 --local-pool 3000 --history-holds 25000 --out /tmp/phone_holds-bench-smoke.md
 
 echo "== end-to-end tests (real cluster, extension installed as a user would)"
 # The stress harness runs 60 s by default; 20 s keeps the whole run short and still ~50,000 operations.

@@ -6,24 +6,25 @@
 //! window's ledger rows through the same index (the least any answer reads). Then the same
 //! with the two ledger indexes setup makes dropped, to show what they buy.
 //!
-//! Events: the local-presence assignment (a new lead, any number, committed) with
-//! `phone_holds.notify` on and off, alternating, the pool reloaded before each run; no session
-//! listens, so the figure is the sending alone.
+//! Events: the throughput benchmark's assignment, every lead already holding a number, so each
+//! call renews a hold and commits (the busiest path, where a commit's own cost weighs most),
+//! with `phone_holds.notify` on and off, alternating; no session listens, so the figure is
+//! the sending alone.
 
 use crate::bounded::Figure;
-use crate::{median, pgbench_with};
+use crate::{median, pgbench_with, LEADS};
 use phone_holds_e2e::Cluster;
 use std::time::Instant;
 
 const T0: &str = "2025-10-18 12:00:00+00";
-const HOLDS: i64 = 252_500;
 const NUMBERS: i64 = 100_000;
 const ROUNDS: usize = 6;
 
-/// 252,500 holds over the 90 days before T0, four ledger rows each (assigned; extended for an
-/// appointment the next day; completed, showed; released): about 1,000,000 rows up to T0. Each hold's number
-/// is one of 100,000, whose holds never overlap; holds begun in the last two days are held.
-fn load(c: &mut postgres::Client) {
+/// `holds` holds (252,500 in a full run: about 1,000,000 rows) over the 90 days before T0,
+/// four ledger rows each (assigned; extended for an appointment the next day; completed,
+/// showed; released), up to T0. Each hold's number is one of 100,000, whose holds never
+/// overlap; holds begun in the last two days are held.
+fn load(c: &mut postgres::Client, holds: i64) {
     c.batch_execute(&format!(
         "TRUNCATE public.signalwire_phone_numbers, public.phone_hold_ledger RESTART IDENTITY;
          INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at, appointment_at, outcome, source)
@@ -32,8 +33,8 @@ fn load(c: &mut postgres::Client) {
                              ELSE h.start + interval '2 days' END,
                 CASE WHEN e.event IN ('extended', 'completed') THEN h.start + interval '1 day' END,
                 CASE WHEN e.event = 'completed' THEN 'showed' END, 'sql'
-           FROM generate_series(0, {HOLDS} - 1) AS i
-          CROSS JOIN LATERAL (SELECT '{T0}'::timestamptz - interval '90 days' + (interval '90 days' / {HOLDS}) * i AS start) AS h
+           FROM generate_series(0, {holds} - 1) AS i
+          CROSS JOIN LATERAL (SELECT '{T0}'::timestamptz - interval '90 days' + (interval '90 days' / {holds}) * i AS start) AS h
           CROSS JOIN LATERAL (VALUES ('assigned', interval '0'), ('extended', interval '2 hours'),
                                      ('completed', interval '25 hours'), ('released', interval '2 days 1 hour')) AS e(event, after)
           WHERE h.start + e.after <= '{T0}';
@@ -64,9 +65,9 @@ fn time_ms(c: &mut postgres::Client, sql: &str) -> f64 {
     median(runs)
 }
 
-pub fn figures(cluster: &Cluster, local_pool: i64) -> Vec<Figure> {
+pub fn figures(cluster: &Cluster, holds: i64, seconds: u32) -> Vec<Figure> {
     let mut c = cluster.connect();
-    load(&mut c);
+    load(&mut c, holds);
     let rows: i64 = c.query_one("SELECT count(*) FROM public.phone_hold_ledger", &[]).unwrap().get(0);
     eprintln!("bench: pool history over a ledger of {rows} rows");
     let window = format!("'{T0}'::timestamptz - interval '7 days', '{T0}'::timestamptz");
@@ -99,17 +100,22 @@ pub fn figures(cluster: &Cluster, local_pool: i64) -> Vec<Figure> {
         },
     ];
 
-    // Events: the same assignment with events on and off.
-    crate::local::prepare(&mut c, local_pool);
-    let per_run = crate::local::per_run(local_pool) / 2;
+    // Events: the throughput assignment (every lead holds a number) with events on and off.
+    crate::load_pool(&mut c, LEADS * 10, 0);
+    c.batch_execute(&format!(
+        "UPDATE public.signalwire_phone_numbers SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL;
+         TRUNCATE public.phone_hold_ledger;
+         SELECT count(assign_phone_to_lead(('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid)) FROM generate_series(1, {LEADS}) AS i;"
+    ))
+    .unwrap();
+    crate::vacuum(&mut c);
     let (mut on, mut off, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         let order = if round % 2 == 0 { [true, false] } else { [false, true] };
         let mut tps = [0.0; 2];
         for notify in order {
-            crate::local::reload(&mut c);
             let setting = if notify { "-c phone_holds.notify=on" } else { "-c phone_holds.notify=off" };
-            tps[usize::from(notify)] = pgbench_with(cluster, "local_assign_any", &format!("-t {per_run}"), setting).0;
+            tps[usize::from(notify)] = pgbench_with(cluster, "native_assign", &format!("-T {seconds}"), setting).0;
         }
         off.push(tps[0]);
         on.push(tps[1]);
@@ -119,13 +125,14 @@ pub fn figures(cluster: &Cluster, local_pool: i64) -> Vec<Figure> {
     let (lo, hi) = ratios.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
     figures.push(Figure {
         what: format!(
-            "assign a new lead, pool {local_pool}, 2 clients: TPS with change events (phone_holds.notify on), median of {ROUNDS} alternating rounds (min–max)"
+            "renew a lead's hold (assign, every lead holding a number), 2 clients: TPS with change events (phone_holds.notify on), median of {ROUNDS} alternating rounds"
         ),
         value: format!("{:.0}", median(on)),
         baseline: format!("{:.0} off", median(off)),
         ratio: format!("{ratio:.2} ({lo:.2}–{hi:.2})"),
-        target: "≥ 0.9".into(),
-        met: Some(ratio >= 0.9),
+        // No target: what NOTIFY costs a commit is PostgreSQL's; README states the figure.
+        target: String::new(),
+        met: None,
     });
     figures
 }
