@@ -22,6 +22,9 @@ DECLARE
     step_seconds double precision;
     first_epoch double precision;
     buckets bigint;
+    -- The first bucket's start and the last one's end.
+    first_at timestamptz;
+    last_end timestamptz;
     held_now bigint;
     free_now bigint;
     follow_up interval := coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval;
@@ -49,6 +52,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Give a larger step or a shorter range (in Grafana, a Min interval on the panel).';
     END IF;
+    first_at := to_timestamp(first_epoch);
+    last_end := to_timestamp(first_epoch + buckets * step_seconds);
     PERFORM public.phone_holds_rotation_ready();
 
     -- The pool now, which the ledger's changes since are taken back from.
@@ -67,14 +72,14 @@ BEGIN
     since AS (
         SELECT r.k, r.event, r.unheld,
                r.ends > r.at AS starts,
-               CASE WHEN r.ends > r.at AND r.ends < to_timestamp(first_epoch + buckets * step_seconds)
+               CASE WHEN r.ends > r.at AND r.ends < last_end
                     THEN floor((date_part('epoch', r.ends) - first_epoch) / step_seconds)::bigint END AS ends_in
           FROM (SELECT least(floor((date_part('epoch', l.at) - first_epoch) / step_seconds)::bigint, buckets) AS k,
                        l.event, l.lead_id IS NULL AS unheld, l.at,
                        CASE WHEN l.appointment_at IS NOT NULL AND l.event NOT IN ('released', 'retired', 'restored')
                             THEN least(l.appointment_at + follow_up, lead(l.at) OVER by_number) END AS ends
                   FROM public.phone_hold_ledger AS l
-                 WHERE l.at >= to_timestamp(first_epoch)
+                 WHERE l.at >= first_at
                 WINDOW by_number AS (PARTITION BY l.number COLLATE "C", l.event IN ('retired', 'restored') ORDER BY l.at, l.id)) AS r
     ),
     -- One pass: the rows by bucket, kind and stretch start; and the stretch ends by bucket.
@@ -109,8 +114,8 @@ BEGIN
                    AND x.event NOT IN ('retired', 'restored')
                  ORDER BY x.at, x.id
                  LIMIT 1) AS nx ON true
-         WHERE a.appointment_at IS NOT NULL AND a.appointment_at > to_timestamp(first_epoch) - follow_up
-           AND a.at < to_timestamp(first_epoch)
+         WHERE a.appointment_at IS NOT NULL AND a.appointment_at > first_at - follow_up
+           AND a.at < first_at
            AND a.event NOT IN ('released', 'retired', 'restored')
     ),
     -- Stretch starts (+1) and ends (-1) by bucket, -1 standing for "before the first".
@@ -118,11 +123,11 @@ BEGIN
         SELECT e.k, sum(e.d) AS d
           FROM (SELECT c.ends_in AS k, -c.n AS d FROM counted AS c WHERE c.by_start = 0 AND c.ends_in IS NOT NULL
                 UNION ALL
-                SELECT -1, count(*) FROM before AS b WHERE b.ends >= to_timestamp(first_epoch)
+                SELECT -1, count(*) FROM before AS b WHERE b.ends >= first_at
                 UNION ALL
                 SELECT floor((date_part('epoch', b.ends) - first_epoch) / step_seconds)::bigint, -count(*)
                   FROM before AS b
-                 WHERE b.ends >= to_timestamp(first_epoch) AND b.ends < to_timestamp(first_epoch + buckets * step_seconds)
+                 WHERE b.ends >= first_at AND b.ends < last_end
                  GROUP BY 1) AS e
          GROUP BY e.k
     ),

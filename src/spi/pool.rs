@@ -369,23 +369,21 @@ impl Pool<'_, '_> {
         // The noted forms write the source as a constant ('sql'): no value to bind.
         let noted = self.ledger_shape().noted;
         let statement = if noted { statement.noted() } else { statement };
-        let released: Vec<ChangeEvent> = self
-            .run(statement, &args)
-            .map(|row| ChangeEvent {
-                event: "released",
-                number: row.get::<String>(2).unwrap_or_else(|e| spi_failed(e)).expect("a ledger row has a number"),
-                lead_id: row.get::<Uuid>(3).unwrap_or_else(|e| spi_failed(e)).map(|lead| lead.to_string()),
-                release_at: None,
-                appointment_at: None,
-                source: noted.then_some("sql"),
-                at: as_of,
-                ledger_id: row.get::<i64>(1).unwrap_or_else(|e| spi_failed(e)).expect("a ledger row has an id"),
-                outcome: None,
-                geo_tier: None,
-            })
-            .collect();
+        // The events are built as they are sent: not at all with phone_holds.notify off.
+        let released = self.run(statement, &args);
         let count = i32::try_from(released.len()).expect("a release is counted in int4");
-        events::send(released);
+        events::send(released.map(|row| ChangeEvent {
+            event: "released",
+            number: row.get::<String>(2).unwrap_or_else(|e| spi_failed(e)).expect("a ledger row has a number"),
+            lead_id: row.get::<Uuid>(3).unwrap_or_else(|e| spi_failed(e)).map(|lead| lead.to_string()),
+            release_at: None,
+            appointment_at: None,
+            source: noted.then_some("sql"),
+            at: as_of,
+            ledger_id: row.get::<i64>(1).unwrap_or_else(|e| spi_failed(e)).expect("a ledger row has an id"),
+            outcome: None,
+            geo_tier: None,
+        }));
         count
     }
 
