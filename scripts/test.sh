@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests of the rules and #[pg_test]s (cargo pgrx test), then the
 # end-to-end tests against a throwaway cluster (tests/e2e), with a smoke run of the benchmark
-# before them, then the n8n workflows in a real n8n (tests/n8n-live). Installs what it needs first.
+# before them, then the Debian package (built, linted, installed, upgraded and removed), then the
+# n8n workflows in a real n8n (tests/n8n-live). Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Every runner's output also goes to this log, so the last line can add up all the results.
 RESULTS=$(mktemp /tmp/phone_holds-test-results.XXXXXX)
 trap 'rm -f "$RESULTS"' EXIT
-bash scripts/setup.sh
+bash scripts/setup.sh lintian
 export PATH="$HOME/.cargo/bin:$PATH"
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 
@@ -27,6 +28,12 @@ PHONE_HOLDS_BUILD=debug bash bench/run.sh --pools 1000 --seconds 1 --calls 3000 
 echo "== end-to-end tests (real cluster, extension installed as a user would)"
 # The stress harness runs 60 s by default; 20 s keeps the whole run short and still ~50,000 operations.
 PHONE_HOLDS_STRESS_SECONDS=${PHONE_HOLDS_STRESS_SECONDS:-20} cargo test -p phone_holds_e2e -- --nocapture 2>&1 | tee -a "$RESULTS"
+
+echo "== the Debian package: this version's and the previous release's (from git history), linted, installed with dpkg, upgraded, removed"
+deb=$(bash scripts/package.sh | tail -1)
+previous=$(dpkg-parsechangelog -l packaging/debian/changelog --offset 1 --count 1 -S Version)
+deb_previous=$(bash scripts/package.sh --release "${previous%-*}" | tail -1)
+PHONE_HOLDS_DEB=$deb PHONE_HOLDS_DEB_PREVIOUS=$deb_previous cargo test -p phone_holds_e2e --test package -- --ignored --nocapture 2>&1 | tee -a "$RESULTS"
 
 echo "== the n8n workflows in a real n8n (tests/n8n-live; the first run installs n8n from npm, about 10 minutes)"
 if [[ $(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0) -ge 20 ]]; then
