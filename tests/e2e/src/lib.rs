@@ -17,7 +17,8 @@ pub struct Cluster {
     port: u16,
 }
 
-fn is_root() -> bool {
+/// Whether the tests run as root (then servers run as `postgres` through runuser).
+pub fn is_root() -> bool {
     Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false)
 }
 
@@ -38,6 +39,13 @@ fn as_postgres(program: &str, args: &[&str]) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// One of PostgreSQL 15's directories as its pg_config names it (`--sharedir`, `--pkglibdir`).
+pub fn pg_config(flag: &str) -> PathBuf {
+    let out = Command::new(Path::new(PG_BIN).join("pg_config")).arg(flag).output().expect("run pg_config");
+    assert!(out.status.success(), "pg_config {flag}: {}", String::from_utf8_lossy(&out.stderr));
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
 
 /// A port nobody listens on now; the socket file is named after it.

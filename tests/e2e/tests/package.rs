@@ -7,13 +7,12 @@
 //! PostgreSQL has only what the package brings; they are put back afterwards, also when the
 //! test fails. scripts/test.sh runs them with `cargo test --test package -- --ignored`.
 
-use phone_holds_e2e::{sqlstate, Cluster};
+use phone_holds_e2e::{catalog, is_root, pg_config, sqlstate, Cluster};
 use postgres::Client;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const PACKAGE: &str = "postgresql-15-phone-holds";
-const PG_CONFIG: &str = "/usr/lib/postgresql/15/bin/pg_config";
 
 fn repo(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
@@ -56,10 +55,6 @@ fn must(program: &str, args: &[&str]) -> String {
     let (ok, out) = run(program, args);
     assert!(ok, "{program} {args:?} failed:\n{out}");
     out
-}
-
-fn pg_dir(flag: &str) -> PathBuf {
-    PathBuf::from(must(PG_CONFIG, &[flag]).trim())
 }
 
 fn deb_field(deb: &str, field: &str) -> String {
@@ -201,13 +196,13 @@ struct PostgresWithoutPhoneHolds {
 
 impl PostgresWithoutPhoneHolds {
     fn new() -> Self {
-        assert!(must("id", &["-u"]).trim() == "0", "installing a package needs root");
+        assert!(is_root(), "installing a package needs root");
         if let Some(v) = installed_version() {
             panic!("{PACKAGE} {v} is installed on this machine; this test installs and removes it: remove it first (dpkg -r {PACKAGE})");
         }
         let aside = tempdir("aside");
         let mut moved = vec![];
-        for dir in [pg_dir("--pkglibdir"), pg_dir("--sharedir").join("extension")] {
+        for dir in [pg_config("--pkglibdir"), pg_config("--sharedir").join("extension")] {
             for entry in std::fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
                 let name = path.file_name().unwrap().to_str().unwrap();
@@ -318,19 +313,10 @@ fn package_installs_upgrades_from_the_previous_one_and_removes_keeping_every_row
     seed_calls(&mut c, "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002", &old_version);
     let before = user_rows(&mut c);
 
-    // This version over it, the way README says (apt resolves Depends from what is installed),
-    // while the server runs; then the update in a new session.
-    let with_path = format!("./{}", Path::new(&current).file_name().unwrap().to_str().unwrap());
-    let (ok, out) = {
-        let o = Command::new("apt-get")
-            .args(["install", "--yes", "--no-install-recommends", &with_path])
-            .current_dir(Path::new(&current).parent().unwrap())
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .output()
-            .unwrap();
-        (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
-    };
-    assert!(ok, "apt-get install {with_path}:\n{out}");
+    // This version over it, the way README says (apt installs a file given by its path and
+    // resolves Depends from what is installed), while the server runs; then the update in a
+    // new session.
+    must("apt-get", &["install", "--yes", "--no-install-recommends", &current]);
     assert_eq!(installed_version().as_deref(), Some(deb_field(&current, "Version").as_str()));
     let mut c = cluster.connect();
     assert_eq!(user_rows(&mut c), before, "installing the package touched no row");
@@ -344,8 +330,8 @@ fn package_installs_upgrades_from_the_previous_one_and_removes_keeping_every_row
     let mut fresh = cluster.connect_to("fresh");
     fresh.batch_execute("CREATE EXTENSION phone_holds; SELECT phone_holds_setup();").unwrap();
     assert_eq!(
-        phone_holds_e2e::catalog::structure(&mut c),
-        phone_holds_e2e::catalog::structure(&mut fresh),
+        catalog::structure(&mut c),
+        catalog::structure(&mut fresh),
         "the upgraded database is the one a fresh install of the package makes"
     );
     drop(fresh);

@@ -2,10 +2,9 @@
 //! scripts, and DROP EXTENSION then CREATE EXTENSION, each keeping every row of the pool and
 //! the ledger and a working extension. (Dump and restore: tests/restore.rs.)
 
-use phone_holds_e2e::{catalog, Cluster};
+use phone_holds_e2e::{catalog, pg_config, Cluster};
 use postgres::Client;
 use std::path::PathBuf;
-use std::process::Command;
 
 /// Every released version, each with its install script frozen under fixtures/.
 const RELEASED: [&str; 8] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0"];
@@ -149,8 +148,7 @@ struct OldVersionInstalled(PathBuf);
 
 impl OldVersionInstalled {
     fn new(version: &str) -> Self {
-        let out = Command::new("/usr/lib/postgresql/15/bin/pg_config").arg("--sharedir").output().unwrap();
-        let dir = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()).join("extension");
+        let dir = pg_config("--sharedir").join("extension");
         let name = format!("phone_holds--{version}.sql");
         let target = dir.join(&name);
         std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(&name), &target).unwrap();
