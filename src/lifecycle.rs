@@ -34,8 +34,8 @@ fn held_or_assigned(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows, or
         return Ok((held, false));
     }
     let place = Placement { searches: locality::searches(origin.locality(), w.geo_match), min_rest: w.min_rest };
-    let number = pool.take_free_number(lead, release_at, as_of, origin, &place)?;
-    Ok((Held { number, hold, outcome: None }, true))
+    let (number, version) = pool.take_free_number(lead, release_at, as_of, origin, &place)?;
+    Ok((Held { number, hold, outcome: None, version }, true))
 }
 
 /// A hold's end, if it can be stored and read back (see `rules::hold::storable`).

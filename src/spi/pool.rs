@@ -26,7 +26,26 @@ pub struct Held {
     pub hold: Hold,
     /// The last outcome recorded on the row, so a repeat that changes nothing writes nothing.
     pub outcome: Option<String>,
+    /// The row version this transaction locked or wrote, where a change in the same call finds it.
+    pub version: RowVersion,
 }
+
+/// A row version's ctid. Stable until this transaction ends once it has locked or written
+/// the row: no other transaction can change it, and VACUUM FULL or CLUSTER would wait.
+#[derive(Debug, Clone, Copy)]
+pub struct RowVersion(pg_sys::ItemPointerData);
+
+impl PartialEq for RowVersion {
+    fn eq(&self, other: &Self) -> bool {
+        let key = |t: &pg_sys::ItemPointerData| {
+            let (block, offset) = (t.ip_blkid, t.ip_posid);
+            (block.bi_hi, block.bi_lo, offset)
+        };
+        key(&self.0) == key(&other.0)
+    }
+}
+
+impl Eq for RowVersion {}
 
 /// A number as the pool table has it now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,15 +96,13 @@ pub struct Pool<'a, 'conn> {
 /// get it back, instead of a bare "relation does not exist". Only our fixed statements run
 /// here (and whatever triggers the user put on the tables), so these codes mean that.
 pub fn with_pool<R>(f: impl FnOnce(&mut Pool<'_, '_>) -> Result<R, HoldError>) -> Result<R, HoldError> {
+    // One handler for both codes: each handler is an allocation on every call, caught or not.
     PgTryBuilder::new(AssertUnwindSafe(|| Spi::connect_mut(|client| f(&mut Pool { client }))))
-        .catch_when(PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, |caught| match caught {
-            CaughtError::PostgresError(ref report) => {
+        .catch_others(|caught| match caught {
+            CaughtError::PostgresError(ref report) if report.sql_error_code() == PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE => {
                 Err(HoldError::TableMissing { relation: missing_relation(report.message()) })
             }
-            other => other.rethrow(),
-        })
-        .catch_when(PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN, |caught| match caught {
-            CaughtError::PostgresError(ref report) => {
+            CaughtError::PostgresError(ref report) if report.sql_error_code() == PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN => {
                 let (relation, column) = missing_column(report.message());
                 Err(HoldError::ColumnMissing { relation, column })
             }
@@ -169,7 +186,8 @@ impl Pool<'_, '_> {
     pub fn held_by(&mut self, lead: Uuid) -> Result<Option<Held>, HoldError> {
         let Some(row) = self.first_row(Statement::HeldBy, &[lead.into()]) else { return Ok(None) };
         let number = got::<String>(&row, 1).expect("number is never NULL");
-        Ok(Some(Held { number, hold: Hold { release_at: got_instant(&row, 2)?, appointment_at: got_instant(&row, 3)? }, outcome: got(&row, 4) }))
+        let version = RowVersion(got(&row, 5).expect("a row has a ctid"));
+        Ok(Some(Held { number, hold: Hold { release_at: got_instant(&row, 2)?, appointment_at: got_instant(&row, 3)? }, outcome: got(&row, 4), version }))
     }
 
     /// Assigns a free number to `lead` with hold `release_at`, writing its ledger row (noted
@@ -177,12 +195,17 @@ impl Pool<'_, '_> {
     /// free, else the first `searches` finds (rules::locality), rested at least `min_rest`.
     /// Until phone_holds_setup() has added PLACED's columns (spi::statements), the previous
     /// number or the one rested longest, as 0.7.0 did.
-    pub fn take_free_number(&mut self, lead: Uuid, release_at: Instant, as_of: Instant, origin: &Origin<'_>, place: &Placement) -> Result<String, HoldError> {
+    pub fn take_free_number(&mut self, lead: Uuid, release_at: Instant, as_of: Instant, origin: &Origin<'_>, place: &Placement) -> Result<(String, RowVersion), HoldError> {
         let shape = self.ledger_shape();
         // Every take binds ($1 lead, $2 release_at, $3 as_of); the 0.7.0 TakeNumber adds $4,
         // the number, and the noted forms bind NOTED's values last; PLACED's bind NOTED's as
         // $4-$6, the tier as $7, then their own.
-        let hold = || -> Vec<DatumWithOid<'static>> { vec![lead.into(), to_pg(release_at).into(), to_pg(as_of).into()] };
+        // Room for the most any take binds (nine), so none reallocates on the way.
+        let hold = || -> Vec<DatumWithOid<'static>> {
+            let mut args = Vec::with_capacity(9);
+            args.extend([lead.into(), to_pg(release_at).into(), to_pg(as_of).into()]);
+            args
+        };
         let assigning = |tier: Option<Tier>| Assigning {
             lead,
             release_at,
@@ -250,11 +273,16 @@ impl Pool<'_, '_> {
         Err(HoldError::PoolExhausted)
     }
 
-    /// Runs one of the takes (take_number!): the number taken, if any, its change event sent.
-    fn take(&mut self, statement: Statement, args: &[DatumWithOid<'_>], a: Assigning) -> Option<String> {
+    /// Runs one of the takes (take_number!): the number taken and its row version, if any, its
+    /// change event sent.
+    fn take(&mut self, statement: Statement, args: &[DatumWithOid<'_>], a: Assigning) -> Option<(String, RowVersion)> {
         let row = self.first_row(statement, args)?;
         let number = got::<String>(&row, 1)?;
         let ledger_id = got::<i64>(&row, 2).expect("a number taken has its ledger row");
+        let version = RowVersion(got(&row, 3).expect("a row has a ctid"));
+        if !events::wanted() {
+            return Some((number, version));
+        }
         events::send([ChangeEvent {
             event: "assigned",
             number: number.clone(),
@@ -267,7 +295,7 @@ impl Pool<'_, '_> {
             outcome: None,
             geo_tier: a.tier,
         }]);
-        Some(number)
+        Some((number, version))
     }
 
     /// Of the area-code `prefixes`, those with a free number rested since `rested_since`, the
@@ -298,8 +326,9 @@ impl Pool<'_, '_> {
             return;
         }
         let shape = self.ledger_shape();
-        let mut args: Vec<DatumWithOid> = vec![
-            held.number.as_str().into(),
+        let mut args: Vec<DatumWithOid> = Vec::with_capacity(11);
+        args.extend([
+            held.version.0.into(),
             lead.into(),
             ts_arg(new.release_at),
             ts_arg(new.appointment_at),
@@ -307,11 +336,14 @@ impl Pool<'_, '_> {
             to_pg(as_of).into(),
             event.as_str().into(),
             ts_arg(held.hold.release_at),
-        ];
+        ]);
         let statement = noting(Statement::WriteHold, &mut args, shape, origin);
         let written = self.run(statement, &args);
         assert_eq!(written.len(), 1, "phone_holds: the hold of {} must be written exactly once", held.number);
         let ledger_id = got::<i64>(&written.first(), 1).expect("a ledger row has an id");
+        if !events::wanted() {
+            return;
+        }
         events::send([ChangeEvent {
             event: event.as_str(),
             number: held.number.clone(),
@@ -327,30 +359,45 @@ impl Pool<'_, '_> {
     }
 
     /// Applies an outcome to the number `lead` holds, with its ledger row (noted with
-    /// `origin`'s source and reference: an outcome proves no phone), in one statement; the new
-    /// release time, or `None` when the lead holds no number.
+    /// `origin`'s source and reference: an outcome proves no phone); the new release time, or
+    /// `None` when the lead holds no number.
     pub fn complete_hold(&mut self, lead: Uuid, c: Completion, outcome: &str, as_of: Instant, origin: &Origin<'_>) -> Result<Option<Instant>, HoldError> {
         let shape = self.ledger_shape();
-        let mut args: Vec<DatumWithOid> =
-            vec![lead.into(), to_pg(c.release_at).into(), c.keeps_appointment.into(), outcome.into(), to_pg(as_of).into()];
-        let statement = noting(Statement::CompleteHold, &mut args, shape, &Origin { lead_phone: None, ..*origin });
-        let Some(row) = self.first_row(statement, &args) else { return Ok(None) };
-        let release_at = got_instant(&row, 1)?;
-        // A repeat that changed nothing wrote no ledger row, and sends no event.
-        if let Some(ledger_id) = got::<i64>(&row, 2) {
-            let event = ChangeEvent {
+        // Room for NOTED's three: no reallocation on the way.
+        let mut args: Vec<DatumWithOid> = Vec::with_capacity(8);
+        args.extend([lead.into(), to_pg(c.release_at).into(), c.keeps_appointment.into(), outcome.into(), to_pg(as_of).into()]);
+        let write = noting(Statement::CompleteWrite, &mut args, shape, &Origin { lead_phone: None, ..*origin });
+        let exact = if shape.noted { Statement::CompleteHold.noted() } else { Statement::CompleteHold };
+        let source = shape.noted.then(|| origin.source.as_str());
+        let event = |row: &SpiTupleTable<'_>, first: usize| -> Result<Option<ChangeEvent>, HoldError> {
+            let Some(ledger_id) = got::<i64>(row, first) else { return Ok(None) };
+            Ok(Some(ChangeEvent {
                 event: "completed",
-                number: got::<String>(&row, 3).expect("a ledger row has a number"),
+                number: got::<String>(row, first + 1).expect("a ledger row has a number"),
                 lead_id: Some(lead.to_string()),
                 release_at: Some(c.release_at),
-                appointment_at: got_instant(&row, 4)?,
-                source: shape.noted.then(|| origin.source.as_str()),
+                appointment_at: got_instant(row, first + 2)?,
+                source,
                 at: as_of,
                 ledger_id,
                 outcome: Some(outcome.to_owned()),
                 geo_tier: None,
-            };
-            events::send([event]);
+            }))
+        };
+        // The usual call changes the hold: one statement, which says so with its ledger row.
+        if let Some(row) = self.first_row(write, &args) {
+            if events::wanted() {
+                events::send(event(&row, 1)?);
+            }
+            return Ok(Some(c.release_at));
+        }
+        // It wrote nothing: the lead holds no number, or the outcome changes nothing (a retry).
+        // Asked again in the statement that tells which; the row, if any, is already locked by
+        // now, and should a number have been assigned in between, that one completes it.
+        let Some(row) = self.first_row(exact, &args) else { return Ok(None) };
+        let release_at = got_instant(&row, 1)?;
+        if events::wanted() {
+            events::send(event(&row, 2)?);
         }
         Ok(release_at)
     }

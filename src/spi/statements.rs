@@ -11,7 +11,8 @@ use pgrx::pg_sys::{self, PgOid};
 
 /// Assigns the free number `$pick` selects to lead $1 with hold $2, logging it at $3; the
 /// ledger row gets the extra columns `$columns` with the values `$values` (see NOTED). Returns
-/// the number and the ledger row's id (for its change event, spi::events).
+/// the number, the ledger row's id (for its change event, spi::events) and the ctid of the row
+/// version written (for a change later in the call: write_hold!).
 /// Picks lock with SKIP LOCKED: two callers never get the same number, and an assignment never
 /// waits on a row lock, so one call per transaction cannot deadlock (the only lock it waits
 /// for is its own lead's).
@@ -33,7 +34,7 @@ macro_rules! take_number {
                   WHERE coalesce(n.assignment_status OPERATOR(pg_catalog.=) 'available', false) AND n.number OPERATOR(pg_catalog.=) (",
             $pick,
             ")
-              RETURNING n.number),
+              RETURNING n.number, n.ctid),
              logged AS (
                  INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at",
             $columns,
@@ -42,7 +43,7 @@ macro_rules! take_number {
             $values,
             " FROM taken
               RETURNING id)
-             SELECT taken.number::pg_catalog.text, (SELECT logged.id FROM logged) FROM taken"
+             SELECT taken.number::pg_catalog.text, (SELECT logged.id FROM logged), taken.ctid FROM taken"
         )
     };
 }
@@ -109,8 +110,10 @@ macro_rules! rested_where {
 }
 
 /// A new hold for a number the lead holds and has locked, with its ledger row, which gets the
-/// extra columns `$columns` with the values `$values` (see NOTED); returns the row's id.
-/// ($1 number, $2 lead, $3 release_at, $4 appointment, $5 outcome or NULL to keep, $6 as_of,
+/// extra columns `$columns` with the values `$values` (see NOTED); returns the row's id. The row
+/// is found by the version this transaction locked or wrote ($1, its ctid: a TID scan, no
+/// lookup by number), which no other transaction can change or move until this one ends.
+/// ($1 the row's ctid, $2 lead, $3 release_at, $4 appointment, $5 outcome or NULL to keep, $6 as_of,
 ///  $7 event, $8 previous release_at)
 macro_rules! write_hold {
     ($columns:literal, $values:literal) => {
@@ -119,7 +122,7 @@ macro_rules! write_hold {
                  UPDATE public.signalwire_phone_numbers AS n
                     SET release_at = $3, appointment_scheduled_at = $4,
                         last_call_outcome = COALESCE($5, n.last_call_outcome)
-                  WHERE n.number OPERATOR(pg_catalog.=) $1 AND n.currently_assigned_to OPERATOR(pg_catalog.=) $2 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
+                  WHERE n.ctid OPERATOR(pg_catalog.=) $1 AND n.currently_assigned_to OPERATOR(pg_catalog.=) $2 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
               RETURNING n.number)
              INSERT INTO public.phone_hold_ledger
                     (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome",
@@ -170,11 +173,46 @@ macro_rules! release_due {
     };
 }
 
-/// An outcome, read, applied and logged in one statement: the lead's row is locked, given
-/// release_at $2, keeps its appointment if $3, records outcome $4, logged at $5, the ledger row
-/// with the extra columns `$columns` and values `$values` (see NOTED). An outcome that changes
-/// nothing (a retried webhook) writes nothing. No row: the lead holds no number; otherwise the
-/// release time, and the ledger row's id, number and appointment when one was written. ($1 lead)
+/// An outcome, applied and logged in one statement: the lead's row is given release_at $2,
+/// keeps its appointment if $3, records outcome $4, logged at $5, the ledger row with the extra
+/// columns `$columns` and values `$values` (see NOTED). An outcome that changes nothing (a
+/// retried webhook) writes nothing. ($1 lead)
+///
+/// Two forms. complete_write! is the usual call's, and cheaper than the floor's statement
+/// (bench/floor.sql, bench/RESULTS.md): it reads the row and updates that same row version by
+/// its ctid, with no row lock taken first and no second index lookup; it returns the ledger
+/// row's id, number and appointment, and no row when it wrote none. Should another change to
+/// the row commit after this statement's snapshot, PostgreSQL re-checks the update's
+/// conditions on the row's latest version: that version has another ctid, and the conditions
+/// on `n` say the same whatever plan is chosen (still the lead's, still assigned, still ending
+/// when the version read said, which the ledger row records as old_release_at), so nothing is
+/// written (tests/e2e/tests/concurrency.rs). complete_hold! is then asked: it locks
+/// the row first (FOR UPDATE returns the latest version), and tells the reasons for no row apart,
+/// at the price of a join over two materialised results: no row when the lead holds no number;
+/// otherwise the release time, with the ledger row's columns when it wrote one.
+macro_rules! complete_write {
+    ($columns:literal, $values:literal) => {
+        concat!(
+            "WITH changed AS (
+                     UPDATE public.signalwire_phone_numbers AS n
+                        SET ",
+            completion_set!(),
+            "
+                       FROM public.signalwire_phone_numbers AS held
+                      WHERE held.currently_assigned_to OPERATOR(pg_catalog.=) $1 AND held.assignment_status OPERATOR(pg_catalog.=) 'assigned'
+                        AND n.ctid OPERATOR(pg_catalog.=) held.ctid
+                        AND n.currently_assigned_to OPERATOR(pg_catalog.=) $1 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
+                        AND n.release_at IS NOT DISTINCT FROM held.release_at
+                        AND ",
+            completion_changes!(),
+            "
+                  RETURNING n.number, held.release_at AS old_release_at, n.release_at, n.appointment_scheduled_at)
+                 ",
+            completion_insert!($columns, $values)
+        )
+    };
+}
+
 macro_rules! complete_hold {
     ($columns:literal, $values:literal) => {
         concat!(
@@ -184,17 +222,46 @@ macro_rules! complete_hold {
                         FOR UPDATE),
                  changed AS (
                      UPDATE public.signalwire_phone_numbers AS n
-                        SET release_at = $2,
-                            appointment_scheduled_at = CASE WHEN $3 THEN n.appointment_scheduled_at END,
-                            last_call_outcome = $4
+                        SET ",
+            completion_set!(),
+            "
                        FROM held
                       WHERE n.number OPERATOR(pg_catalog.=) held.number
-                        AND (n.release_at IS DISTINCT FROM $2
-                             OR (NOT $3 AND n.appointment_scheduled_at IS NOT NULL)
-                             OR n.last_call_outcome::pg_catalog.text IS DISTINCT FROM $4)
+                        AND ",
+            completion_changes!(),
+            "
                   RETURNING n.number, held.release_at AS old_release_at, n.release_at, n.appointment_scheduled_at),
-                 logged AS (
-                     INSERT INTO public.phone_hold_ledger
+                 logged AS (",
+            completion_insert!($columns, $values),
+            ")
+                 SELECT $2, logged.id, logged.number, logged.appointment_at FROM held LEFT JOIN logged ON true"
+        )
+    };
+}
+
+/// What an outcome sets (see complete_write!).
+macro_rules! completion_set {
+    () => {
+        "release_at = $2,
+                            appointment_scheduled_at = CASE WHEN $3 THEN n.appointment_scheduled_at END,
+                            last_call_outcome = $4"
+    };
+}
+
+/// Whether the outcome changes the row `n` at all (see complete_write!).
+macro_rules! completion_changes {
+    () => {
+        "(n.release_at IS DISTINCT FROM $2
+                             OR (NOT $3 AND n.appointment_scheduled_at IS NOT NULL)
+                             OR n.last_call_outcome::pg_catalog.text IS DISTINCT FROM $4)"
+    };
+}
+
+/// The change's ledger row (see complete_write!).
+macro_rules! completion_insert {
+    ($columns:literal, $values:literal) => {
+        concat!(
+            "INSERT INTO public.phone_hold_ledger
                             (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome",
             $columns,
             ")
@@ -203,8 +270,7 @@ macro_rules! complete_hold {
             $values,
             "
                        FROM changed
-                  RETURNING id, number, appointment_at)
-                 SELECT $2, logged.id, logged.number::pg_catalog.text, logged.appointment_at FROM held LEFT JOIN logged ON true"
+                  RETURNING id, number::pg_catalog.text, appointment_at"
         )
     };
 }
@@ -239,6 +305,8 @@ pub enum Statement {
     Resting,
     CompleteHold,
     CompleteHoldNoted,
+    CompleteWrite,
+    CompleteWriteNoted,
     ReleaseDue,
     ReleaseDueBatch,
     ReleaseDueNoted,
@@ -256,7 +324,7 @@ pub enum Statement {
 }
 
 impl Statement {
-    pub const COUNT: usize = 33;
+    pub const COUNT: usize = 35;
 
     pub fn sql(self) -> &'static str {
         match self {
@@ -275,9 +343,10 @@ impl Statement {
             // until this transaction ends, and deleted it leaves nothing behind.
             Statement::Unclaim => "DELETE FROM public.phone_hold_claims AS c WHERE c.lead_id OPERATOR(pg_catalog.=) $1",
 
-            // The lead's current number, locked for the rest of the transaction.
+            // The lead's current number, locked for the rest of the transaction, with the ctid
+            // of the version locked (see write_hold!).
             Statement::HeldBy => {
-                "SELECT n.number::pg_catalog.text, n.release_at, n.appointment_scheduled_at, n.last_call_outcome::pg_catalog.text
+                "SELECT n.number::pg_catalog.text, n.release_at, n.appointment_scheduled_at, n.last_call_outcome::pg_catalog.text, n.ctid
                    FROM public.signalwire_phone_numbers AS n
                   WHERE n.currently_assigned_to OPERATOR(pg_catalog.=) $1 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
                   FOR UPDATE"
@@ -349,6 +418,8 @@ impl Statement {
             // See complete_hold!.
             Statement::CompleteHold => complete_hold!("", ""),
             Statement::CompleteHoldNoted => complete_hold!(", lead_phone, source, source_ref", ", $6, $7, $8"),
+            Statement::CompleteWrite => complete_write!("", ""),
+            Statement::CompleteWriteNoted => complete_write!(", lead_phone, source, source_ref", ", $6, $7, $8"),
 
             // The seed's four priority rules as one set-based statement: every due number.
             Statement::ReleaseDue => release_due!("", "", ""),
@@ -462,10 +533,10 @@ impl Statement {
     }
 
     pub fn arg_types(self) -> &'static [pg_sys::Oid] {
-        use pg_sys::{BOOLOID, INT4OID, TEXTARRAYOID, TEXTOID, TIMESTAMPTZOID, UUIDOID};
+        use pg_sys::{BOOLOID, INT4OID, TEXTARRAYOID, TEXTOID, TIDOID, TIMESTAMPTZOID, UUIDOID};
         // write_hold!'s parameters, NOTED's last.
         const WRITE_HOLD_ARGS: [pg_sys::Oid; 11] = [
-            TEXTOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
+            TIDOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
         ];
         const COMPLETE_HOLD_ARGS: [pg_sys::Oid; 8] =
             [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID];
@@ -489,8 +560,8 @@ impl Statement {
             Statement::Resting => &[TIMESTAMPTZOID],
             Statement::WriteHold => &WRITE_HOLD_ARGS[..8],
             Statement::WriteHoldNoted => &WRITE_HOLD_ARGS,
-            Statement::CompleteHold => &COMPLETE_HOLD_ARGS[..5],
-            Statement::CompleteHoldNoted => &COMPLETE_HOLD_ARGS,
+            Statement::CompleteHold | Statement::CompleteWrite => &COMPLETE_HOLD_ARGS[..5],
+            Statement::CompleteHoldNoted | Statement::CompleteWriteNoted => &COMPLETE_HOLD_ARGS,
             Statement::ReleaseDue | Statement::ReleaseDueNoted => &[TIMESTAMPTZOID, TIMESTAMPTZOID],
             Statement::ReleaseDueBatch | Statement::ReleaseDueBatchNoted => &[TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID],
             Statement::HolderAt | Statement::LastRelease => &[TEXTOID, TIMESTAMPTZOID],
@@ -533,6 +604,7 @@ impl Statement {
             Statement::TakeRested => Statement::TakeRestedNoted,
             Statement::WriteHold => Statement::WriteHoldNoted,
             Statement::CompleteHold => Statement::CompleteHoldNoted,
+            Statement::CompleteWrite => Statement::CompleteWriteNoted,
             Statement::ReleaseDue => Statement::ReleaseDueNoted,
             Statement::ReleaseDueBatch => Statement::ReleaseDueBatchNoted,
             other => panic!("phone_holds: {other:?} writes no ledger row"),

@@ -241,6 +241,28 @@ mod tests {
         assert_eq!(state(), before);
     }
 
+    /// A retried outcome (the same webhook twice) answers as the first did and writes nothing;
+    /// another outcome, or the same one later, writes again. (The first write runs a statement
+    /// that returns nothing when it writes nothing; the answer then comes from a second one.)
+    #[pg_test]
+    fn a_repeated_outcome_answers_as_the_first_and_writes_nothing() {
+        pool_of(2);
+        let number = assign(LEAD_A, 0);
+        assert_eq!(complete(LEAD_A, "showed", 1), Some(at(25)));
+        let before = state();
+        let writes = writes_attempted();
+        assert_eq!(complete(LEAD_A, "showed", 1), Some(at(25)));
+        assert_eq!(state(), before);
+        assert_eq!(writes_attempted(), writes, "nothing written, not even an update of the row to itself");
+        assert_eq!(complete(LEAD_A, "showed", 2), Some(at(26)));
+        assert_eq!(complete(LEAD_A, "no_show", 2), Some(at(26)), "the same hold, another outcome");
+        assert_eq!(row(&number).4.as_deref(), Some("no_show"));
+        assert_eq!(
+            one("SELECT string_agg(event || ':' || coalesce(outcome, '-'), ',' ORDER BY id) FROM public.phone_hold_ledger"),
+            Some("assigned:-,completed:showed,completed:showed,completed:no_show".into())
+        );
+    }
+
     #[pg_test]
     fn hold_windows_follow_the_gucs() {
         pool_of(2);

@@ -50,7 +50,7 @@ pub fn violations(client: &mut Client) -> Vec<String> {
     let mut replayed: HashMap<String, Hold> = HashMap::new();
     for row in tx
         .query(
-            "SELECT id, at, event, number, lead_id::text, new_release_at, appointment_at
+            "SELECT id, at, event, number, lead_id::text, new_release_at, appointment_at, old_release_at
                FROM public.phone_hold_ledger ORDER BY id",
             &[],
         )
@@ -63,6 +63,11 @@ pub fn violations(client: &mut Client) -> Vec<String> {
         let lead: Option<String> = row.get(4);
         let before = replayed.get(&number).cloned().unwrap_or_default();
         let after = Hold { lead: lead.clone(), release_at: row.get(5), appointment_at: row.get(6) };
+        // A change's row says what the hold was before it: the state the rows before it left.
+        let old_release_at: Option<SystemTime> = row.get(7);
+        if event != "assigned" && event != "adopted" && old_release_at != before.release_at {
+            found.push(format!("ledger {id}: {event} of {number} says the hold ended {old_release_at:?} before, the ledger before it says {:?}", before.release_at));
+        }
         match event.as_str() {
             "assigned" | "adopted" => {
                 if before.lead.is_some() {

@@ -230,3 +230,108 @@ fn a_reschedule_racing_the_release_job_keeps_the_number() {
     assert_eq!(row.get::<_, String>(0), number);
     assert_eq!(row.get::<_, i64>(1), 0, "the number never went back to the pool:\n{}", cluster.log());
 }
+
+/// Waits until a session of this cluster is blocked on a lock while running `call`.
+fn blocked_in(cluster: &Cluster, call: &str) {
+    let mut watcher = cluster.connect();
+    for _ in 0..1000 {
+        let waiting: i64 = watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND strpos(query, $1) > 0",
+                &[&call],
+            )
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            return;
+        }
+        thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("no session waited on a lock in {call}");
+}
+
+/// `showed` for `who`, `hours` after T0, in a session of its own, once it waits on a row lock.
+fn complete_waiting(cluster: &Cluster, who: &str, hours: i32) -> thread::JoinHandle<Option<String>> {
+    let mut c = cluster.connect();
+    let who = who.to_owned();
+    let outcome = thread::spawn(move || {
+        c.query_one(
+            "SELECT complete_appointment_for_phone($1::text::uuid, 'showed', $2::text::timestamptz + make_interval(hours => $3))::text",
+            &[&who, &T0, &hours],
+        )
+        .unwrap()
+        .get(0)
+    });
+    blocked_in(cluster, "complete_appointment_for_phone");
+    outcome
+}
+
+/// An outcome that waits for the lead's row while another change to it commits applies to the
+/// row as that change left it: complete's first statement reads the row without locking it and
+/// writes nothing once the row has moved on, and the locking form then decides. The ledger
+/// must say what the hold was just before the outcome (old_release_at), and a number given to
+/// another lead meanwhile must not take the outcome.
+#[test]
+fn an_outcome_that_waits_on_another_change_applies_to_the_row_that_change_left() {
+    let cluster = Cluster::start("outcome-race", &[]);
+    setup(&cluster);
+    let mut c = cluster.connect();
+    let (ann, bob) = (lead(3, 1), lead(3, 2));
+    let number: String =
+        c.query_one("SELECT assign_phone_to_lead($1::text::uuid, $2::text::timestamptz)", &[&ann, &T0]).unwrap().get(0);
+    // Ann's number is the only one, so that the next lead to ask gets it.
+    c.execute("DELETE FROM signalwire_phone_numbers WHERE number <> $1", &[&number]).unwrap();
+
+    // 1. A booking holds Ann's row while her outcome arrives; the booking commits first.
+    let mut booking = cluster.connect();
+    let mut tx = booking.transaction().unwrap();
+    tx.execute(
+        "SELECT extend_phone_for_appointment($1::text::uuid, $2::text::timestamptz + interval '2 days', $2::text::timestamptz)",
+        &[&ann, &T0],
+    )
+    .unwrap();
+    let outcome = complete_waiting(&cluster, &ann, 1);
+    tx.commit().unwrap();
+    assert_eq!(outcome.join().unwrap().as_deref(), Some("2025-10-19 13:00:00+00"), "showed: a day from the outcome");
+    let ledger = |c: &mut postgres::Client| -> Vec<String> {
+        c.query(
+            "SELECT event || ' ' || coalesce(lead_id::text, '-') || ' ' || coalesce(old_release_at::text, '-') || ' -> ' || coalesce(new_release_at::text, '-')
+               FROM phone_hold_ledger ORDER BY id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+    };
+    assert_eq!(
+        ledger(&mut c),
+        vec![
+            format!("assigned {ann} - -> 2025-10-19 06:00:00+00"),
+            format!("extended {ann} 2025-10-19 06:00:00+00 -> 2025-10-21 12:00:00+00"),
+            format!("completed {ann} 2025-10-21 12:00:00+00 -> 2025-10-19 13:00:00+00"),
+        ]
+    );
+
+    // 2. Ann's number is released and given to Bob while her retried outcome waits for it.
+    let mut tx = booking.transaction().unwrap();
+    tx.batch_execute(&format!(
+        "SET LOCAL phone_holds.min_rest = 0;
+         SELECT complete_appointment_for_phone('{ann}', 'cancelled', '{T0}'::timestamptz + interval '2 hours');
+         SELECT release_expired_phone_numbers('{T0}'::timestamptz + interval '2 hours');
+         SELECT assign_phone_to_lead('{bob}', '{T0}'::timestamptz + interval '2 hours');"
+    ))
+    .unwrap();
+    let outcome = complete_waiting(&cluster, &ann, 3);
+    tx.commit().unwrap();
+    assert_eq!(outcome.join().unwrap(), None, "Ann holds no number by then");
+    let bob_now: (String, Option<String>) = {
+        let r = c
+            .query_one("SELECT number, last_call_outcome FROM signalwire_phone_numbers WHERE currently_assigned_to = $1::text::uuid", &[&bob])
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(bob_now, (number, None), "Bob's hold of the number took none of Ann's outcome");
+    assert_eq!(ledger(&mut c).len(), 6, "assigned, extended, completed, completed, released, assigned: {:?}", ledger(&mut c));
+    assert_eq!(phone_holds_e2e::invariants::violations(&mut c), Vec::<String>::new());
+}
