@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark, as documented in README "Benchmarks": installs the release build of the
 # extension, starts a throwaway cluster (as postgres, unix socket, private port), loads pools
-# of 1,000 / 100,000 / 1,000,000 numbers and writes bench/RESULTS.md.
-# Extra arguments go to the driver, e.g. `--pools 1000 --seconds 2 --calls 30000 --out /tmp/r.md`.
+# of 1,000 / 100,000 / 1,000,000 numbers, measures the variants in rotated rounds on fresh
+# copies of them, profiles them where perf is installed, and writes bench/RESULTS.md.
+# Extra arguments go to the driver, e.g. `--pools 1000 --rounds 3 --seconds 2 --calls 30000 --out /tmp/r.md`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

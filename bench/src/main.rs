@@ -1,30 +1,47 @@
 //! The phone_holds benchmark: native functions against the PL/pgSQL reference
 //! (bench/reference_plpgsql.sql) and the bare-SQL floor (bench/floor.sql, bench/pgbench/floor_*),
 //! side by side in one throwaway cluster, as ratios: these machines are noisy, so only
-//! figures taken in the same run are compared.
+//! figures taken in the same run are compared, and the variants take turns in rotated rounds,
+//! each on a fresh copy of the same tables (rounds.rs, template.rs), so their order and what
+//! another left behind do not move the figures.
 //!
-//! `bench [--pools 1000,100000,1000000] [--seconds 10] [--calls 1000000] [--backlog 100000]
+//! `bench [--pools 1000,100000,1000000] [--seconds 3] [--calls 1000000] [--backlog 100000]
 //!        [--inbound-pool 100000] [--inbound-calls 20000] [--local-pool 100000] [--history-holds 252500]
-//!        [--only throughput|bounded|inbound|local|monitoring] [--out FILE]`
+//!        [--rounds 9] [--only throughput|bounded|inbound|local|monitoring|profile] [--out FILE]`
 
 mod bounded;
 mod inbound;
 mod local;
 mod monitoring;
+mod profile;
+mod profile_split;
+mod rounds;
+mod template;
 
 use phone_holds_e2e::Cluster;
+pub(crate) use rounds::median;
+use rounds::{interleaved, rotation, Spread};
+use template::Template;
 use postgres::Client;
 use std::fmt::Write as _;
 use std::time::Instant;
 
 const VARIANTS: [&str; 3] = ["native", "plpgsql", "floor"];
 const T0: &str = "2025-10-18 12:00:00+00";
+/// Two hours before every hold in the pools ends: a release with nothing due.
+const IDLE_AS_OF: &str = "2025-10-18 10:00:00+00";
+/// The native functions' setting in every comparison with the fixtures, which send no events.
+pub(crate) const EVENTS_OFF: &str = "SET phone_holds.notify = off";
+/// Releases with nothing due timed per session, after its warm-up call.
+const IDLE_RUNS: usize = 9;
 const DUE: i64 = 10_000;
 pub(crate) const LEADS: i64 = 10_000;
 
-
 struct Options {
     pools: Vec<i64>,
+    /// Rounds of every interleaved comparison (each variant once per round, order rotated).
+    rounds: usize,
+    /// Length of each pgbench run.
     seconds: u32,
     calls: i64,
     backlog: i64,
@@ -40,12 +57,13 @@ struct Options {
 }
 
 fn options() -> Options {
-    let mut o = Options { pools: vec![1_000, 100_000, 1_000_000], seconds: 10, calls: 1_000_000, backlog: 100_000, inbound_pool: 100_000, inbound_calls: 20_000, local_pool: 100_000, history_holds: 252_500, only: None, out: None };
+    let mut o = Options { pools: vec![1_000, 100_000, 1_000_000], rounds: 9, seconds: 3, calls: 1_000_000, backlog: 100_000, inbound_pool: 100_000, inbound_calls: 20_000, local_pool: 100_000, history_holds: 252_500, only: None, out: None };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let value = pair.get(1).unwrap_or_else(|| panic!("{} needs a value", pair[0]));
         match pair[0].as_str() {
             "--pools" => o.pools = value.split(',').map(|p| p.parse().expect("--pools: numbers")).collect(),
+            "--rounds" => o.rounds = value.parse().ok().filter(|&r| r > 0).expect("--rounds: a number above 0"),
             "--seconds" => o.seconds = value.parse().expect("--seconds: a number"),
             "--calls" => o.calls = value.parse().expect("--calls: a number"),
             "--backlog" => o.backlog = value.parse().expect("--backlog: a number"),
@@ -76,9 +94,13 @@ fn figure_table(table: &mut String, figures: &[bounded::Figure], checks: &mut Ve
     }
 }
 
-pub(crate) fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    xs[xs.len() / 2]
+/// A row of the variants' table: each variant's figure over the rounds, and native's ratios to
+/// the floor and to the PL/pgSQL reference, round by round (which it also returns).
+fn variant_row(what: String, pool: i64, by_variant: &[Vec<f64>], decimals: usize) -> ([String; 7], Spread, Spread) {
+    let to_floor = Spread::of_ratios(&by_variant[0], &by_variant[2]);
+    let to_reference = Spread::of_ratios(&by_variant[0], &by_variant[1]);
+    let figure = |v: usize| Spread::of(&by_variant[v]).show(decimals);
+    ([what, pool.to_string(), figure(0), figure(1), figure(2), to_floor.show(2), to_reference.show(2)], to_floor, to_reference)
 }
 
 /// The floor's release statement, from bench/floor.sql.
@@ -86,6 +108,18 @@ fn floor_release() -> String {
     let text = include_str!("../floor.sql");
     let start = text.find("-- name: release").expect("floor.sql names its release statement");
     text[start..].lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n")
+}
+
+/// The throughput pool: `LEADS` × 10 numbers, every lead holding one (assigned by the extension,
+/// so each has its ledger row), the rest free.
+pub(crate) fn throughput_pool(c: &mut Client) {
+    load_pool(c, LEADS * 10, 0);
+    c.batch_execute(&format!(
+        "UPDATE public.signalwire_phone_numbers SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL;
+         TRUNCATE public.phone_hold_ledger;
+         SELECT count(assign_phone_to_lead(('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid)) FROM generate_series(1, {LEADS}) AS i;"
+    ))
+    .unwrap();
 }
 
 /// A pool of `size` numbers: `due` held and due at T0, a fifth of the rest held for days, the
@@ -136,26 +170,26 @@ fn time_release(c: &mut Client, variant: &str, as_of: &str) -> (f64, i32) {
     (ms, released)
 }
 
-/// pgbench with 2 clients for `seconds`: (transactions per second, mean latency in ms).
-/// pgbench for `seconds`. The native functions run with change events off: neither the
-/// reference nor the floor sends any, and the Monitoring section measures what they cost.
-fn pgbench(cluster: &Cluster, script: &str, seconds: u32) -> (f64, f64) {
+/// pgbench on `database` for `seconds`. The native functions run with change events off:
+/// neither the reference nor the floor sends any, and the Monitoring section measures them.
+fn pgbench(cluster: &Cluster, database: &str, script: &str, seconds: u32) -> (f64, f64) {
     let settings = if script.starts_with("native") { "-c phone_holds.notify=off" } else { "" };
-    pgbench_with(cluster, script, &format!("-T {seconds}"), settings)
+    pgbench_with(cluster, database, script, &format!("-T {seconds}"), settings)
 }
 
-/// pgbench with 2 clients, run for `length` (`-T <seconds>` or `-t <transactions per client>`):
-/// (transactions per second, mean latency in ms).
+/// pgbench with 2 clients on database postgres, run for `length` (`-T <seconds>` or
+/// `-t <transactions per client>`): (transactions per second, mean latency in ms).
 pub(crate) fn pgbench_run(cluster: &Cluster, script: &str, length: &str) -> (f64, f64) {
-    pgbench_with(cluster, script, length, "")
+    pgbench_with(cluster, "postgres", script, length, "")
 }
 
-/// pgbench_run with server settings for its sessions (`-c name=value`, as PGOPTIONS takes them).
-pub(crate) fn pgbench_with(cluster: &Cluster, script: &str, length: &str, settings: &str) -> (f64, f64) {
+/// pgbench_run on `database`, with server settings for its sessions (`-c name=value`, as
+/// PGOPTIONS takes them).
+pub(crate) fn pgbench_with(cluster: &Cluster, database: &str, script: &str, length: &str, settings: &str) -> (f64, f64) {
     let path = format!("{}/pgbench/{script}.sql", env!("CARGO_MANIFEST_DIR"));
     let copy = cluster.path(&format!("{script}.sql"));
     std::fs::copy(&path, &copy).unwrap();
-    let (ok, out) = cluster.sh(&format!("PGOPTIONS='{settings}' pgbench -n -M prepared -c 2 -j 2 {length} -D leads={LEADS} -f '{copy}' postgres"));
+    let (ok, out) = cluster.sh(&format!("PGOPTIONS='{settings}' pgbench -n -M prepared -c 2 -j 2 {length} -D leads={LEADS} -f '{copy}' {database}"));
     assert!(ok, "pgbench {script}: {out}");
     let field = |prefix: &str| -> f64 {
         let line = out.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("pgbench said:\n{out}"));
@@ -191,51 +225,58 @@ fn main() {
     let cluster = Cluster::start("bench", &["shared_buffers=1GB", "max_wal_size=8GB", "checkpoint_timeout=30min"]);
     let mut c = cluster.connect();
     c.batch_execute("CREATE EXTENSION phone_holds; SELECT phone_holds_setup();").unwrap();
-    c.batch_execute(include_str!("../reference_plpgsql.sql")).unwrap();
     let server: String = c.query_one("SHOW server_version", &[]).unwrap().get(0);
     let build = std::env::var("PHONE_HOLDS_BUILD").unwrap_or_else(|_| "as installed".into());
     let mut rows: Vec<[String; 7]> = Vec::new();
     let mut checks: Vec<(String, bool)> = Vec::new();
-    let ratio = |a: f64, b: f64| format!("{:.2}", a / b);
     let wanted = |part: &str| o.only.as_deref().is_none_or(|only| only == part);
+    // The profile needs perf, and root: part of a full run of the release build where both are
+    // there (a debug build's profile says nothing about the release's), or asked for alone.
+    let profiling = match o.only.as_deref() {
+        Some(only) => only == "profile",
+        None if build == "release" && !profile::possible() => {
+            eprintln!("bench: no profile: it needs perf (Debian: linux-perf) and root");
+            false
+        }
+        None => build == "release",
+    };
 
+    let throughput = (wanted("throughput") || wanted("monitoring") || profiling).then(|| {
+        eprintln!("bench: throughput pool ({} numbers, {LEADS} leads holding one)", LEADS * 10);
+        Template::create(&cluster, "bench_throughput", throughput_pool)
+    });
     if wanted("throughput") {
+        let throughput = throughput.as_ref().unwrap();
         let mut nothing_due_native = Vec::new();
         for &size in &o.pools {
             let due = DUE.min(size / 2);
-            load_pool(&mut c, size, due);
+            let pool = Template::create(&cluster, "bench_pool", |c| load_pool(c, size, due));
             eprintln!("bench: pool of {size} loaded ({due} due)");
-            let mut due_ms = Vec::new();
-            let mut idle_ms = Vec::new();
-            for variant in VARIANTS {
-                let runs: Vec<(f64, i32)> = (0..5).map(|_| time_release(&mut c, variant, "2025-10-18 12:00:00+00")).collect();
-                assert!(runs.iter().all(|r| r.1 as i64 == due), "{variant} released {:?}, expected {due}", runs.iter().map(|r| r.1).collect::<Vec<_>>());
-                due_ms.push(median(runs.iter().map(|r| r.0).collect()));
-                let idle: Vec<f64> = (0..25).map(|_| time_release(&mut c, variant, "2025-10-18 10:00:00+00").0).collect();
-                idle_ms.push(median(idle));
-            }
-            rows.push([
-                format!("release, {due} due (ms)"),
-                size.to_string(),
-                format!("{:.1}", due_ms[0]),
-                format!("{:.1}", due_ms[1]),
-                format!("{:.1}", due_ms[2]),
-                ratio(due_ms[0], due_ms[2]),
-                ratio(due_ms[1], due_ms[0]),
-            ]);
-            rows.push([
-                "release, nothing due (ms)".into(),
-                size.to_string(),
-                format!("{:.3}", idle_ms[0]),
-                format!("{:.3}", idle_ms[1]),
-                format!("{:.3}", idle_ms[2]),
-                ratio(idle_ms[0], idle_ms[2]),
-                ratio(idle_ms[1], idle_ms[0]),
-            ]);
-            nothing_due_native.push(idle_ms[0]);
+            let runs = interleaved(VARIANTS.len(), o.rounds, |v| {
+                let mut c = pool.restore(&cluster);
+                if VARIANTS[v] == "native" {
+                    c.batch_execute(EVENTS_OFF).unwrap();
+                }
+                // A session's first call plans its statements: a warm-up, not counted. Nothing
+                // due changes no row, so the due release after it meets the copy as made.
+                time_release(&mut c, VARIANTS[v], IDLE_AS_OF);
+                let idle = median((0..IDLE_RUNS).map(|_| time_release(&mut c, VARIANTS[v], IDLE_AS_OF).0).collect());
+                let (ms, released) = time_release(&mut c, VARIANTS[v], T0);
+                assert_eq!(released as i64, due, "{} released {released}, expected {due}", VARIANTS[v]);
+                (ms, idle)
+            });
+            let due_ms: Vec<Vec<f64>> = runs.iter().map(|r| r.iter().map(|x| x.0).collect()).collect();
+            let idle_ms: Vec<Vec<f64>> = runs.iter().map(|r| r.iter().map(|x| x.1).collect()).collect();
+            let (row, due_to_floor, due_to_reference) = variant_row(format!("release, {due} due (ms)"), size, &due_ms, 1);
+            rows.push(row);
+            rows.push(variant_row("release, nothing due (ms)".into(), size, &idle_ms, 3).0);
+            nothing_due_native.push(Spread::of(&idle_ms[0]).median);
             if size == *o.pools.last().unwrap() {
-                checks.push((format!("release, pool {size}, {due} due: native ≤ 1.1 × floor ({})", ratio(due_ms[0], due_ms[2])), due_ms[0] <= 1.1 * due_ms[2]));
-                checks.push((format!("release, pool {size}, {due} due: PL/pgSQL ≥ 5 × native ({})", ratio(due_ms[1], due_ms[0])), due_ms[1] >= 5.0 * due_ms[0]));
+                checks.push((format!("release, pool {size}, {due} due: native ≤ 1.1 × floor ({})", due_to_floor.show(2)), due_to_floor.median <= 1.1));
+                checks.push((
+                    format!("release, pool {size}, {due} due: native ≤ 0.2 × PL/pgSQL, i.e. PL/pgSQL ≥ 5 × native ({})", due_to_reference.show(2)),
+                    due_to_reference.median <= 0.2,
+                ));
             }
         }
         if nothing_due_native.len() > 1 {
@@ -246,27 +287,32 @@ fn main() {
             ));
         }
 
-        // Throughput: every lead holds a number, so each variant takes its "held" path.
+        // Throughput: every lead holds a number, so each variant takes its "held" path. Each
+        // run on a fresh copy of the same pool; the operations in turn within a round.
         let size = LEADS * 10;
-        load_pool(&mut c, size, 0);
-        c.batch_execute(&format!(
-            "UPDATE public.signalwire_phone_numbers SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL;
-             TRUNCATE public.phone_hold_ledger;
-             SELECT count(assign_phone_to_lead(('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid)) FROM generate_series(1, {LEADS}) AS i;"
-        ))
-        .unwrap();
-        vacuum(&mut c);
-        for op in ["assign", "extend", "complete"] {
-            let results: Vec<(f64, f64)> = VARIANTS.iter().map(|v| pgbench(&cluster, &format!("{v}_{op}"), o.seconds)).collect();
-            let tps: Vec<f64> = results.iter().map(|r| r.0).collect();
-            let lat: Vec<f64> = results.iter().map(|r| r.1).collect();
-            rows.push([format!("{op}, 2 clients (TPS)"), size.to_string(), format!("{:.0}", tps[0]), format!("{:.0}", tps[1]), format!("{:.0}", tps[2]), ratio(tps[0], tps[2]), ratio(tps[1], tps[0])]);
-            rows.push([format!("{op}, latency (ms)"), size.to_string(), format!("{:.3}", lat[0]), format!("{:.3}", lat[1]), format!("{:.3}", lat[2]), ratio(lat[0], lat[2]), ratio(lat[1], lat[0])]);
-            checks.push((format!("{op}: native TPS ≥ 0.9 × floor ({})", ratio(tps[0], tps[2])), tps[0] >= 0.9 * tps[2]));
-            checks.push((format!("{op}: native TPS ≥ 1.0 × PL/pgSQL ({})", ratio(tps[0], tps[1])), tps[0] >= tps[1]));
+        let ops = ["assign", "extend", "complete"];
+        let (mut tps, mut lat) = (vec![vec![Vec::new(); VARIANTS.len()]; ops.len()], vec![vec![Vec::new(); VARIANTS.len()]; ops.len()]);
+        for round in 0..o.rounds {
+            eprintln!("bench: throughput, round {} of {}", round + 1, o.rounds);
+            for (k, op) in ops.iter().enumerate() {
+                for v in rotation(VARIANTS.len(), round) {
+                    let database = throughput.copy(&cluster);
+                    let (t, l) = pgbench(&cluster, database, &format!("{}_{op}", VARIANTS[v]), o.seconds);
+                    tps[k][v].push(t);
+                    lat[k][v].push(l);
+                }
+            }
+        }
+        for (k, op) in ops.iter().enumerate() {
+            let (row, to_floor, to_reference) = variant_row(format!("{op}, 2 clients (TPS)"), size, &tps[k], 0);
+            rows.push(row);
+            rows.push(variant_row(format!("{op}, latency (ms)"), size, &lat[k], 3).0);
+            checks.push((format!("{op}: native TPS ≥ 0.95 × floor ({})", to_floor.show(2)), to_floor.median >= 0.95));
+            checks.push((format!("{op}: native TPS ≥ 1.0 × PL/pgSQL ({})", to_reference.show(2)), to_reference.median >= 1.0));
         }
 
         // Memory: one session, many calls, in statements of 1,000 calls each.
+        let mut c = throughput.restore(&cluster);
         let pid: i32 = c.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
         let batch = |c: &mut Client, k: i64| {
             let call = match k % 3 {
@@ -301,7 +347,6 @@ fn main() {
             format!("{before} → {after} KiB, {per_call_us:.1} µs/call"),
         ]);
         checks.push((format!("RSS growth over {} calls < 1 MiB ({} KiB)", batches * 1000, after - before), after - before < 1024));
-
     }
 
     // Bounded work: the batched release, payload memory, callbacks before ANALYZE.
@@ -317,12 +362,13 @@ fn main() {
     }
     let inbound_figures = if wanted("inbound") { inbound::figures(&cluster, o.inbound_pool, o.inbound_calls) } else { Vec::new() };
     let local_figures = if wanted("local") { local::figures(&cluster, o.local_pool) } else { Vec::new() };
-    let monitoring_figures = if wanted("monitoring") { monitoring::figures(&cluster, o.history_holds, o.seconds) } else { Vec::new() };
+    let profile_text = profiling.then(|| profile::report(&cluster, throughput.as_ref().unwrap()));
+    let monitoring_figures = if wanted("monitoring") { monitoring::figures(&cluster, o.history_holds, o.seconds, o.rounds, throughput.as_ref().unwrap()) } else { Vec::new() };
 
     // The table, printed and written.
     let mut table = String::new();
     if !rows.is_empty() {
-        writeln!(table, "| measurement | pool | native | PL/pgSQL | floor | native / floor | PL/pgSQL / native |").unwrap();
+        writeln!(table, "| measurement | pool | native | PL/pgSQL | floor | native / floor | native / PL/pgSQL |").unwrap();
         writeln!(table, "|---|---:|---:|---:|---:|---:|---:|").unwrap();
         for r in &rows {
             writeln!(table, "| {} |", r.join(" | ")).unwrap();
@@ -374,26 +420,50 @@ fn main() {
              of {} holds (four rows each) on 100,000 numbers, timed from the client, median of 11; baseline: one pass over \
              the window's ledger rows by the same index. Events: the throughput assignment above (pool of {}, {LEADS} \
              leads that all hold a number: each call renews a hold and commits, the busiest path there is), pgbench, 2 clients, \
-             {} s a run, with `phone_holds.notify` on and off, alternating; no session listens. Ratio: on / off, median of the \
+             {} s a run, with `phone_holds.notify` on and off, alternating over {} rounds, each run on a fresh copy of that \
+             pool; no session listens. Then the release of all that pool's holds at once, on and off, likewise. Ratio: on / off, median of the \
              rounds' ratios (min–max).\n",
             o.history_holds,
             LEADS * 10,
-            o.seconds
+            o.seconds,
+            o.rounds
         )
         .unwrap();
         figure_table(&mut table, &monitoring_figures, &mut checks);
     }
     let mut report = format!(
         "# phone_holds benchmark results\n\nMachine: {}. PostgreSQL {server}, extension build: {build}. \
-         Cluster: throwaway, fsync off, shared_buffers 1GB. Release timings: median of 5 runs (25 when nothing is due), \
-         each in a transaction rolled back so every variant meets the same rows; throughput: pgbench, 2 clients, \
-         {} s, prepared protocol, {LEADS} leads that all hold a number, change events off (neither the reference nor the floor \
-         sends any; Monitoring measures them). For time, lower is better; for TPS, higher.\n\n{table}\nTargets:\n",
+         Cluster: throwaway, fsync off, shared_buffers 1GB.\n\n\
+         Method: the variants take turns, {rounds} rounds, each round in an order rotated from the last (native, PL/pgSQL, \
+         floor; then PL/pgSQL, floor, native; …), and every measurement runs on a fresh copy of the same template database \
+         (CREATE DATABASE … TEMPLATE; the pool built once, then VACUUM ANALYZE), so none meets the row versions, ledger \
+         rows or autovacuum another left behind. A figure is the median of its rounds (min–max); a ratio is the median \
+         of the rounds' own ratios (min–max), native against the floor and against PL/pgSQL in the same round. \
+         Release: on each copy a warm-up call, {IDLE_RUNS} releases with nothing due (their median is the round's \
+         figure), then the due release, in a transaction rolled back. Throughput: pgbench, 2 clients, {} s a run, \
+         prepared protocol, {LEADS} leads that all hold a number. The native functions run with change events off \
+         throughout (neither the reference nor the floor sends any; Monitoring measures them). For time, lower is \
+         better; for TPS, higher.\n\n{table}\nTargets:\n",
         machine(),
-        o.seconds
+        o.seconds,
+        rounds = o.rounds,
     );
     for (what, met) in &checks {
         writeln!(report, "- {} {what}", if *met { "met:" } else { "MISSED:" }).unwrap();
+    }
+    if let Some(text) = profile_text {
+        writeln!(
+            report,
+            "\n## Profile\n\nperf on the two backends while pgbench runs the throughput transactions above (a fresh copy \
+             each, {} s sampled at {} Hz, call chains by DWARF), native, PL/pgSQL and floor in turn. Each transaction's \
+             backend CPU is split into the SQL the function runs (inside SPI_execute_plan), the function's own code around \
+             that SQL (for native: argument conversion, GUC reads, SPI connect, error guards, plan lookup, memory; for \
+             PL/pgSQL, its interpreter) and the rest of the transaction (the statement pgbench sends, the protocol, the \
+             commit); the floor has no function, so all of it is the rest. One run each: read the shares, and the throughput table for the rates.\n\n{text}",
+            profile::SECONDS,
+            profile::HZ
+        )
+        .unwrap();
     }
     println!("{report}");
     if let Some(out) = o.out {

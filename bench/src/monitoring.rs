@@ -1,5 +1,5 @@
 //! Monitoring (issue 12's figures): the pool's history for a dashboard on a ledger of 1,000,000
-//! rows, and what change events cost an assignment.
+//! rows, and what change events cost an assignment and a release.
 //!
 //! History: `phone_pool_history()` over 7 days at 1-hour steps, the end of a 90-day ledger,
 //! timed from the client (median of 11); baseline, in the same cluster: one pass over the
@@ -8,17 +8,19 @@
 //!
 //! Events: the throughput benchmark's assignment, every lead already holding a number, so each
 //! call renews a hold and commits (the busiest path, where a commit's own cost weighs most),
-//! with `phone_holds.notify` on and off, alternating; no session listens, so the figure is
-//! the sending alone.
+//! with `phone_holds.notify` on and off, alternating, each run on a fresh copy of the pool;
+//! no session listens, so the figure is the sending alone. Then the release of all 10,000 of
+//! that pool's holds at once (one event each), on and off, each on a fresh copy.
 
 use crate::bounded::Figure;
+use crate::rounds::{interleaved, Spread};
+use crate::template::Template;
 use crate::{median, pgbench_with, LEADS};
 use phone_holds_e2e::Cluster;
 use std::time::Instant;
 
 const T0: &str = "2025-10-18 12:00:00+00";
 const NUMBERS: i64 = 100_000;
-const ROUNDS: usize = 6;
 
 /// `holds` holds (252,500 in a full run: about 1,000,000 rows) over the 90 days before T0,
 /// four ledger rows each (assigned; extended for an appointment the next day; completed,
@@ -65,7 +67,7 @@ fn time_ms(c: &mut postgres::Client, sql: &str) -> f64 {
     median(runs)
 }
 
-pub fn figures(cluster: &Cluster, holds: i64, seconds: u32) -> Vec<Figure> {
+pub fn figures(cluster: &Cluster, holds: i64, seconds: u32, rounds: usize, throughput: &Template) -> Vec<Figure> {
     let mut c = cluster.connect();
     load(&mut c, holds);
     let rows: i64 = c.query_one("SELECT count(*) FROM public.phone_hold_ledger", &[]).unwrap().get(0);
@@ -100,37 +102,47 @@ pub fn figures(cluster: &Cluster, holds: i64, seconds: u32) -> Vec<Figure> {
         },
     ];
 
-    // Events: the throughput assignment (every lead holds a number) with events on and off.
-    crate::load_pool(&mut c, LEADS * 10, 0);
-    c.batch_execute(&format!(
-        "UPDATE public.signalwire_phone_numbers SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL;
-         TRUNCATE public.phone_hold_ledger;
-         SELECT count(assign_phone_to_lead(('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid)) FROM generate_series(1, {LEADS}) AS i;"
-    ))
-    .unwrap();
-    crate::vacuum(&mut c);
-    let (mut on, mut off, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 0..ROUNDS {
-        let order = if round % 2 == 0 { [true, false] } else { [false, true] };
-        let mut tps = [0.0; 2];
-        for notify in order {
-            let setting = if notify { "-c phone_holds.notify=on" } else { "-c phone_holds.notify=off" };
-            tps[usize::from(notify)] = pgbench_with(cluster, "native_assign", &format!("-T {seconds}"), setting).0;
-        }
-        off.push(tps[0]);
-        on.push(tps[1]);
-        ratios.push(tps[1] / tps[0]);
-    }
-    let ratio = median(ratios.clone());
-    let (lo, hi) = ratios.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    // Events: the throughput assignment (every lead holds a number) with events on and off,
+    // each run on a fresh copy of the throughput pool.
+    let runs = interleaved(2, rounds, |notify| {
+        let setting = if notify == 1 { "-c phone_holds.notify=on" } else { "-c phone_holds.notify=off" };
+        pgbench_with(cluster, throughput.copy(cluster), "native_assign", &format!("-T {seconds}"), setting).0
+    });
+    let (off, on) = (&runs[0], &runs[1]);
+    // And the release of every hold in that pool at once, one event per number released.
+    let released = interleaved(2, rounds, |notify| {
+        let mut c = throughput.restore(cluster);
+        c.batch_execute(if notify == 1 { "SET phone_holds.notify = on" } else { crate::EVENTS_OFF }).unwrap();
+        // The warm-up plans the statement; the holds end 18 hours after the pool was made.
+        let idle: i32 = c.query_one("SELECT release_expired_phone_numbers(now())", &[]).unwrap().get(0);
+        assert_eq!(idle, 0, "nothing is due yet");
+        let mut tx = c.transaction().unwrap();
+        let started = Instant::now();
+        let n: i32 = tx.query_one("SELECT release_expired_phone_numbers(now() + interval '1 day')", &[]).unwrap().get(0);
+        let ms = started.elapsed().as_secs_f64() * 1e3;
+        tx.rollback().unwrap();
+        assert_eq!(i64::from(n), LEADS, "every hold is due a day on");
+        ms
+    });
     figures.push(Figure {
         what: format!(
-            "renew a lead's hold (assign, every lead holding a number), 2 clients: TPS with change events (phone_holds.notify on), median of {ROUNDS} alternating rounds"
+            "renew a lead's hold (assign, every lead holding a number), 2 clients: TPS with change events (phone_holds.notify on), median of {rounds} alternating rounds (min–max)"
         ),
-        value: format!("{:.0}", median(on)),
-        baseline: format!("{:.0} off", median(off)),
-        ratio: format!("{ratio:.2} ({lo:.2}–{hi:.2})"),
+        value: Spread::of(on).show(0),
+        baseline: format!("{} off", Spread::of(off).show(0)),
+        ratio: Spread::of_ratios(on, off).show(2),
         // No target: what NOTIFY costs a commit is PostgreSQL's; README states the figure.
+        target: String::new(),
+        met: None,
+    });
+    figures.push(Figure {
+        what: format!(
+            "release {LEADS} due at once (pool {}), in a transaction rolled back: ms with change events on, median of {rounds} alternating rounds (min–max)",
+            LEADS * 10
+        ),
+        value: Spread::of(&released[1]).show(1),
+        baseline: format!("{} off", Spread::of(&released[0]).show(1)),
+        ratio: Spread::of_ratios(&released[1], &released[0]).show(2),
         target: String::new(),
         met: None,
     });
