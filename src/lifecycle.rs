@@ -79,7 +79,8 @@ pub fn book(pool: &mut Pool, lead: Uuid, appointment: Instant, as_of: Instant, w
 
 /// `complete_appointment_for_phone`: the outcome's hold, or `None` (with a NOTICE) when the
 /// lead holds no number, so a retried webhook is harmless. The new hold does not depend on the
-/// old one, so reading, writing and logging are one statement.
+/// old one, so reading, writing and logging are one statement (a second one only when the first
+/// wrote nothing: see Pool::complete_hold).
 pub fn complete(pool: &mut Pool, lead: Uuid, outcome: Outcome, as_of: Instant, w: &Windows, origin: &Origin) -> Result<Option<Instant>, HoldError> {
     let c = completion(outcome, as_of, w);
     storable_end(c.release_at)?;
