@@ -20,7 +20,7 @@ use std::cell::Cell;
 use std::panic::AssertUnwindSafe;
 
 /// A number a lead holds, as the row says now.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Held {
     pub number: String,
     pub hold: Hold,
@@ -34,18 +34,6 @@ pub struct Held {
 /// the row: no other transaction can change it, and VACUUM FULL or CLUSTER would wait.
 #[derive(Debug, Clone, Copy)]
 pub struct RowVersion(pg_sys::ItemPointerData);
-
-impl PartialEq for RowVersion {
-    fn eq(&self, other: &Self) -> bool {
-        let key = |t: &pg_sys::ItemPointerData| {
-            let (block, offset) = (t.ip_blkid, t.ip_posid);
-            (block.bi_hi, block.bi_lo, offset)
-        };
-        key(&self.0) == key(&other.0)
-    }
-}
-
-impl Eq for RowVersion {}
 
 /// A number as the pool table has it now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -391,9 +379,10 @@ impl Pool<'_, '_> {
             }
             return Ok(Some(c.release_at));
         }
-        // It wrote nothing: the lead holds no number, or the outcome changes nothing (a retry).
-        // Asked again in the statement that tells which; the row, if any, is already locked by
-        // now, and should a number have been assigned in between, that one completes it.
+        // It wrote nothing: the lead holds no number, the outcome changes nothing (a retry), or
+        // another change to the row committed meanwhile. Asked again in the statement that locks
+        // the row first and tells which; should a number have been assigned in between, that one
+        // completes it.
         let Some(row) = self.first_row(exact, &args) else { return Ok(None) };
         let release_at = got_instant(&row, 1)?;
         if events::wanted() {
