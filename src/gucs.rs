@@ -14,8 +14,10 @@ const DAY: i32 = 24 * HOUR;
 static INITIAL_HOLD: GucSetting<i32> = GucSetting::<i32>::new(18 * HOUR);
 static FOLLOW_UP_WINDOW: GucSetting<i32> = GucSetting::<i32>::new(24 * HOUR);
 static BOOKING_HORIZON: GucSetting<i32> = GucSetting::<i32>::new(365 * DAY);
-/// How long a released number rests before another lead is given it.
-static MIN_REST: GucSetting<i32> = GucSetting::<i32>::new(HOUR);
+/// How long a released number rests before another lead is given it, in seconds. A real, not
+/// an integer: PostgreSQL rounds an integer setting to its unit, so `'500ms'` would silently
+/// have turned resting off; a real keeps fractions of a second.
+static MIN_REST: GucSetting<f64> = GucSetting::<f64>::new(HOUR as f64);
 static GEO_MATCH: GucSetting<GeoMatchSetting> = GucSetting::<GeoMatchSetting>::new(GeoMatchSetting::AreaCode);
 /// How many numbers one batch of the batched release returns to the pool (see sql/drain.sql).
 static RELEASE_BATCH: GucSetting<i32> = GucSetting::<i32>::new(DEFAULT_RELEASE_BATCH);
@@ -80,13 +82,13 @@ pub fn init() {
         GucContext::Userset,
         GucFlags::UNIT_S,
     );
-    GucRegistry::define_int_guc(
+    GucRegistry::define_float_guc(
         c"phone_holds.min_rest",
         c"How long a released number rests before another lead is given it.",
-        c"A late callback from the lead that held it then reaches nobody new; that lead may have it back at once. 0 turns it off. Default 1h.",
+        c"A late callback from the lead that held it then reaches nobody new; that lead may have it back at once unless another lead held it since. 0 turns it off. Default 1h.",
         &MIN_REST,
-        0,
-        TEN_YEARS,
+        0.0,
+        f64::from(TEN_YEARS),
         GucContext::Userset,
         GucFlags::UNIT_S,
     );
@@ -191,7 +193,8 @@ pub fn windows() -> Windows {
         initial_hold: seconds(&INITIAL_HOLD),
         follow_up: seconds(&FOLLOW_UP_WINDOW),
         booking_horizon: seconds(&BOOKING_HORIZON),
-        min_rest: seconds(&MIN_REST),
+        // Whole microseconds: the finest unit PostgreSQL accepts for it (`us`).
+        min_rest: TimeDelta::microseconds((MIN_REST.get() * 1e6).round() as i64),
         geo_match: match GEO_MATCH.get() {
             GeoMatchSetting::AreaCode => GeoMatch::AreaCode,
             GeoMatchSetting::State => GeoMatch::State,

@@ -220,14 +220,14 @@ impl Pool<'_, '_> {
             args.extend([origin.lead_phone.into(), origin.source.as_str().into(), origin.reference.into(), tier.as_str().into()]);
             args
         };
+        let rested_since = place.rested_since(as_of);
         if let Some(number) = previous {
             let mut args = placed(Tier::Previous);
-            args.push(number.as_str().into());
+            args.extend([number.as_str().into(), ts_arg(rested_since)]);
             if let Some(taken) = self.take(Statement::TakePrevious, &args, assigning(Some(Tier::Previous))) {
                 return Ok(taken);
             }
         }
-        let rested_since = place.rested_since(as_of);
         for search in &place.searches {
             // A state is searched area code by area code, the best rested first.
             let prefixes = match search {

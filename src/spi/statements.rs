@@ -9,6 +9,29 @@
 
 use pgrx::pg_sys::{self, PgOid};
 
+/// The time a ledger row for `$number` is written at: `$as_of`, or the number's latest row's
+/// time if that is later. The row lock serialises a number's changes, so its ledger rows are
+/// written in the order they happened; a change that began earlier (a transaction open while
+/// another released the number) or names an earlier `as_of` must not be dated before the row
+/// it follows, or readers by time (phone_number_holder_at, the inbound lookup,
+/// phone_holds_check) would take the newer row for the older. One probe of
+/// phone_hold_ledger_by_number. `$also` is one more lower bound from the row itself (its
+/// latest version's release time, which a statement that waited for a concurrent release sees
+/// even where its snapshot does not see that release's ledger row), or NULL.
+macro_rules! ledger_at {
+    ($as_of:literal, $number:literal, $also:literal) => {
+        concat!(
+            "GREATEST(",
+            $as_of,
+            ", ",
+            $also,
+            ", (SELECT l.at FROM public.phone_hold_ledger AS l WHERE l.number OPERATOR(pg_catalog.=) ",
+            $number,
+            " ORDER BY l.at DESC, l.id DESC LIMIT 1))"
+        )
+    };
+}
+
 /// Assigns the free number `$pick` selects to lead $1 with hold $2, logging it at $3; the
 /// ledger row gets the extra columns `$columns` with the values `$values` (see NOTED). Returns
 /// the number, the ledger row's id (for its change event, spi::events) and the ctid of the row
@@ -34,12 +57,14 @@ macro_rules! take_number {
                   WHERE coalesce(n.assignment_status OPERATOR(pg_catalog.=) 'available', false) AND n.number OPERATOR(pg_catalog.=) (",
             $pick,
             ")
-              RETURNING n.number, n.ctid),
+              RETURNING n.number, n.ctid, n.released_at),
              logged AS (
                  INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at",
             $columns,
             ")
-                 SELECT $3, 'assigned', taken.number, $1, $2",
+                 SELECT ",
+            ledger_at!("$3", "taken.number", "taken.released_at"),
+            ", 'assigned', taken.number, $1, $2",
             $values,
             " FROM taken
               RETURNING id)
@@ -128,7 +153,9 @@ macro_rules! write_hold {
                     (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome",
             $columns,
             ")
-             SELECT $6, $7, changed.number, $2, $8, $3, $4, $5",
+             SELECT ",
+            ledger_at!("$6", "changed.number", "NULL::pg_catalog.timestamptz"),
+            ", $7, changed.number, $2, $8, $3, $4, $5",
             $values,
             " FROM changed
              RETURNING id"
@@ -144,7 +171,9 @@ macro_rules! release_due {
     ($pick:literal, $columns:literal, $values:literal) => {
         concat!(
             "WITH due AS (
-                 SELECT n.number, n.currently_assigned_to, n.release_at
+                 SELECT n.number, n.currently_assigned_to, n.release_at, ",
+            ledger_at!("$1", "n.number", "NULL::pg_catalog.timestamptz"),
+            " AS at
                    FROM public.signalwire_phone_numbers AS n
                   WHERE n.assignment_status OPERATOR(pg_catalog.=) 'assigned' AND n.release_at OPERATOR(pg_catalog.<=) $1
                     AND (n.appointment_scheduled_at IS NULL OR n.appointment_scheduled_at OPERATOR(pg_catalog.<=) $2)
@@ -155,15 +184,15 @@ macro_rules! release_due {
              released AS (
                  UPDATE public.signalwire_phone_numbers AS n
                     SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL,
-                        appointment_scheduled_at = NULL, released_at = $1
+                        appointment_scheduled_at = NULL, released_at = due.at
                    FROM due
                   WHERE n.number OPERATOR(pg_catalog.=) due.number
-              RETURNING n.number, due.currently_assigned_to, due.release_at),
+              RETURNING n.number, due.currently_assigned_to, due.release_at, due.at),
              logged AS (
                  INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, old_release_at",
             $columns,
             ")
-                 SELECT $1, 'released', released.number, released.currently_assigned_to, released.release_at",
+                 SELECT released.at, 'released', released.number, released.currently_assigned_to, released.release_at",
             $values,
             "
                    FROM released
@@ -265,7 +294,9 @@ macro_rules! completion_insert {
                             (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome",
             $columns,
             ")
-                     SELECT $5, 'completed', changed.number, $1, changed.old_release_at, changed.release_at,
+                     SELECT ",
+            ledger_at!("$5", "changed.number", "NULL::pg_catalog.timestamptz"),
+            ", 'completed', changed.number, $1, changed.old_release_at, changed.release_at,
                             changed.appointment_scheduled_at, $4",
             $values,
             "
@@ -374,12 +405,22 @@ impl Statement {
 
             // PLACED's takes: noted, with the tier as $7. ($1 lead, $2 release_at, $3 as_of,
             // $4 phone, $5 source, $6 reference, $7 tier.) The previous number $8 if free and
-            // in rotation, rested or not: its own lead may have it back at once.
+            // in rotation, and rested since $9 unless no other lead held it since: its own lead
+            // may have it back at once, but a number another lead just let go rests, or that
+            // lead's callback would reach this one. (The number's last assignment is found
+            // through phone_hold_ledger_by_number, newest first.)
             Statement::TakePrevious => take_number!(
-                "SELECT p.number FROM public.signalwire_phone_numbers AS p
-                  WHERE p.number OPERATOR(pg_catalog.=) $8
-                    AND coalesce(p.assignment_status OPERATOR(pg_catalog.=) 'available', false) AND p.retired_at IS NULL
-                    FOR UPDATE SKIP LOCKED",
+                concat!(
+                    "SELECT p.number FROM public.signalwire_phone_numbers AS p
+                      WHERE p.number OPERATOR(pg_catalog.=) $8
+                        AND coalesce(p.assignment_status OPERATOR(pg_catalog.=) 'available', false) AND p.retired_at IS NULL
+                        AND ($9 IS NULL OR p.released_at IS NULL OR p.released_at OPERATOR(pg_catalog.<=) $9
+                             OR (SELECT l.lead_id FROM public.phone_hold_ledger AS l
+                                  WHERE l.number OPERATOR(pg_catalog.=) p.number AND l.event OPERATOR(pg_catalog.=) 'assigned'
+                                  ORDER BY l.at DESC, l.id DESC
+                                  LIMIT 1) OPERATOR(pg_catalog.=) $1)
+                        FOR UPDATE SKIP LOCKED"
+                ),
                 ", lead_phone, source, source_ref, geo_tier",
                 ", $4, $5, $6, $7"
             ),
@@ -451,9 +492,11 @@ impl Statement {
                   WHERE n.number OPERATOR(pg_catalog.=) $1"
             }
 
-            // The ledger's last word on number $1 at $2: its event, lead and time, and the
-            // appointment the hold had just before it (the hold's previous row), with its
-            // offset and zone as in NumberNow.
+            // The ledger's last word on who has number $1 at $2: the event, lead and time of its
+            // latest hold change, and the appointment the hold had just before it (the hold's
+            // previous row), with its offset and zone as in NumberNow. Retiring and restoring
+            // move no hold, so their rows are passed over: a number labelled spam just after its
+            // release still routes its last holder's callback.
             Statement::LastRelease => {
                 "SELECT l.event::pg_catalog.text, l.lead_id, l.at, h.appointment_at,
                         pg_catalog.date_part('timezone', h.appointment_at)::pg_catalog.int4,
@@ -461,11 +504,13 @@ impl Statement {
                    FROM public.phone_hold_ledger AS l
                    LEFT JOIN LATERAL (
                         SELECT x.appointment_at FROM public.phone_hold_ledger AS x
-                         WHERE x.number OPERATOR(pg_catalog.=) l.number AND x.event OPERATOR(pg_catalog.<>) 'released'
+                         WHERE x.number OPERATOR(pg_catalog.=) l.number
+                           AND x.event OPERATOR(pg_catalog.<>) ALL ('{released,retired,restored}'::pg_catalog.text[])
                            AND ROW(x.at, x.id) OPERATOR(pg_catalog.<) ROW(l.at, l.id)
                          ORDER BY x.at DESC, x.id DESC
                          LIMIT 1) AS h ON true
                   WHERE l.number OPERATOR(pg_catalog.=) $1 AND l.at OPERATOR(pg_catalog.<=) $2
+                    AND l.event OPERATOR(pg_catalog.<>) ALL ('{retired,restored}'::pg_catalog.text[])
                   ORDER BY l.at DESC, l.id DESC
                   LIMIT 1"
             }
@@ -553,7 +598,9 @@ impl Statement {
             Statement::TakeNumberNoted => &TAKE_NUMBER_ARGS,
             Statement::TakeRested => &TAKE_NUMBER_ARGS[..3],
             Statement::TakeRestedNoted => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID],
-            Statement::TakePrevious => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID],
+            Statement::TakePrevious => {
+                &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID]
+            }
             Statement::TakeInArea => &TAKE_PLACED_ARGS,
             Statement::StateOrder => &[TEXTARRAYOID, TIMESTAMPTZOID],
             Statement::TakeAny => &TAKE_PLACED_ARGS[..8],

@@ -86,13 +86,19 @@ fn vapi_tool_calls_text(payload: Option<&str>, as_of: default!(Option<TimestampW
         let as_of = as_of_arg(as_of)?;
         let calls = tool_calls::parse(&payload, as_of)?;
         let (dialed, caller) = (lead_phone::dialed(&payload), lead_phone::caller(&payload));
+        let vouched = lead_phone::vouched(&payload);
         let w = gucs::windows();
         let mut refused = Vec::new();
         let results = with_pool(|pool| {
             Ok(calls
                 .iter()
                 .map(|call| {
-                    let phones = Phones { lead: call.lead_phone.as_deref().or(dialed.as_deref()), caller: caller.as_deref() };
+                    // A phone said on a call VAPI did not place may be the caller's own: it
+                    // chooses a local number, and is not recorded as the lead's.
+                    let phones = match vouched {
+                        true => Phones { lead: call.lead_phone.as_deref().or(dialed.as_deref()), caller: caller.as_deref() },
+                        false => Phones { lead: dialed.as_deref(), caller: call.lead_phone.as_deref().or(caller.as_deref()) },
+                    };
                     let said = match call.request.as_ref().map(|r| carry_out(pool, r, as_of, &w, call.id.as_deref(), phones)) {
                         Err(Refusal(why)) => Err(why.clone()),
                         Ok(Err(e)) => Err(e.spoken()),

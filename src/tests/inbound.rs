@@ -126,6 +126,33 @@ mod tests {
     }
 
     #[pg_test]
+    fn retiring_or_restoring_a_released_number_keeps_the_callback_with_its_last_holder() {
+        lead_b_released();
+        let expected = routed(RELEASED, 50);
+        assert_eq!(vars(&expected)["lead_id"], LEAD_B);
+        Spi::run(&format!("SELECT retire_phone_number('+15550000002', 'Spam Likely on carriers', {})", ts(46))).unwrap();
+        assert_eq!(routed(RELEASED, 50), expected);
+        Spi::run(&format!("SELECT restore_phone_number('+15550000002', {})", ts(47))).unwrap();
+        assert_eq!(routed(RELEASED, 50), expected);
+    }
+
+    #[pg_test]
+    fn an_inbound_caller_cannot_vouch_for_itself() {
+        lead_a_booked_by_phone();
+        // A stranger calls in on +15550100009 and a tool call names the stranger's own number
+        // as the lead's phone.
+        let stranger = json!({"message": {"type": "tool-calls",
+            "call": {"id": "c0ffee00-0000-4000-8000-0000000000aa", "type": "inboundPhoneCall",
+                     "customer": {"number": "+15550100009"}, "assistantOverrides": {"metadata": {"lead_id": LEAD_A}}},
+            "toolCallList": [{"id": "call_vouch", "type": "function",
+                "function": {"name": "reschedule_appointment", "arguments": {"new_time": "2025-10-21T15:00:00Z", "lead_phone": "+15550100009"}}}]}});
+        Spi::get_one_with_args::<JsonB>(&format!("SELECT vapi_tool_calls($1::jsonb, {})", ts(2)), &[stranger.to_string().into()]).unwrap();
+        assert_eq!(count("SELECT count(*) FROM public.phone_hold_ledger WHERE lead_phone = '+15550100009'"), 0);
+        assert_eq!(vars(&routed(&called_from(HELD, "+15550100009"), 24))["caller_check"], "differs");
+        assert_eq!(vars(&routed(HELD, 24))["caller_check"], "matches");
+    }
+
+    #[pg_test]
     fn a_released_lead_that_books_on_the_inbound_call_gets_its_number_back() {
         lead_b_released();
         // Another lead took a number meanwhile; +15550000002 is still free.

@@ -73,4 +73,39 @@ mod tests {
             Some("assigned vapi call_book_07f26a19\nextended vapi call_book_07f26a19\ncompleted vapi b1e2c3d4-0000-4000-8000-00000000ca14")
         );
     }
+
+    /// A change dated before the number's last ledger row (a transaction that began before
+    /// another one released the number, or a caller's earlier `as_of`) is written at that
+    /// row's time: a number's rows in time order are its rows in the order they happened.
+    #[pg_test]
+    fn the_ledger_s_time_never_goes_back_for_a_number() {
+        pool_of(1);
+        Spi::run("SET LOCAL phone_holds.min_rest = 0").unwrap();
+        let n = "+15550000001";
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(0))).unwrap();
+        Spi::run(&format!("SELECT complete_appointment_for_phone('{LEAD_A}', 'cancelled', {0}); SELECT release_expired_phone_numbers({0})", ts(20))).unwrap();
+        // B's call started at T0 + 10 h and got the number once A's release committed.
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_B}', {})", ts(10))).unwrap();
+        Spi::run(&format!("SELECT extend_phone_for_appointment('{LEAD_B}', {}, {})", ts(40), ts(11))).unwrap();
+        Spi::run(&format!("SELECT complete_appointment_for_phone('{LEAD_B}', 'showed', {})", ts(12))).unwrap();
+        assert_eq!(
+            count("SELECT count(*) FROM (SELECT id, row_number() OVER (ORDER BY at, id) AS by_time, row_number() OVER (ORDER BY id) AS by_id
+                                           FROM public.phone_hold_ledger) AS o WHERE by_time <> by_id"),
+            0,
+            "{}",
+            one("SELECT string_agg(concat_ws(' ', id, at, event, lead_id), E'\\n' ORDER BY id) FROM public.phone_hold_ledger").unwrap()
+        );
+        assert_eq!(holder(n, 20), Some(LEAD_B.into()));
+        assert_eq!(count("SELECT count(*) FROM phone_holds_check()"), 0);
+        // A release dated before the number's last row (retired while C held it) is written
+        // at that row's time too, and so is the pool's released_at.
+        Spi::run(&format!("SELECT release_expired_phone_numbers({})", ts(100))).unwrap();
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_C}', {})", ts(100))).unwrap();
+        Spi::run(&format!("SELECT retire_phone_number('{n}', 'Spam Likely on carriers', {})", ts(200))).unwrap();
+        assert_eq!(count(&format!("SELECT release_expired_phone_numbers({})::int8", ts(150))), 1);
+        assert_eq!(one("SELECT concat_ws(' ', event, at) FROM public.phone_hold_ledger ORDER BY id DESC LIMIT 1"), Some(format!("released {}", at(200))));
+        assert_eq!(one(&format!("SELECT released_at::text FROM public.signalwire_phone_numbers WHERE number = '{n}'")), Some(at(200)));
+        assert_eq!(holder(n, 200), None);
+        assert_eq!(count("SELECT count(*) FROM phone_holds_check()"), 0);
+    }
 }

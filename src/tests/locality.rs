@@ -171,6 +171,46 @@ mod tests {
     }
 
     #[pg_test]
+    fn a_number_another_lead_held_since_rests_even_for_its_previous_holder() {
+        pool(&[SF_1, LA]);
+        Spi::run("SET LOCAL phone_holds.min_rest = '1h'").unwrap();
+        assert_eq!(assign(LEAD_A, 0, IN_SF), SF_1);
+        release(LEAD_A, 18);
+        // SF_1 rested; B gets it, and lets it go at T0 + 38 h.
+        assert_eq!(assign(LEAD_B, 20, IN_SF), SF_1);
+        release(LEAD_B, 38);
+        // A minute later A comes back: SF_1 was B's a minute ago, so it rests, and A gets LA.
+        let minute_after = format!("{}::timestamptz + interval '1 minute'", ts(38));
+        assert_eq!(one(&format!("SELECT assign_phone_to_lead('{LEAD_A}', {minute_after}, '{IN_SF}')")).unwrap(), LA);
+        assert_eq!(assigned_how(LEAD_A).0, "state");
+        // Once rested, its previous holder may have it back.
+        release(LEAD_A, 60);
+        assert_eq!(assign(LEAD_A, 61, IN_SF), LA);
+        assert_eq!(assigned_how(LEAD_A).0, "previous");
+        // With no rest at all, the previous number comes back at once as before.
+        release(LEAD_A, 80);
+        Spi::run("SET LOCAL phone_holds.min_rest = 0").unwrap();
+        assert_eq!(assign(LEAD_B, 80, IN_SF), SF_1);
+        release(LEAD_B, 90);
+        assert_eq!(assign(LEAD_A, 90, IN_SF), LA);
+        assert_eq!(assigned_how(LEAD_A).0, "previous");
+    }
+
+    #[pg_test]
+    fn a_sub_second_rest_is_kept_not_rounded_to_none() {
+        pool(&[SF_1]);
+        Spi::run("SET LOCAL phone_holds.min_rest = '500ms'").unwrap();
+        assert_eq!(one("SELECT current_setting('phone_holds.min_rest')").as_deref(), Some("500ms"));
+        assert_eq!(one("SELECT phone_holds_min_rest()::text").as_deref(), Some("00:00:00.5"));
+        assign(LEAD_A, 0, IN_SF);
+        release(LEAD_A, 18);
+        let f = failure(&format!("SELECT assign_phone_to_lead('{LEAD_B}', {}::timestamptz + interval '300 milliseconds')", ts(18)));
+        assert_eq!(f.sqlstate, "53000", "{f:?}");
+        let later = format!("{}::timestamptz + interval '600 milliseconds'", ts(18));
+        assert_eq!(one(&format!("SELECT assign_phone_to_lead('{LEAD_B}', {later})")).as_deref(), Some(SF_1));
+    }
+
+    #[pg_test]
     fn only_resting_numbers_left_is_53000_saying_how_many_and_until_when() {
         pool(&[SF_1, LA]);
         Spi::run("SET LOCAL phone_holds.min_rest = '2h'").unwrap();

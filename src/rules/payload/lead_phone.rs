@@ -18,6 +18,17 @@ pub fn dialed(payload: &Value) -> Option<String> {
     customer(message)
 }
 
+/// Whether a phone the agent was told on this call can be taken for the lead's: on an
+/// outbound call VAPI dialed the lead, and a message with no call comes from the user's own
+/// systems. On an inbound or web call whoever is speaking may be someone else, who could name
+/// their own phone and pass the inbound caller check from then on.
+pub fn vouched(payload: &Value) -> bool {
+    match at(message(payload), &["call", "type"]).and_then(Value::as_str) {
+        None => at(message(payload), &["call"]).is_none(),
+        Some(kind) => kind == "outboundPhoneCall",
+    }
+}
+
 /// The call's customer number, in E.164, whoever dialed: where the lead is, not proof of its
 /// phone. A withheld or malformed caller id gives `None`.
 pub fn caller(payload: &Value) -> Option<String> {
@@ -46,6 +57,20 @@ mod tests {
             json!({"leadId": "x"}),
         ] {
             assert_eq!(dialed(&other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn only_a_call_vapi_placed_or_no_call_vouches_for_a_phone_it_is_told() {
+        use super::vouched;
+        assert!(vouched(&json!({"message": {"call": {"type": "outboundPhoneCall"}}})));
+        assert!(vouched(&json!({"message": {"type": "tool-calls"}})));
+        for not in [
+            json!({"message": {"call": {"type": "inboundPhoneCall"}}}),
+            json!({"message": {"call": {"type": "webCall"}}}),
+            json!({"message": {"call": {"id": "c"}}}),
+        ] {
+            assert!(!vouched(&not), "{not}");
         }
     }
 
