@@ -167,11 +167,22 @@ pub fn calendar(pool: &mut Pool, event: &CalendarEvent, as_of: Instant, w: &Wind
     let booking = match event.booking_ref() {
         // Events that move no hold need neither the lock nor the record.
         Ok(b) if event.change != Change::Nothing => b,
-        _ => return Ok(CalendarDone::none(None, decide(event, None, as_of).reason.unwrap_or_default())),
+        _ => return Ok(CalendarDone::none(None, decide(event, None, None, as_of).reason.unwrap_or_default())),
     };
-    pool.lock_booking(event.source, booking);
+    // A move touches two bookings: both are locked, in one order whoever moves which, so two
+    // deliveries about the same pair wait for each other instead of deadlocking.
+    let replaced_ref = match &event.change {
+        Change::Move { from: Some(old) } => origin::reference(old).filter(|old| *old != booking),
+        _ => None,
+    };
+    let mut locked = [Some(booking), replaced_ref];
+    locked.sort();
+    for b in locked.into_iter().flatten() {
+        pool.lock_booking(event.source, b);
+    }
     let known = pool.booking(event.source, booking)?;
-    let decision = decide(event, known.as_ref(), as_of);
+    let replaced = replaced_ref.map(|old| pool.booking(event.source, old)).transpose()?.flatten();
+    let decision = decide(event, known.as_ref(), replaced.as_ref(), as_of);
     let Some(lead) = decision.lead.map(Uuid::from_bytes) else {
         return Ok(CalendarDone::none(None, decision.reason.unwrap_or_default()));
     };
@@ -196,12 +207,11 @@ pub fn calendar(pool: &mut Pool, event: &CalendarEvent, as_of: Instant, w: &Wind
         };
         let state = Booking { lead: *lead.as_bytes(), appointment, status, event: event.name.clone(), sent_at, replaced_by };
         pool.save_booking(event.source, booking, &state, as_of);
-        // A move replaces the booking it came from: that one takes no further change.
-        if let Change::Move { from: Some(old) } = &event.change {
-            if let Some(old) = origin::reference(old).filter(|old| *old != booking) {
-                let replaced = Booking { appointment: None, status: Status::Replaced, replaced_by: Some(booking.to_owned()), ..state };
-                pool.save_booking(event.source, old, &replaced, as_of);
-            }
+        // A move replaces the booking it came from (the same lead's, or unknown: decide()
+        // refused any other): that one takes no further change.
+        if let Some(old) = replaced_ref {
+            let replaced = Booking { appointment: None, status: Status::Replaced, replaced_by: Some(booking.to_owned()), ..state };
+            pool.save_booking(event.source, old, &replaced, as_of);
         }
     }
     Ok(done)
@@ -233,15 +243,22 @@ fn calendar_step(pool: &mut Pool, lead: Uuid, step: Step, as_of: Instant, w: &Wi
                 Step::Outcome(outcome) => outcome,
                 _ => Outcome::Cancelled,
             };
-            if let (Step::Cancel(Some(cancelled)), Some(held_for)) = (step, held.hold.appointment_at) {
-                if cancelled != held_for {
-                    return Ok(CalendarDone {
-                        number: Some(held.number),
-                        ..CalendarDone::none(
-                            Some(lead),
-                            format!("the hold is for the appointment at {}, not this booking's ({})", rfc3339(&held_for), rfc3339(&cancelled)),
-                        )
-                    });
+            // A cancel lets the number go only when the hold is for that booking's appointment:
+            // not when it is for another one, and not when it is for none (a booking never
+            // recorded, cancelled while the lead's first hold runs, must not cut that hold short).
+            if let Step::Cancel(cancelled) = step {
+                let why = match (cancelled, held.hold.appointment_at) {
+                    (Some(cancelled), Some(held_for)) if cancelled == held_for => None,
+                    (Some(cancelled), Some(held_for)) => {
+                        Some(format!("the hold is for the appointment at {}, not this booking's ({})", rfc3339(&held_for), rfc3339(&cancelled)))
+                    }
+                    (Some(cancelled), None) => {
+                        Some(format!("the hold is for no appointment, so the cancel of the booking at {} changes nothing", rfc3339(&cancelled)))
+                    }
+                    (None, _) => Some("the cancel gives no start time and none was recorded for its booking, so it changes nothing".into()),
+                };
+                if let Some(why) = why {
+                    return Ok(CalendarDone { number: Some(held.number), ..CalendarDone::none(Some(lead), why) });
                 }
             }
             // A cancel forgets the appointment; showed and no_show keep it on record.

@@ -47,9 +47,10 @@ pub fn calcom(secret: Option<&[u8]>, body: &[u8], signature: Option<&str>) -> Re
 }
 
 /// Checks a Calendly delivery: `signature` is `t=<unix seconds>,v1=<hex>`, with `v1` the
-/// HMAC-SHA256 of `"<t>.<body>"`; `t` more than `tolerance` away from `as_of` is refused, so a
-/// captured delivery cannot be replayed later.
-pub fn calendly(secret: Option<&[u8]>, body: &[u8], signature: Option<&str>, as_of: Instant, tolerance: TimeDelta) -> Result<Checked, BadSignature> {
+/// HMAC-SHA256 of `"<t>.<body>"`; `t` more than `tolerance` away from `now` (the server's
+/// clock, never a time the caller chose) is refused, so a captured delivery cannot be replayed
+/// later.
+pub fn calendly(secret: Option<&[u8]>, body: &[u8], signature: Option<&str>, now: Instant, tolerance: TimeDelta) -> Result<Checked, BadSignature> {
     let Some(secret) = secret else { return Ok(Checked::NoSecret) };
     let given = present(Source::Calendly, signature)?;
     let mut t = None;
@@ -68,7 +69,7 @@ pub fn calendly(secret: Option<&[u8]>, body: &[u8], signature: Option<&str>, as_
         return Err(malformed());
     }
     let signed_at = Instant::from_timestamp(seconds, 0).ok_or_else(malformed)?;
-    let age = as_of - signed_at;
+    let age = now - signed_at;
     if age.abs() > tolerance {
         return Err(BadSignature(format!(
             "Calendly-Webhook-Signature was made at {} UTC, {} s from now, more than phone_holds.calendly_signature_tolerance ({} s)",

@@ -39,11 +39,23 @@ fn phone_holds_verify_signature(
         };
         let text = required(body, "body")?;
         body::check_size(text)?;
-        let as_of = as_of_arg(as_of)?;
+        as_of_arg(as_of)?;
         let secret = with_pool(|pool| Ok(pool.webhook_secret(source)))?;
-        let secret = secret.as_deref().map(str::as_bytes);
+        // A secret pasted with a trailing newline or blanks is the secret without them: the
+        // calendar signs with the secret as it shows it. One that is only whitespace checks
+        // nothing, so every delivery is refused, saying why, rather than accepted unsigned.
+        let secret = secret.as_deref().map(str::trim);
+        if secret == Some("") {
+            return Err(HoldError::SignatureRefused {
+                source,
+                why: format!("the stored {} webhook secret is only whitespace; set it again with phone_holds_set_webhook_secret()", source.title()),
+            });
+        }
+        let secret = secret.map(str::as_bytes);
         let checked = match source {
-            Source::Calendly => signature::calendly(secret, text.as_bytes(), signature, as_of, gucs::calendly_signature_tolerance()),
+            // Freshness is the server clock's to say: an as_of the caller chose must not make
+            // an old signature fresh again (as_of still checks as every function's does).
+            Source::Calendly => signature::calendly(secret, text.as_bytes(), signature, chrono::Utc::now(), gucs::calendly_signature_tolerance()),
             _ => signature::calcom(secret, text.as_bytes(), signature),
         };
         match checked {

@@ -58,9 +58,14 @@ mod tests {
         mac(&[body.as_bytes()])
     }
 
-    /// Calendly's Calendly-Webhook-Signature for `body`, made at T0 + `seconds`.
+    /// Calendly's Calendly-Webhook-Signature for `body`, made `seconds` from now by the
+    /// server's clock (which decides whether a signature is fresh, whatever `as_of` says).
     fn calendly_signature(body: &str, seconds: i64) -> String {
-        let t = 1_760_788_800 + seconds; // T0 as a Unix time
+        calendly_signature_at(body, chrono::Utc::now().timestamp() + seconds)
+    }
+
+    /// The same, made at Unix time `t`.
+    fn calendly_signature_at(body: &str, t: i64) -> String {
         format!("t={t},v1={}", mac(&[t.to_string().as_bytes(), b".", body.as_bytes()]))
     }
 
@@ -350,19 +355,22 @@ mod tests {
         pool_of(2);
         set_secret("calendly");
         let body = calendly!("invitee-created.json");
-        let signed_at_t0 = calendly_signature(body, 0);
+        let signed_now = calendly_signature(body, 0);
         let sql = |signature: &str, h: i64| format!("SELECT calendly_webhook($${body}$$, '{signature}', {})", ts(h));
         assert_refused(&format!("SELECT calendly_webhook($${body}$$, NULL, {})", ts(0)), "28000", "no Calendly-Webhook-Signature header");
-        assert_refused(&sql(&signed_at_t0.replace("t=", "at="), 0), "28000", "is not t=<unix time>");
+        assert_refused(&sql(&signed_now.replace("t=", "at="), 0), "28000", "is not t=<unix time>");
         assert_refused(&sql(&calendly_signature(&body.replace("Dana", "Dane"), 0), 0), "28000", "is not the HMAC-SHA256");
         // Replayed an hour later: refused, though the signature is good.
-        let stale = assert_refused(&sql(&signed_at_t0, 1), "28000", "more than phone_holds.calendly_signature_tolerance (180 s)");
-        assert!(stale.message.contains("3600 s from now"), "{stale:?}");
+        let stale = assert_refused(&sql(&calendly_signature(body, -3600), 0), "28000", "more than phone_holds.calendly_signature_tolerance (180 s)");
+        assert!(stale.message.contains(" s from now"), "{stale:?}");
+        // A caller cannot make an old signature fresh by dating the call back to it.
+        let t0 = 1_760_788_800; // T0 as a Unix time
+        assert_refused(&sql(&calendly_signature_at(body, t0), 0), "28000", "more than phone_holds.calendly_signature_tolerance");
         let good = deliver("calendly_webhook", body, Some(&calendly_signature(body, 60)), 0);
         assert_eq!((good["action"].as_str(), good["verified"].as_bool()), (Some("booked"), Some(true)), "{good}");
         // A superuser may widen the window.
         Spi::run("SET LOCAL phone_holds.calendly_signature_tolerance = '2h'").unwrap();
-        assert_eq!(deliver("calendly_webhook", calendly!("invitee-canceled.json"), Some(&calendly_signature(calendly!("invitee-canceled.json"), 0)), 1)["action"], "cancelled");
+        assert_eq!(deliver("calendly_webhook", calendly!("invitee-canceled.json"), Some(&calendly_signature(calendly!("invitee-canceled.json"), -3600)), 1)["action"], "cancelled");
     }
 
     /// n8n answers a refused signature with 401, and nothing changes.
@@ -444,6 +452,18 @@ mod tests {
         }
     }
 
+    #[pg_test]
+    fn a_secret_pasted_with_whitespace_around_it_still_checks_and_one_of_only_whitespace_refuses() {
+        pool_of(2);
+        Spi::run(&format!("SELECT phone_holds_set_webhook_secret('calcom', E' {SECRET}\\n')")).unwrap();
+        let body = calcom!("booking-created.json");
+        let good = deliver("calcom_webhook", body, Some(&calcom_signature(body)), 0);
+        assert_eq!((good["action"].as_str(), good["verified"].as_bool()), (Some("booked"), Some(true)), "{good}");
+        Spi::run("SELECT phone_holds_set_webhook_secret('calcom', E'\\n\\t')").unwrap();
+        let f = assert_refused(&format!("SELECT calcom_webhook($${body}$$, '{}', {})", calcom_signature(body), ts(1)), "28000", "only whitespace");
+        assert!(f.message.contains("Cal.com"), "{f:?}");
+    }
+
     /// Every hold change names its source and the booking that moved it.
     #[pg_test]
     fn the_ledger_says_which_booking_moved_the_number() {
@@ -467,5 +487,79 @@ mod tests {
                     .into()
             )
         );
+    }
+
+    /// `body` (a fixture) with the JSON at `path` under its "payload" removed.
+    fn without(body: &str, path: &[&str]) -> String {
+        let mut v: Value = serde_json::from_str(body).unwrap();
+        let mut at = &mut v["payload"];
+        for key in &path[..path.len() - 1] {
+            at = &mut at[*key];
+        }
+        at.as_object_mut().unwrap().remove(path[path.len() - 1]);
+        v.to_string()
+    }
+
+    #[pg_test]
+    fn a_move_that_names_no_lead_follows_the_booking_it_replaces() {
+        pool_of(2);
+        cal(calcom!("booking-created.json"), 0);
+        let moved = cal(&without(calcom!("booking-rescheduled.json"), &["metadata", "lead_id"]), 1);
+        assert_eq!((moved["action"].as_str(), moved["leadId"].as_str()), (Some("rescheduled"), Some(LEAD_A)), "{moved}");
+        assert_eq!(hold(), held(WEDNESDAY, Some(TUESDAY), Some("rescheduled")));
+        // Calendly's new invitee, naming no lead, after its canceled(rescheduled).
+        cly(calendly!("invitee-created.json").replace(LEAD_A, LEAD_B).as_str(), 2);
+        cly(calendly!("invitee-canceled-rescheduled.json").replace(LEAD_A, LEAD_B).as_str(), 3);
+        let moved = cly(&without(calendly!("invitee-created-rescheduled.json"), &["tracking", "utm_content"]), 4);
+        assert_eq!((moved["action"].as_str(), moved["leadId"].as_str()), (Some("rescheduled"), Some(LEAD_B)), "{moved}");
+        assert_eq!(
+            one(&format!("SELECT appointment_scheduled_at::text FROM public.signalwire_phone_numbers WHERE currently_assigned_to = '{LEAD_B}'")).as_deref(),
+            Some(TUESDAY)
+        );
+    }
+
+    #[pg_test]
+    fn a_move_cannot_take_over_another_lead_s_booking() {
+        pool_of(3);
+        cal(calcom!("booking-created.json"), 0);
+        let before = state();
+        let bookings = one("SELECT string_agg(b::text, ';') FROM public.phone_hold_bookings AS b");
+        // Lead B "reschedules" lead A's booking.
+        let takeover = cal(&calcom!("booking-rescheduled.json").replace(LEAD_A, LEAD_B), 1);
+        assert_eq!(takeover["action"], "none", "{takeover}");
+        assert!(takeover["reason"].as_str().unwrap().contains(&format!("was made for lead {LEAD_A}")), "{takeover}");
+        assert_eq!(state(), before, "a refused move wrote");
+        assert_eq!(one("SELECT string_agg(b::text, ';') FROM public.phone_hold_bookings AS b"), bookings);
+        // A's own cancel still finds its booking, and lets the number go.
+        let cancel = calcom!("booking-cancelled.json").replace("bk_R4sZ8wLp", "bk_7Qm2fT9x").replace("2025-10-21T18:00:00+00:00", "2025-10-20T18:00:00+00:00");
+        assert_eq!(cal(&cancel, 2)["action"], "cancelled");
+        assert_eq!(hold(), held(&at(2), None, Some("cancelled")));
+    }
+
+    #[pg_test]
+    fn calcom_lead_ids_in_two_places_must_agree() {
+        pool_of(2);
+        let mut body: Value = serde_json::from_str(calcom!("booking-created.json")).unwrap();
+        body["payload"]["responses"]["lead_id"] = serde_json::json!({"label": "lead_id", "value": LEAD_B});
+        let before = state();
+        let answer = cal(&body.to_string(), 0);
+        assert_eq!(answer["action"], "none", "{answer}");
+        assert!(answer["reason"].as_str().unwrap().contains("disagree"), "{answer}");
+        assert_eq!(state(), before);
+        // The same lead in both places is read.
+        body["payload"]["responses"]["lead_id"] = serde_json::json!(LEAD_A);
+        assert_eq!(cal(&body.to_string(), 0)["action"], "booked");
+    }
+
+    #[pg_test]
+    fn a_cancel_of_a_booking_never_recorded_changes_nothing() {
+        pool_of(2);
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(0))).unwrap();
+        let before = state();
+        let answer = cal(calcom!("booking-cancelled.json"), 1);
+        assert_eq!(answer["action"], "none", "{answer}");
+        assert!(answer["reason"].as_str().unwrap().contains("the hold is for no appointment"), "{answer}");
+        assert_eq!(state(), before);
+        assert_eq!(hold(), held(&at(18), None, None));
     }
 }

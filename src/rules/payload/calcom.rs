@@ -5,7 +5,7 @@
 
 use super::calendar::{lead_field, time_field, CalendarEvent, Change};
 use super::fields::{at, field, text};
-use super::Unreadable;
+use super::{lead_id, Refusal, Unreadable};
 use crate::rules::origin::Source;
 use crate::rules::{Instant, Outcome};
 use serde_json::Value;
@@ -21,9 +21,7 @@ pub fn parse(body: &Value, as_of: Instant) -> Result<CalendarEvent, Unreadable> 
     // Booking events wrap their fields in "payload"; MEETING_STARTED/ENDED do not.
     let payload = body.get("payload").filter(|p| p.is_object()).unwrap_or(body);
     let booking = ["uid", "bookingUid"].iter().find_map(|k| payload.get(*k).and_then(text));
-    let lead = lead_field(at(payload, &["metadata", "lead_id"]))
-        .or_else(|| lead_field(at(payload, &["responses", "lead_id", "value"])))
-        .or_else(|| lead_field(at(payload, &["responses", "lead_id"]).filter(|v| !v.is_object())));
+    let lead = lead(payload);
     let no_show = attendees_no_show(payload);
     let change = match name {
         "BOOKING_CREATED" => Change::Book,
@@ -50,6 +48,23 @@ pub fn parse(body: &Value, as_of: Instant) -> Result<CalendarEvent, Unreadable> 
         lead,
         change,
     })
+}
+
+/// The lead the booking names: `metadata.lead_id` (the booking link's parameter) or a
+/// `lead_id` booking question (`responses.lead_id`, as `{"value"}` or plain). Two places naming
+/// different leads are refused: either could be the wrong one.
+fn lead(payload: &Value) -> Option<Result<[u8; 16], Refusal>> {
+    let answer = at(payload, &["responses", "lead_id"]);
+    let answer = answer.and_then(|a| a.get("value")).or(answer.filter(|v| !v.is_object()));
+    match (lead_field(at(payload, &["metadata", "lead_id"])), lead_field(answer)) {
+        (Some(Ok(a)), Some(Ok(b))) if a != b => Some(Err(Refusal(format!(
+            "payload.metadata.lead_id ({}) and payload.responses.lead_id ({}) disagree",
+            lead_id::show(&a),
+            lead_id::show(&b)
+        )))),
+        (Some(metadata), _) => Some(metadata),
+        (None, answer) => answer,
+    }
 }
 
 /// Whether any attendee is marked a no-show (`Some(false)`: attendees are listed, none is).

@@ -149,9 +149,11 @@ impl CalendarEvent {
     }
 }
 
-/// Decides what `event` does, given what was recorded about its booking (`known`) and the
-/// delivery's `as_of` (standing in for a missing `sent_at`).
-pub fn decide(event: &CalendarEvent, known: Option<&Booking>, as_of: Instant) -> Decision {
+/// Decides what `event` does, given what was recorded about its booking (`known`), about the
+/// booking a move replaces (`replaced`: the lead it was made for carries over to the new
+/// booking, and no other lead may take it over), and the delivery's `as_of` (standing in for
+/// a missing `sent_at`).
+pub fn decide(event: &CalendarEvent, known: Option<&Booking>, replaced: Option<&Booking>, as_of: Instant) -> Decision {
     let trigger = quote(&event.name);
     if event.change == Change::Nothing {
         return Decision::nothing(format!("{} event {trigger} moves no hold", event.source.title()));
@@ -191,8 +193,22 @@ pub fn decide(event: &CalendarEvent, known: Option<&Booking>, as_of: Instant) ->
         }
         (Some(Ok(named)), _) => *named,
         (None, Some(known)) => known.lead,
-        (None, None) => return Decision::nothing(format!("the event names no lead ({}) and no earlier event of booking {} did", event.lead_fields(), quote(booking))),
+        (None, None) => match replaced {
+            Some(old) => old.lead,
+            None => return Decision::nothing(format!("the event names no lead ({}) and no earlier event of booking {} did", event.lead_fields(), quote(booking))),
+        },
     };
+    if let (Some(old), Change::Move { from: Some(from) }) = (replaced, &event.change) {
+        if old.lead != lead {
+            return Decision::nothing(format!(
+                "booking {} moves booking {}, which was made for lead {}, not lead {}",
+                quote(booking),
+                quote(from),
+                lead_id::show(&old.lead),
+                lead_id::show(&lead)
+            ));
+        }
+    }
     let start = match &event.start {
         Some(Err(refusal)) => return Decision::nothing(refusal.0.clone()),
         Some(Ok(t)) => Some(*t),
@@ -259,13 +275,18 @@ mod tests {
         }
     }
 
+    /// `decide` for an event that moves no other booking.
+    fn decide_(event: &CalendarEvent, known: Option<&Booking>, as_of: Instant) -> Decision {
+        decide(event, known, None, as_of)
+    }
+
     fn known(status: Status, event: &str, sent: u32) -> Booking {
         Booking { lead: LEAD, appointment: Some(t(14)), status, event: event.into(), sent_at: t(sent), replaced_by: Some("bk-2".into()) }
     }
 
     #[test]
     fn each_change_maps_to_its_step() {
-        let d = |change| decide(&event("E", change, 1), None, t(2));
+        let d = |change| decide_(&event("E", change, 1), None, t(2));
         assert_eq!(d(Change::Book).step, Step::Book(t(14)));
         assert_eq!(d(Change::Book).record, Some(Status::Booked));
         assert_eq!(d(Change::Move { from: Some("bk-0".into()) }).step, Step::Reschedule(t(14)));
@@ -285,31 +306,31 @@ mod tests {
 
     #[test]
     fn a_meeting_with_a_recorded_no_show_did_not_show() {
-        let d = decide(&event("MEETING_ENDED", Change::Ended, 3), Some(&known(Status::NoShow, "BOOKING_NO_SHOW_UPDATED", 2)), t(4));
+        let d = decide_(&event("MEETING_ENDED", Change::Ended, 3), Some(&known(Status::NoShow, "BOOKING_NO_SHOW_UPDATED", 2)), t(4));
         assert_eq!((d.step, d.record), (Step::Keep, Some(Status::NoShow)));
     }
 
     #[test]
     fn repeats_and_late_events_change_nothing() {
         let booked = known(Status::Booked, "BOOKING_CREATED", 1);
-        let again = decide(&event("BOOKING_CREATED", Change::Book, 1), Some(&booked), t(2));
+        let again = decide_(&event("BOOKING_CREATED", Change::Book, 1), Some(&booked), t(2));
         assert_eq!((again.step, again.record), (Step::Keep, None));
         assert!(again.reason.unwrap().contains("already acted on"));
         let cancelled = known(Status::Cancelled, "BOOKING_CANCELLED", 3);
-        let late = decide(&event("BOOKING_CREATED", Change::Book, 1), Some(&cancelled), t(4));
+        let late = decide_(&event("BOOKING_CREATED", Change::Book, 1), Some(&cancelled), t(4));
         assert_eq!((late.step, late.record), (Step::Keep, None));
         assert!(late.reason.unwrap().contains("before \"BOOKING_CANCELLED\""));
         // Same time, another event: both happened; act on it.
-        assert_eq!(decide(&event("BOOKING_CANCELLED", Change::Cancel { keep_hold: false }, 1), Some(&booked), t(2)).record, Some(Status::Cancelled));
+        assert_eq!(decide_(&event("BOOKING_CANCELLED", Change::Cancel { keep_hold: false }, 1), Some(&booked), t(2)).record, Some(Status::Cancelled));
     }
 
     #[test]
     fn a_replaced_booking_takes_no_change_but_its_outcome() {
         let replaced = known(Status::Replaced, "BOOKING_RESCHEDULED", 2);
-        let cancel = decide(&event("BOOKING_CANCELLED", Change::Cancel { keep_hold: false }, 3), Some(&replaced), t(4));
+        let cancel = decide_(&event("BOOKING_CANCELLED", Change::Cancel { keep_hold: false }, 3), Some(&replaced), t(4));
         assert_eq!((cancel.step, cancel.record), (Step::Keep, None));
         assert!(cancel.reason.unwrap().contains("rescheduled to booking \"bk-2\""));
-        assert_eq!(decide(&event("X", Change::Outcome(Outcome::NoShow), 3), Some(&replaced), t(4)).step, Step::Outcome(Outcome::NoShow));
+        assert_eq!(decide_(&event("X", Change::Outcome(Outcome::NoShow), 3), Some(&replaced), t(4)).step, Step::Outcome(Outcome::NoShow));
     }
 
     #[test]
@@ -318,35 +339,51 @@ mod tests {
         let mut no_lead = event("BOOKING_NO_SHOW_UPDATED", Change::Outcome(Outcome::NoShow), 2);
         no_lead.lead = None;
         no_lead.start = None;
-        assert_eq!(decide(&no_lead, Some(&booked), t(3)).lead, Some(LEAD));
-        let unknown = decide(&no_lead, None, t(3));
+        assert_eq!(decide_(&no_lead, Some(&booked), t(3)).lead, Some(LEAD));
+        let unknown = decide_(&no_lead, None, t(3));
         assert_eq!((unknown.lead, unknown.record), (None, None));
         assert!(unknown.reason.unwrap().contains("names no lead"));
         let mut other = event("BOOKING_CANCELLED", Change::Cancel { keep_hold: false }, 2);
         other.lead = Some(Ok(OTHER));
-        assert!(decide(&other, Some(&booked), t(3)).reason.unwrap().contains("was made for lead"));
+        assert!(decide_(&other, Some(&booked), t(3)).reason.unwrap().contains("was made for lead"));
         let mut bad = event("BOOKING_CREATED", Change::Book, 2);
         bad.lead = Some(Err(Refusal("lead_id \"x\" is not a UUID".into())));
-        assert_eq!(decide(&bad, None, t(3)).reason.as_deref(), Some("lead_id \"x\" is not a UUID"));
+        assert_eq!(decide_(&bad, None, t(3)).reason.as_deref(), Some("lead_id \"x\" is not a UUID"));
+    }
+
+    #[test]
+    fn a_move_takes_the_lead_of_the_booking_it_replaces_and_no_other_lead_may() {
+        let old = known(Status::Booked, "BOOKING_CREATED", 1);
+        let mut moved = event("BOOKING_RESCHEDULED", Change::Move { from: Some("bk-0".into()) }, 2);
+        moved.booking = Some("bk-2".into());
+        moved.lead = None;
+        let d = decide(&moved, None, Some(&old), t(3));
+        assert_eq!((d.lead, d.step, d.record), (Some(LEAD), Step::Reschedule(t(14)), Some(Status::Booked)));
+        moved.lead = Some(Ok(OTHER));
+        let taken = decide(&moved, None, Some(&old), t(3));
+        assert_eq!((taken.lead, taken.step, taken.record), (None, Step::Keep, None));
+        assert!(taken.reason.unwrap().contains("which was made for lead 07070707-0707-0707-0707-070707070707, not lead"));
+        // An unknown old booking: the event's own lead, as before.
+        assert_eq!(decide(&moved, None, None, t(3)).lead, Some(OTHER));
     }
 
     #[test]
     fn a_cancel_without_a_start_uses_the_recorded_one() {
         let mut cancel = event("BOOKING_CANCELLED", Change::Cancel { keep_hold: false }, 2);
         cancel.start = None;
-        assert_eq!(decide(&cancel, Some(&known(Status::Booked, "BOOKING_CREATED", 1)), t(3)).step, Step::Cancel(Some(t(14))));
-        assert_eq!(decide(&cancel, None, t(3)).step, Step::Cancel(None));
+        assert_eq!(decide_(&cancel, Some(&known(Status::Booked, "BOOKING_CREATED", 1)), t(3)).step, Step::Cancel(Some(t(14))));
+        assert_eq!(decide_(&cancel, None, t(3)).step, Step::Cancel(None));
     }
 
     #[test]
     fn bookings_need_a_reference_and_a_start() {
         let mut e = event("BOOKING_CREATED", Change::Book, 1);
         e.start = None;
-        assert!(decide(&e, None, t(2)).reason.unwrap().contains("no start time"));
+        assert!(decide_(&e, None, t(2)).reason.unwrap().contains("no start time"));
         e.booking = None;
-        assert!(decide(&e, None, t(2)).reason.unwrap().contains("names no booking"));
+        assert!(decide_(&e, None, t(2)).reason.unwrap().contains("names no booking"));
         e.booking = Some("x\ny".into());
-        assert!(decide(&e, None, t(2)).reason.unwrap().contains("not a reference"));
+        assert!(decide_(&e, None, t(2)).reason.unwrap().contains("not a reference"));
     }
 
     #[test]
