@@ -61,6 +61,12 @@ BEGIN
               FROM public.signalwire_phone_numbers AS n) AS p
      WHERE p.problem IS NOT NULL
     UNION ALL
+    -- What PUBLIC, anon or authenticated may reach (sql/privileges.sql): through PostgREST,
+    -- anyone with the public key.
+    SELECT pg_catalog.format('%s can reach %s (REVOKE it: only your own systems'' roles may, README: Privileges)', x.role, x.object),
+           NULL::text, NULL::uuid
+      FROM public.phone_holds_exposed() AS x
+    UNION ALL
     -- An empty pool beside a ledger that knows numbers: what a restore that lost the pool leaves.
     SELECT 'the pool table is empty, but the ledger records ' || count(DISTINCT l.number) || ' numbers',
            NULL::text, NULL::uuid
@@ -69,4 +75,4 @@ BEGIN
 END
 $check$;
 COMMENT ON FUNCTION public.phone_holds_check() IS
-    'Rows that break a phone_holds promise: a missing table, a lead with two numbers, a row whose status, holder and release_at disagree, a number whose latest ledger event names another holder, a current hold on a number the table lost, a number that is not E.164 (never matched by area code), or an empty pool beside a non-empty ledger. Empty when all hold.';
+    'Rows that break a phone_holds promise: a missing table, a lead with two numbers, a row whose status, holder and release_at disagree, a number whose latest ledger event names another holder, a current hold on a number the table lost, a number that is not E.164 (never matched by area code), a function or table PUBLIC, anon or authenticated can reach (phone_holds_exposed()), or an empty pool beside a non-empty ledger. Empty when all hold.';

@@ -1,19 +1,30 @@
 -- phone_holds finalize: privileges and the documentation psql's \df+ shows.
 
 -- Nobody calls these by default. Grant EXECUTE to the roles that should (README: Privileges);
--- being SECURITY INVOKER, they also need the table privileges listed there.
+-- being SECURITY INVOKER, they also need the table privileges listed there. Revoked from
+-- PUBLIC and from every role the schema's default privileges granted them to as they were
+-- created (Supabase grants every new function in public to anon, authenticated and
+-- service_role): a role may call them only once it has been granted to.
 DO $revoke$
 DECLARE
-    fn regprocedure;
+    fn record;
 BEGIN
     FOR fn IN
-        SELECT d.objid::regprocedure
+        SELECT d.objid::regprocedure AS routine,
+               (SELECT pg_catalog.array_agg(DISTINCT pg_catalog.quote_ident(r.rolname))
+                  FROM pg_catalog.aclexplode(p.proacl) AS a
+                  JOIN pg_catalog.pg_roles AS r ON r.oid = a.grantee
+                 WHERE a.grantee <> p.proowner) AS grantees
           FROM pg_depend AS d
+          JOIN pg_proc AS p ON p.oid = d.objid
          WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
            AND d.refclassid = 'pg_extension'::regclass
            AND d.refobjid = (SELECT e.oid FROM pg_extension AS e WHERE e.extname = 'phone_holds')
     LOOP
-        EXECUTE format('REVOKE EXECUTE ON ROUTINE %s FROM PUBLIC', fn);
+        EXECUTE format('REVOKE ALL ON ROUTINE %s FROM PUBLIC', fn.routine);
+        IF fn.grantees IS NOT NULL THEN
+            EXECUTE format('REVOKE ALL ON ROUTINE %s FROM %s', fn.routine, array_to_string(fn.grantees, ', '));
+        END IF;
     END LOOP;
 END
 $revoke$;
@@ -22,7 +33,7 @@ $revoke$;
 GRANT EXECUTE ON FUNCTION public.phone_holds_area_codes(), public.phone_holds_area_codes_source(),
                           public.phone_holds_area_code(text), public.phone_holds_number_problem(text),
                           public.phone_holds_min_rest(), public.phone_holds_rotation_ready(),
-                          public.phone_holds_number_unknown(text) TO PUBLIC;
+                          public.phone_holds_number_unknown(text), public.phone_holds_exposed() TO PUBLIC;
 
 COMMENT ON FUNCTION public.assign_phone_to_lead(uuid, timestamptz, text) IS
     'The lead''s phone number. A lead that holds one keeps it, its hold becoming greatest(release_at, as_of + phone_holds.initial_hold); otherwise it gets its previous number if free, else, when lead_phone is given (E.164; NULL or blank: not known; anything else 22023), a number of its area code, else of its state or province (phone_holds.geo_match), else any: within a tier the number in rotation released longest ago, and at least phone_holds.min_rest ago; held until as_of + initial_hold. The phone and the tier go in the ledger. Empty pool: SQLSTATE 53000.';
@@ -37,10 +48,16 @@ COMMENT ON FUNCTION public.phone_pool_by_area_code(timestamptz) IS
     'The pool by area code, fewest available first: area code (NULL for numbers outside the NANP or not E.164), region and its name, available (free, in rotation), resting (released less than phone_holds.min_rest before as_of), assigned, retired.';
 
 COMMENT ON FUNCTION public.phone_pool_history(timestamptz, timestamptz, interval) IS
-    'The pool over time, one row per bucket of step (aligned on multiples of step) from from_time to to_time: time (the bucket''s start), held, free (in rotation) and held_for_appointment at the bucket''s end, and the assignments, extensions (extended, rescheduled), completions and releases within it. The pool now, taken back through the ledger; at most 10000 buckets (22023).';
+    'The pool over time, one row per bucket of step (aligned on multiples of step) from from_time to to_time: time (the bucket''s start), held, free (in rotation) and held_for_appointment at the bucket''s end, and the assignments, extensions (extended, rescheduled), completions and releases within it. The pool now, taken back through the ledger; at most 10000 buckets, within the years 1 to 9999 (22023).';
 
 COMMENT ON FUNCTION public.phone_release_runs(timestamptz, timestamptz) IS
-    'The release job''s runs that started from from_time to to_time, from pg_cron''s cron.job_run_details (time, finished_at, status) with how many numbers each released (ledger); without pg_cron, each release call the ledger shows. SECURITY DEFINER, so a monitoring role sees the job''s runs.';
+    'The release job''s runs that started from from_time to to_time, from pg_cron''s cron.job_run_details (time, finished_at, status) with how many numbers each released (ledger); a run that never connected shows at its end, failed, 0. The job is the one schedule_phone_release() makes, of a role that may release; without pg_cron, each release call the ledger shows. SECURITY DEFINER, so a monitoring role sees the job''s runs.';
+
+COMMENT ON FUNCTION public.phone_holds_exposed() IS
+    'The extension''s functions (but the helpers every role may run) and phone_holds'' tables and views that PUBLIC, anon or authenticated (Supabase''s roles for the public key and signed-in users) can reach: one row per role and object, none when all is private. phone_holds_check() reports them, phone_holds_setup() warns.';
+
+COMMENT ON FUNCTION public.phone_holds_make_private(regclass) IS
+    'phone_holds internal: revokes every privilege on a table (and the sequences it owns) from PUBLIC and every role but its owner, as CREATE EXTENSION and phone_holds_setup() do for the tables they create; returns the roles revoked from.';
 
 COMMENT ON FUNCTION public.phone_pool_by_region(timestamptz) IS
     'phone_pool_by_area_code() summed by state, province or country, fewest available first, with how many area codes each has in the pool.';
@@ -112,7 +129,7 @@ COMMENT ON FUNCTION public.phone_holds_verify_signature(text, text, text, timest
     'Whether a calendar webhook body carries a good signature: true when verified with the secret of its source (calcom, calendly), false when no secret is set; 28000 when a secret is set and the signature is missing, wrong or stale. SECURITY DEFINER: it reads public.phone_holds_webhook_secrets, which the caller cannot.';
 
 COMMENT ON FUNCTION public.phone_holds_set_webhook_secret(text, text) IS
-    'Sets (NULL: clears) the secret a calendar (calcom, calendly) signs its webhooks with. Only a role that may write public.phone_holds_webhook_secrets (its owner, a superuser) can.';
+    'Sets (NULL: clears) the secret a calendar (calcom, calendly) signs its webhooks with, without the whitespace around it (a pasted newline); one that is blank is 22023. Only a role that may write public.phone_holds_webhook_secrets (its owner, a superuser) can.';
 
 COMMENT ON FUNCTION public.phone_holds_webhook_failure(text, text, text, text, text) IS
     'The answer phone_holds_webhook() gives for a call that failed with the given SQLSTATE, message and hint: {"status", "body"}. Reads and writes nothing.';

@@ -44,6 +44,11 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Swap them, or give a range that is not empty.';
     END IF;
+    IF from_time < '0001-01-01 00:00:00+00' OR to_time > '10000-01-01 00:00:00+00' THEN
+        RAISE EXCEPTION 'phone_holds: phone_pool_history() covers the years 1 to 9999, got % to %', from_time, to_time
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give a range within the years the ledger can hold, such as the last 30 days.';
+    END IF;
     step_seconds := extract(epoch FROM step);
     first_epoch := floor(extract(epoch FROM from_time) / step_seconds) * step_seconds;
     buckets := ceil((extract(epoch FROM to_time) - first_epoch) / step_seconds)::bigint;
@@ -164,8 +169,11 @@ $history$;
 -- ended, its status, and how many numbers it released (the ledger's releases stamped with a
 -- time inside the run: a run's as_of is when it started). From pg_cron's
 -- cron.job_run_details when pg_cron is installed; otherwise every release call the ledger
--- shows (its releases share one as_of), without status or end. SECURITY DEFINER: pg_cron
--- shows a role only the runs of its own jobs, and the job is its scheduler's.
+-- shows (its releases share one as_of), without status or end. A run that never connected
+-- has no start time: it is shown at its end, failed, having released nothing. The job is the
+-- one schedule_phone_release() makes, of a role that may release (another role can name a
+-- job phone_holds_release too, and must not plant runs on the dashboard). SECURITY DEFINER:
+-- pg_cron shows a role only the runs of its own jobs, and the job is its scheduler's.
 CREATE FUNCTION public.phone_release_runs(from_time timestamptz, to_time timestamptz)
 RETURNS TABLE ("time" timestamptz, finished_at timestamptz, status text, released bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -183,16 +191,22 @@ BEGIN
     END IF;
     IF pg_catalog.to_regclass('cron.job_run_details') IS NOT NULL AND pg_catalog.to_regclass('cron.job') IS NOT NULL THEN
         RETURN QUERY EXECUTE
-            'SELECT d.start_time, d.end_time, d.status::pg_catalog.text,
+            'SELECT coalesce(d.start_time, d.end_time), d.end_time, d.status::pg_catalog.text,
                     (SELECT pg_catalog.count(*) FROM public.phone_hold_ledger AS l
-                      WHERE l.event OPERATOR(pg_catalog.=) ''released''
+                      WHERE d.start_time IS NOT NULL AND l.event OPERATOR(pg_catalog.=) ''released''
                         AND l.at OPERATOR(pg_catalog.>=) d.start_time
                         AND l.at OPERATOR(pg_catalog.<=) coalesce(d.end_time, pg_catalog.now()))
-               FROM cron.job_run_details AS d
-               JOIN cron.job AS j ON j.jobid OPERATOR(pg_catalog.=) d.jobid
+               FROM cron.job AS j
+               JOIN cron.job_run_details AS d ON d.jobid OPERATOR(pg_catalog.=) j.jobid
               WHERE j.jobname OPERATOR(pg_catalog.=) ''phone_holds_release''
-                AND d.start_time OPERATOR(pg_catalog.>=) $1 AND d.start_time OPERATOR(pg_catalog.<=) $2
-              ORDER BY d.start_time'
+                AND j.command OPERATOR(pg_catalog.=) ''CALL public.drain_expired_phone_numbers()''
+                AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r
+                             WHERE r.rolname OPERATOR(pg_catalog.=) j.username
+                               AND pg_catalog.has_table_privilege(r.oid, ''public.signalwire_phone_numbers'', ''UPDATE'')
+                               AND pg_catalog.has_function_privilege(r.oid, ''public.drain_expired_phone_numbers(pg_catalog.timestamptz, pg_catalog.int8)'', ''EXECUTE''))
+                AND coalesce(d.start_time, d.end_time) OPERATOR(pg_catalog.>=) $1
+                AND coalesce(d.start_time, d.end_time) OPERATOR(pg_catalog.<=) $2
+              ORDER BY coalesce(d.start_time, d.end_time), d.runid'
             USING from_time, to_time;
     ELSE
         RETURN QUERY

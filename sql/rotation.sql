@@ -4,7 +4,8 @@
 -- src/spi/statements.rs skip rows with retired_at set). One a lead holds stays with that lead
 -- until its hold ends, and the release returns it to the table but not to rotation. The
 -- columns are the pool's retired_at and retired_reason, which phone_holds_setup() adds; each
--- change is a ledger row (retired, restored) with its reason.
+-- change is a ledger row (retired, restored) with its reason, dated as_of or, if later, the
+-- number's latest row's time (the ledger's time is its order: src/spi/statements.rs, ledger_at!).
 --
 -- PL/pgSQL, not Rust: two statements on one row, no hold rule involved. The names of the
 -- arguments are qualified wherever a column could have the same name.
@@ -46,7 +47,7 @@ BEGIN
        SET retired_at = retire_phone_number.as_of, retired_reason = retire_phone_number.reason
      WHERE n.number = found_row.number;
     INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at, source, reason)
-    VALUES (retire_phone_number.as_of, 'retired', found_row.number, found_row.lead_id, found_row.release_at, 'sql', retire_phone_number.reason);
+    VALUES (greatest(retire_phone_number.as_of, (SELECT l.at FROM public.phone_hold_ledger AS l WHERE l.number = found_row.number ORDER BY l.at DESC, l.id DESC LIMIT 1)), 'retired', found_row.number, found_row.lead_id, found_row.release_at, 'sql', retire_phone_number.reason);
     IF found_row.status = 'assigned' THEN
         RAISE NOTICE 'phone_holds: % stays with lead % until its hold ends (release_at %), then leaves rotation', found_row.number, found_row.lead_id, found_row.release_at;
     END IF;
@@ -85,7 +86,7 @@ BEGIN
        SET retired_at = NULL, retired_reason = NULL
      WHERE n.number = found_row.number;
     INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at, source)
-    VALUES (restore_phone_number.as_of, 'restored', found_row.number,
+    VALUES (greatest(restore_phone_number.as_of, (SELECT l.at FROM public.phone_hold_ledger AS l WHERE l.number = found_row.number ORDER BY l.at DESC, l.id DESC LIMIT 1)), 'restored', found_row.number,
             CASE WHEN found_row.status = 'assigned' THEN found_row.lead_id END, found_row.release_at, 'sql');
     RETURN true;
 END

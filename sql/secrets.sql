@@ -16,22 +16,9 @@ SELECT pg_catalog.pg_extension_config_dump('public.phone_holds_webhook_secrets',
 COMMENT ON TABLE public.phone_holds_webhook_secrets IS
     'phone_holds: the Cal.com and Calendly webhook secrets; readable by its owner only. Set with phone_holds_set_webhook_secret().';
 
-DO $private$
-DECLARE
-    grantee text;
-BEGIN
-    REVOKE ALL ON public.phone_holds_webhook_secrets FROM PUBLIC;
-    FOR grantee IN
-        SELECT DISTINCT pg_catalog.quote_ident(r.rolname)
-          FROM pg_catalog.pg_class AS c,
-               pg_catalog.aclexplode(c.relacl) AS a
-          JOIN pg_catalog.pg_roles AS r ON r.oid = a.grantee
-         WHERE c.oid = 'public.phone_holds_webhook_secrets'::regclass AND a.grantee <> c.relowner
-    LOOP
-        EXECUTE pg_catalog.format('REVOKE ALL ON public.phone_holds_webhook_secrets FROM %s', grantee);
-    END LOOP;
-END
-$private$;
+-- (Its ACL written out, owner only, as every release since 0.3.0 left it.)
+REVOKE ALL ON public.phone_holds_webhook_secrets FROM PUBLIC;
+SELECT public.phone_holds_make_private('public.phone_holds_webhook_secrets');
 
 -- Sets (or, with NULL, clears) the secret a calendar signs its webhooks with. SECURITY
 -- INVOKER: only a role that may write the table (its owner, a superuser) can run it.
@@ -48,7 +35,10 @@ BEGIN
         DELETE FROM public.phone_holds_webhook_secrets AS s WHERE s.source = phone_holds_set_webhook_secret.source;
         RETURN format('cleared the %s webhook secret: unsigned %s webhooks are accepted', source, source);
     END IF;
-    IF btrim(secret) = '' THEN
+    -- A secret pasted with a newline or a tab around it is stored without: the calendar
+    -- signs with the secret, not with what the clipboard added.
+    secret := btrim(secret, E' \t\n\r\f\v');
+    IF secret = '' THEN
         RAISE EXCEPTION 'phone_holds: the % webhook secret is blank', source
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Paste the secret from the calendar''s webhook settings, or pass NULL to clear it.';

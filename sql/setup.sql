@@ -32,6 +32,11 @@ DECLARE
     expected record;
     recorded bigint;
     misshapen text[];
+    -- Who default privileges had granted the tables and views this call creates, as they
+    -- were made private; and who of the public may still reach them.
+    revoked text[] := '{}';
+    exposed text;
+    status_made boolean := false;
 BEGIN
     -- Two setups at once would both see "absent" and then collide.
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('phone_holds_setup'));
@@ -85,6 +90,7 @@ BEGIN
                 (assignment_status = 'assigned') = (currently_assigned_to IS NOT NULL)
                 AND (currently_assigned_to IS NOT NULL) = (release_at IS NOT NULL))
         );
+        revoked := revoked || public.phone_holds_make_private('public.signalwire_phone_numbers');
         RETURN NEXT 'created table public.signalwire_phone_numbers';
     ELSE
         -- Adopt: each column the functions use, with the types they bind. A column of another
@@ -232,6 +238,7 @@ BEGIN
         CREATE INDEX phone_hold_ledger_by_appointment ON public.phone_hold_ledger (appointment_at) WHERE appointment_at IS NOT NULL;
         COMMENT ON TABLE public.phone_hold_ledger IS
             'phone_holds: one row per hold change (adopted, assigned, reused, extended, completed, rescheduled, released) and rotation change (retired, restored); at = the call''s as_of.';
+        revoked := revoked || public.phone_holds_make_private('public.phone_hold_ledger');
         RETURN NEXT 'created table public.phone_hold_ledger';
     ELSE
         -- A ledger from an older version (or restored from an older dump): the columns added
@@ -294,6 +301,8 @@ BEGIN
         );
         COMMENT ON TABLE public.phone_hold_bookings IS
             'phone_holds: one row per calendar booking acted on (Cal.com booking uid, Calendly invitee URI): its lead, appointment, status and the last event applied, by the calendar''s own event time.';
+        -- Private first; then the ledger's writers may write it.
+        revoked := revoked || public.phone_holds_make_private('public.phone_hold_bookings');
         FOR col IN
             SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END AS grantee
               FROM pg_catalog.pg_class AS c,
@@ -344,6 +353,7 @@ BEGIN
          WHERE n.assignment_status = 'assigned' AND n.appointment_scheduled_at IS NOT NULL;
         COMMENT ON VIEW public.phone_appointment_holds IS
             'Numbers held for an appointment: pending (hours until it), follow-up window, or over.';
+        revoked := revoked || public.phone_holds_make_private('public.phone_appointment_holds');
         RETURN NEXT 'created view public.phone_appointment_holds';
     END IF;
 
@@ -362,6 +372,7 @@ BEGIN
                    + coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval <= now());
         COMMENT ON VIEW public.phone_holds_overdue IS
             'Holds that are over but not yet released: empty right after release_expired_phone_numbers() runs.';
+        revoked := revoked || public.phone_holds_make_private('public.phone_holds_overdue');
         RETURN NEXT 'created view public.phone_holds_overdue';
     END IF;
 
@@ -372,6 +383,7 @@ BEGIN
                        WHERE a.attrelid = pg_catalog.to_regclass('public.phone_pool_status') AND a.attname = 'retired') THEN
         IF pg_catalog.to_regclass('public.phone_pool_status') IS NULL THEN
             RETURN NEXT 'created view public.phone_pool_status';
+            status_made := true;
         ELSE
             RETURN NEXT 'replaced view public.phone_pool_status (adds resting, retired)';
         END IF;
@@ -395,6 +407,29 @@ BEGIN
           FROM public.signalwire_phone_numbers AS n;
         COMMENT ON VIEW public.phone_pool_status IS
             'One row: available (free, in rotation; resting ones included), assigned, held for an appointment, due now, utilisation (assigned / assigned + available), next release time, resting (released less than phone_holds.min_rest ago), retired (out of rotation, held or not).';
+    END IF;
+
+    -- (A replaced summary keeps the grants it had, as CREATE OR REPLACE does.)
+    IF status_made THEN
+        revoked := revoked || public.phone_holds_make_private('public.phone_pool_status');
+    END IF;
+    -- Whatever the schema's default privileges granted the tables and views just created was
+    -- taken back as each was made: only the owner reaches them until the roles README's
+    -- Privileges section names are granted to. A table adopted keeps the grants it had.
+    SELECT pg_catalog.array_agg(DISTINCT r ORDER BY r) INTO revoked FROM pg_catalog.unnest(revoked) AS r;
+    IF revoked IS NOT NULL THEN
+        RETURN NEXT pg_catalog.format('revoked what default privileges granted %s on the tables and views created', pg_catalog.array_to_string(revoked, ', '));
+    END IF;
+
+    -- Who the public can still reach the holds as (an adopted table's grants, or grants given
+    -- since): said every time, as a warning, until taken back.
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s: %s', e.role, e.objects), '; ')
+      INTO exposed
+      FROM (SELECT x.role, pg_catalog.string_agg(x.object, ', ' ORDER BY x.object) AS objects
+              FROM public.phone_holds_exposed() AS x GROUP BY x.role) AS e;
+    IF exposed IS NOT NULL THEN
+        RAISE WARNING 'phone_holds: roles of the public can reach the holds: %', exposed
+            USING HINT = 'Through PostgREST, PUBLIC, anon and authenticated are anyone with the public key. REVOKE ALL ON ... FROM them, and grant the roles README''s Privileges section names instead.';
     END IF;
 END
 $setup$;

@@ -23,14 +23,15 @@ use pgrx::prelude::*;
 // pg_dump carries as the user's, and phone_holds_setup() (sql/setup.sql) makes them. The two
 // tables it creates are its own: phone_hold_claims, never anything but empty (sql/claims.sql),
 // and the webhook secrets, a configuration table pg_dump dumps the rows of (sql/secrets.sql).
-extension_sql_file!("../sql/setup.sql", name = "setup");
-extension_sql_file!("../sql/claims.sql", name = "claims");
+extension_sql_file!("../sql/privileges.sql", name = "privileges");
+extension_sql_file!("../sql/setup.sql", name = "setup", requires = ["privileges"]);
+extension_sql_file!("../sql/claims.sql", name = "claims", requires = ["privileges"]);
 extension_sql_file!("../sql/drain.sql", name = "drain", requires = [release_expired_phone_numbers_batch]);
 extension_sql_file!("../sql/vapi.sql", name = "vapi_jsonb", requires = [vapi_tool_calls_text, vapi_end_of_call_text, vapi_assistant_request_text]);
-extension_sql_file!("../sql/secrets.sql", name = "secrets");
+extension_sql_file!("../sql/secrets.sql", name = "secrets", requires = ["privileges"]);
 extension_sql_file!("../sql/webhook.sql", name = "webhook", requires = ["vapi_jsonb", phone_holds_webhook_failure, calcom_webhook, calendly_webhook]);
 extension_sql_file!("../sql/cron.sql", name = "cron");
-extension_sql_file!("../sql/check.sql", name = "check");
+extension_sql_file!("../sql/check.sql", name = "check", requires = ["privileges"]);
 extension_sql_file!("../sql/rotation.sql", name = "rotation");
 extension_sql_file!("../sql/pool_areas.sql", name = "pool_areas", requires = ["rotation", phone_holds_area_codes]);
 extension_sql_file!("../sql/history.sql", name = "history", requires = ["rotation"]);

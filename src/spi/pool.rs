@@ -1,5 +1,6 @@
 //! Typed calls on the pool and ledger tables, one prepared statement each.
 
+use super::as_owner::AsOwner;
 use super::events;
 use super::plans::plan;
 use super::statements::Statement;
@@ -153,15 +154,20 @@ impl Pool<'_, '_> {
     /// index makes a concurrent insert of the same lead wait for this transaction to end,
     /// whether the row is still there or not, and no lock-table entry is held per lead.
     ///
+    /// The claims are written as the table's owner (the extension's, who ran CREATE
+    /// EXTENSION): no caller is granted the table, so nobody can hold a lead's claim open or
+    /// fill the table but through these two statements, which delete what they insert.
+    ///
     /// A database still on 0.3.0's catalog (the new library is installed, `ALTER EXTENSION
     /// phone_holds UPDATE` not yet run) has no claims table; there the lead is locked as 0.3.0
     /// did, so no call fails in between. Once seen, the table is not looked for again.
     pub fn claim_lead(&mut self, lead: Uuid) {
-        thread_local!(static CLAIMS_EXIST: Cell<bool> = const { Cell::new(false) });
-        if !CLAIMS_EXIST.get() {
-            CLAIMS_EXIST.set(self.first::<bool>(Statement::ClaimsExist, &[]) == Some(true));
+        thread_local!(static CLAIMS_OWNER: Cell<Option<pg_sys::Oid>> = const { Cell::new(None) });
+        if CLAIMS_OWNER.get().is_none() {
+            CLAIMS_OWNER.set(self.first::<pg_sys::Oid>(Statement::ClaimsOwner, &[]));
         }
-        if CLAIMS_EXIST.get() {
+        if let Some(owner) = CLAIMS_OWNER.get() {
+            let _owner = AsOwner::become_(owner);
             self.run(Statement::ClaimLead, &[lead.into()]);
             self.run(Statement::Unclaim, &[lead.into()]);
         } else {

@@ -317,7 +317,7 @@ macro_rules! completion_insert {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Statement {
-    ClaimsExist,
+    ClaimsOwner,
     LockLead,
     ClaimLead,
     Unclaim,
@@ -359,8 +359,11 @@ impl Statement {
 
     pub fn sql(self) -> &'static str {
         match self {
-            // Whether ALTER EXTENSION UPDATE has made the claims table yet (see Pool::claim_lead).
-            Statement::ClaimsExist => "SELECT pg_catalog.to_regclass('public.phone_hold_claims') IS NOT NULL",
+            // The claims table's owner, whom its statements run as; no row while ALTER EXTENSION
+            // UPDATE has not made the table yet (see Pool::claim_lead).
+            Statement::ClaimsOwner => {
+                "SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.phone_hold_claims')"
+            }
             // Before it has: serialises on lead ($1 namespace, $2 key), as 0.3.0 did.
             Statement::LockLead => "SELECT pg_catalog.pg_advisory_xact_lock($1, $2)",
 
@@ -591,7 +594,7 @@ impl Statement {
         const TAKE_PLACED_ARGS: [pg_sys::Oid; 9] =
             [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID];
         match self {
-            Statement::ClaimsExist => &[],
+            Statement::ClaimsOwner => &[],
             Statement::LockLead => &[INT4OID, INT4OID],
             Statement::ClaimLead | Statement::Unclaim | Statement::HeldBy | Statement::PreviousNumber => &[UUIDOID],
             Statement::TakeNumber => &TAKE_NUMBER_ARGS[..4],
@@ -632,7 +635,7 @@ impl Statement {
         !matches!(
             self,
             Statement::HolderAt
-                | Statement::ClaimsExist
+                | Statement::ClaimsOwner
                 | Statement::NumberNow
                 | Statement::LastRelease
                 | Statement::LedgerShape

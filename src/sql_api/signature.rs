@@ -44,7 +44,8 @@ fn phone_holds_verify_signature(
         // A secret pasted with a trailing newline or blanks is the secret without them: the
         // calendar signs with the secret as it shows it. One that is only whitespace checks
         // nothing, so every delivery is refused, saying why, rather than accepted unsigned.
-        let secret = secret.as_deref().map(str::trim);
+        // (The whitespace phone_holds_set_webhook_secret() trims: ASCII's, vertical tab included.)
+        let secret = secret.as_deref().map(|s| s.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\u{b}'));
         if secret == Some("") {
             return Err(HoldError::SignatureRefused {
                 source,

@@ -459,7 +459,12 @@ mod tests {
         let body = calcom!("booking-created.json");
         let good = deliver("calcom_webhook", body, Some(&calcom_signature(body)), 0);
         assert_eq!((good["action"].as_str(), good["verified"].as_bool()), (Some("booked"), Some(true)), "{good}");
-        Spi::run("SELECT phone_holds_set_webhook_secret('calcom', E'\\n\\t')").unwrap();
+        // Stored without what the clipboard added; one of only whitespace is refused.
+        assert_eq!(one("SELECT secret FROM public.phone_holds_webhook_secrets WHERE source = 'calcom'"), Some(SECRET.to_owned()));
+        let blank = failure("SELECT phone_holds_set_webhook_secret('calcom', E'\\n\\t\\r ')");
+        assert_eq!((blank.sqlstate.as_str(), blank.message.contains("blank")), ("22023", true), "{blank:?}");
+        // One 0.9.0's setter stored (it kept newlines and tabs) refuses every delivery, saying why.
+        Spi::run("UPDATE public.phone_holds_webhook_secrets SET secret = E'\\n\\t' WHERE source = 'calcom'").unwrap();
         let f = assert_refused(&format!("SELECT calcom_webhook($${body}$$, '{}', {})", calcom_signature(body), ts(1)), "28000", "only whitespace");
         assert!(f.message.contains("Cal.com"), "{f:?}");
     }

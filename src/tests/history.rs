@@ -143,6 +143,11 @@ mod tests {
         assert_refused(&format!("SELECT * FROM phone_pool_history({t1}, {t0}, '1h')"), "22023", "before to_time");
         assert_refused(&format!("SELECT * FROM phone_pool_history({t0}, {t0}, '1h')"), "22023", "before to_time");
         assert_refused(&format!("SELECT * FROM phone_pool_history('-infinity', {t0}, '1h')"), "22023", "finite");
+        // Dates before the Common Era, or too late for a timestamp once aligned, are refused
+        // like any other bad range, not with the date arithmetic's own error.
+        for (from, to) in [("'0044-03-15 BC'", "'0044-03-16 BC'"), ("'4713-01-01 BC'", "'4713-01-02 BC'"), ("'10000-01-01'", "'10000-01-02'")] {
+            assert_refused(&format!("SELECT * FROM phone_pool_history({from}::timestamptz, {to}::timestamptz, '1 day')"), "22023", "covers the years 1 to 9999");
+        }
         // 3600 one-second buckets are answered; a week of minutes is 10,080, too many.
         assert_eq!(count(&format!("SELECT count(*) FROM phone_pool_history({t0}, {t1}, '1 second')")), 3600);
         let f = assert_refused(&format!("SELECT * FROM phone_pool_history({t0}, {}, '1 minute')", ts(24 * 7)), "22023", "10080 buckets; at most 10000");

@@ -108,4 +108,18 @@ mod tests {
         assert_eq!(holder(n, 200), None);
         assert_eq!(count("SELECT count(*) FROM phone_holds_check()"), 0);
     }
+
+    /// Retiring and restoring date their rows the same way: never before the number's last.
+    #[pg_test]
+    fn retiring_and_restoring_are_never_dated_before_the_number_s_last_row() {
+        pool_of(1);
+        let n = "+15550000001";
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(10))).unwrap();
+        Spi::run(&format!("SELECT retire_phone_number('{n}', 'Spam Likely on carriers', {})", ts(5))).unwrap();
+        Spi::run(&format!("SELECT restore_phone_number('{n}', {})", ts(1))).unwrap();
+        assert_eq!(
+            one("SELECT string_agg(concat_ws(' ', event, at), ', ' ORDER BY id) FROM public.phone_hold_ledger"),
+            Some(format!("assigned {0}, retired {0}, restored {0}", at(10)))
+        );
+    }
 }

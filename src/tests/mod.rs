@@ -14,6 +14,7 @@ mod ledger;
 mod limits;
 mod locality;
 mod monitoring;
+mod privileges;
 mod refusals;
 mod release_rule;
 mod scenarios;

@@ -252,6 +252,7 @@ fn the_dashboard_role_reads_the_monitoring_objects_and_changes_nothing() {
             "phone_holds_area_code",
             "phone_holds_area_codes",
             "phone_holds_area_codes_source",
+            "phone_holds_exposed",
             "phone_holds_min_rest",
             "phone_holds_number_problem",
             "phone_holds_number_unknown",
@@ -262,8 +263,8 @@ fn the_dashboard_role_reads_the_monitoring_objects_and_changes_nothing() {
             "phone_release_runs",
         ]
     );
-    // No write on any table but the claims every role may write, which are never anything but
-    // empty outside a transaction (README: Concurrency).
+    // No write on any table, the claims of first assignments included (only the roles that
+    // may update the pool write those).
     let writable = texts(
         &mut owner,
         &format!(
@@ -274,7 +275,7 @@ fn the_dashboard_role_reads_the_monitoring_objects_and_changes_nothing() {
               ORDER BY 1"
         ),
     );
-    assert_eq!(writable, ["phone_hold_claims DELETE", "phone_hold_claims INSERT"]);
+    assert_eq!(writable, Vec::<String>::new());
 
     let mut grafana = as_role(&cluster);
     for sql in [
@@ -309,4 +310,58 @@ fn the_dashboard_role_reads_the_monitoring_objects_and_changes_nothing() {
         assert_eq!(sqlstate(&e), expected, "{sql}: {e}");
         let _ = grafana.batch_execute("ROLLBACK");
     }
+}
+
+/// The release job's runs are the job schedule_phone_release() made, and all of them: a run
+/// pg_cron could not even connect for (no start time) shows as failed at its end, and a job of
+/// the same name planted by a role that may not release shows nothing.
+#[test]
+fn the_release_runs_show_runs_that_never_connected_and_only_the_real_job_s() {
+    let cluster = Cluster::start("release-runs", &["shared_preload_libraries=pg_cron", "cron.database_name=postgres"]);
+    let mut c = cluster.connect();
+    a_week(&mut c);
+    c.batch_execute(
+        "CREATE ROLE planter LOGIN;
+         GRANT USAGE ON SCHEMA cron TO planter;
+         -- What pg_cron records when it cannot connect for a run: an end, no start.
+         INSERT INTO cron.job_run_details (jobid, job_pid, database, username, command, status, return_message, start_time, end_time)
+         SELECT jobid, 0, 'postgres', 'postgres', command, 'failed', 'connection failed', NULL, '2025-10-24 23:30+00'
+           FROM cron.job WHERE jobname = 'phone_holds_release';",
+    )
+    .unwrap();
+    let mut planter = cluster.config("postgres").user("planter").connect(NoTls).unwrap();
+    planter
+        .batch_execute(
+            "SELECT cron.schedule('phone_holds_release', '0 0 1 1 *', 'CALL public.drain_expired_phone_numbers()')",
+        )
+        .unwrap();
+    c.batch_execute(
+        "INSERT INTO cron.job_run_details (jobid, job_pid, database, username, command, status, return_message, start_time, end_time)
+         SELECT jobid, 1, 'postgres', 'planter', command, 'failed', 'planted', '2025-10-22 12:00+00', '2025-10-22 12:00:01+00'
+           FROM cron.job WHERE jobname = 'phone_holds_release' AND username = 'planter';",
+    )
+    .unwrap();
+    // Each run with what the ledger says it released (a run's releases are dated its start).
+    let runs = texts(
+        &mut c,
+        &format!(
+            "SELECT to_char(r.time AT TIME ZONE 'UTC', 'MM-DD HH24') || ' ' || r.status || ' ' || r.released || '/'
+                    || (SELECT count(*) FROM phone_hold_ledger AS l WHERE l.event = 'released' AND l.at = r.time)
+               FROM phone_release_runs('{FROM}', '{TO}') AS r ORDER BY r.time, r.finished_at"
+        ),
+    );
+    let expected: Vec<String> = (18..=24)
+        .map(|day| format!("10-{day} 23 {}", if day == 21 { "failed" } else { "succeeded" }))
+        .chain(["10-24 23 failed".to_owned()])
+        .collect();
+    assert_eq!(
+        runs.iter().map(|r| r.rsplit_once(' ').unwrap().0.to_owned()).collect::<Vec<_>>(),
+        expected,
+        "the real job's eight runs, the one that never connected last, none of the planter's: {runs:?}"
+    );
+    for run in &runs[..7] {
+        let (released, in_ledger) = run.rsplit_once(' ').unwrap().1.split_once('/').unwrap();
+        assert_eq!(released, in_ledger, "{runs:?}");
+    }
+    assert!(runs[7].starts_with("10-24 23 failed 0/"), "a run that never started released nothing: {runs:?}");
 }

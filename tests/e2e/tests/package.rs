@@ -106,8 +106,8 @@ fn metadata_is_in_step_with_cargo_toml() {
         })
         .collect();
     released.push(version);
-    released.sort();
-    released.reverse();
+    // By version, not by text: 0.10.0 comes after 0.9.0.
+    released.sort_by_key(|v| std::cmp::Reverse(v.split('.').map(|p| p.parse::<u32>().unwrap()).collect::<Vec<_>>()));
     let listed: Vec<&str> = entries.iter().map(|v| upstream(v)).collect();
     assert_eq!(listed, released, "one changelog entry per released version, newest first");
 }

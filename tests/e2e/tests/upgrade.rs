@@ -7,7 +7,7 @@ use postgres::Client;
 use std::path::PathBuf;
 
 /// Every released version, each with its install script frozen under fixtures/.
-const RELEASED: [&str; 8] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0"];
+const RELEASED: [&str; 9] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0", "0.9.0"];
 
 /// Everything the user owns, as text: every column of both tables, but the columns
 /// phone_holds_setup() adds to tables made before they existed, empty: the ledger's lead_phone
@@ -215,6 +215,16 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                                               phone_holds_webhook_failure(text, text, text, text, text),
                                               phone_pool_by_area_code(timestamptz), phone_pool_by_region(timestamptz) TO caller;
                  GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
+                // 0.9.0's README: as 0.8.0's, and the pool's history beside its summary.
+                "0.9.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
+                                              vapi_assistant_request(jsonb, timestamptz, text), vapi_assistant_request(text, timestamptz, text),
+                                              phone_holds_webhook(text, text, timestamptz), phone_holds_webhook(text, text, timestamptz, text),
+                                              calcom_webhook(text, text, timestamptz), calendly_webhook(text, text, timestamptz),
+                                              phone_holds_verify_signature(text, text, text, timestamptz),
+                                              phone_holds_webhook_failure(text, text, text, text, text),
+                                              phone_pool_by_area_code(timestamptz), phone_pool_by_region(timestamptz),
+                                              phone_pool_history(timestamptz, timestamptz, interval), phone_release_runs(timestamptz, timestamptz) TO caller;
+                 GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
                 _ => "",
             }
         ))
@@ -270,7 +280,9 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                 "replaced the event check of public.phone_hold_ledger (adds retired, restored)",
             ]);
         }
-        expected.extend(["created index public.phone_hold_ledger_by_time", "created index public.phone_hold_ledger_by_appointment"]);
+        if old < "0.9.0" {
+            expected.extend(["created index public.phone_hold_ledger_by_time", "created index public.phone_hold_ledger_by_appointment"]);
+        }
         if old < "0.7.0" {
             expected.push("created table public.phone_hold_bookings");
         }
@@ -325,6 +337,58 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
 
         works(&mut c);
     }
+    supabase_update_from("0.9.0");
+}
+
+/// A database shaped like Supabase's (its API roles, default privileges that grant them every
+/// new function and table in public) installed at `old`, where default privileges handed anon
+/// and authenticated every function: the update takes that back and says so; the functions
+/// granted to service_role stay granted; what the public can still reach of the user's tables
+/// is reported, not changed.
+fn supabase_update_from(old: &str) {
+    let _old = OldVersionInstalled::new(old);
+    let cluster = Cluster::start(&format!("upgrade-supabase-{old}"), &[]);
+    let mut c = cluster.connect();
+    c.batch_execute(&format!(
+        "CREATE ROLE anon NOLOGIN; CREATE ROLE authenticated NOLOGIN; CREATE ROLE service_role NOLOGIN;
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+         CREATE EXTENSION phone_holds VERSION '{old}'; SELECT phone_holds_setup();"
+    ))
+    .unwrap();
+    fill(&mut c);
+    let before = snapshot(&mut c);
+    let executable = |c: &mut Client, role: &str| -> i64 {
+        c.query_one(
+            "SELECT count(*) FROM pg_proc AS p JOIN pg_depend AS d ON d.objid = p.oid AND d.deptype = 'e'
+              WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'phone_holds')
+                AND has_function_privilege($1, p.oid, 'EXECUTE') AND p.proname = 'assign_phone_to_lead'",
+            &[&role],
+        )
+        .unwrap()
+        .get(0)
+    };
+    assert_eq!(executable(&mut c, "anon"), 1, "{old} installed this way let anon assign");
+    let warnings = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let heard = warnings.clone();
+    let mut listening = cluster
+        .config("postgres")
+        .notice_callback(move |n| heard.lock().unwrap().push(n.message().to_owned()))
+        .connect(postgres::NoTls)
+        .unwrap();
+    listening.batch_execute("ALTER EXTENSION phone_holds UPDATE").unwrap();
+    let said = warnings.lock().unwrap().join("\n");
+    assert!(said.contains("revoked EXECUTE on") && said.contains("from anon and authenticated"), "{said}");
+    assert_eq!((executable(&mut c, "anon"), executable(&mut c, "authenticated"), executable(&mut c, "service_role")), (0, 0, 1));
+    let exposed: Vec<String> = c
+        .query("SELECT role || ' ' || object FROM phone_holds_exposed() WHERE object NOT LIKE '%(%'", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(exposed.contains(&"anon public.signalwire_phone_numbers".to_owned()), "the user's table is reported, not changed: {exposed:?}");
+    assert!(!exposed.iter().any(|e| e.contains("phone_hold_claims")), "{exposed:?}");
+    assert_eq!(snapshot(&mut c), before);
 }
 
 #[test]
