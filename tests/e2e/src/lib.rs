@@ -156,3 +156,4 @@ pub fn sqlstate(e: &postgres::Error) -> String {
 
 pub mod catalog;
 pub mod invariants;
+pub mod release;

@@ -7,6 +7,7 @@
 //! PostgreSQL has only what the package brings; they are put back afterwards, also when the
 //! test fails. scripts/test.sh runs them with `cargo test --test package -- --ignored`.
 
+use phone_holds_e2e::release::Release;
 use phone_holds_e2e::{catalog, is_root, pg_config, sqlstate, Cluster};
 use postgres::Client;
 use std::path::{Path, PathBuf};
@@ -107,7 +108,7 @@ fn metadata_is_in_step_with_cargo_toml() {
         .collect();
     released.push(version);
     // By version, not by text: 0.10.0 comes after 0.9.0.
-    released.sort_by_key(|v| std::cmp::Reverse(v.split('.').map(|p| p.parse::<u32>().unwrap()).collect::<Vec<_>>()));
+    released.sort_by_key(|v| std::cmp::Reverse(Release::new(v)));
     let listed: Vec<&str> = entries.iter().map(|v| upstream(v)).collect();
     assert_eq!(listed, released, "one changelog entry per released version, newest first");
 }
@@ -291,7 +292,7 @@ fn user_rows(c: &mut Client) -> Vec<String> {
 fn package_installs_upgrades_from_the_previous_one_and_removes_keeping_every_row() {
     let (current, previous) = (deb("PHONE_HOLDS_DEB"), deb("PHONE_HOLDS_DEB_PREVIOUS"));
     let (new_version, old_version) = (cargo_field("version"), upstream(&deb_field(&previous, "Version")).to_owned());
-    assert!(old_version < new_version, "{previous} is older than {new_version}");
+    assert!(Release::new(&old_version) < Release::new(&new_version), "{previous} is older than {new_version}");
 
     let _system = PostgresWithoutPhoneHolds::new();
     let cluster = Cluster::start("package", &[]);

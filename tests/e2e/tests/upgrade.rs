@@ -2,6 +2,7 @@
 //! scripts, and DROP EXTENSION then CREATE EXTENSION, each keeping every row of the pool and
 //! the ledger and a working extension. (Dump and restore: tests/restore.rs.)
 
+use phone_holds_e2e::release::Release;
 use phone_holds_e2e::{catalog, pg_config, Cluster};
 use postgres::Client;
 use std::path::PathBuf;
@@ -166,11 +167,12 @@ impl Drop for OldVersionInstalled {
 fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_install() {
     for old in RELEASED {
         let _old = OldVersionInstalled::new(old);
+        let since = |release: &str| Release::new(old) >= Release::new(release);
         let cluster = Cluster::start(&format!("upgrade-{old}"), &[]);
         let mut c = cluster.connect();
         // Until 0.3.0, CREATE EXTENSION made the tables: an old install is filled straight away.
         c.batch_execute(&format!("CREATE EXTENSION phone_holds VERSION '{old}'")).unwrap();
-        if old >= "0.3.0" {
+        if since("0.3.0") {
             c.batch_execute("SELECT phone_holds_setup()").unwrap();
         }
         fill(&mut c);
@@ -178,16 +180,16 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         // routines that now stand beside those (or that they now call) are granted to it too.
         // The fresh database below gets the grants README documents for the same caller, and
         // the comparison covers them.
-        let vapi = old >= "0.2.0";
+        let vapi = since("0.2.0");
         c.batch_execute(&format!(
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'caller') THEN CREATE ROLE caller; END IF; END $$;
              GRANT EXECUTE ON FUNCTION release_expired_phone_numbers(timestamptz), {} TO caller;
              {} {} {}",
             // 0.8.0 gave the assignment its lead_phone argument.
-            if old >= "0.8.0" { "assign_phone_to_lead(uuid, timestamptz, text)" } else { "assign_phone_to_lead(uuid, timestamptz)" },
+            if since("0.8.0") { "assign_phone_to_lead(uuid, timestamptz, text)" } else { "assign_phone_to_lead(uuid, timestamptz)" },
             // The pool's summary view, once it is the user's (before 0.3.0 it was the extension's,
             // and the update to 0.3.0 made it anew).
-            if old >= "0.3.0" { "GRANT SELECT ON phone_pool_status TO caller;" } else { "" },
+            if since("0.3.0") { "GRANT SELECT ON phone_pool_status TO caller;" } else { "" },
             if vapi { "GRANT EXECUTE ON FUNCTION vapi_tool_calls(jsonb, timestamptz), vapi_end_of_call(jsonb, timestamptz) TO caller;" } else { "" },
             // From 0.4.0 on, the routines that version's README granted beside those.
             match old {
@@ -233,7 +235,7 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         // The new library serves the old catalog until the update: every C symbol an old
         // install script names is still there, and a booking works on a ledger without
         // lead_phone.
-        if old >= "0.2.0" {
+        if since("0.2.0") {
             for call in [
                 "SELECT vapi_end_of_call('{\"leadId\": \"aaaaaaaa-0000-4000-8000-000000000001\", \"outcome\": \"no_answer\"}'::jsonb)",
                 "SELECT vapi_tool_calls('{\"message\": {\"type\": \"tool-calls\", \"toolCallList\": []}}'::jsonb)",
@@ -256,37 +258,37 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         // webhooks work from 0.7.0 on and before that say to run setup, numbers are assigned
         // as before (a lead phone changes nothing), and retiring says to run setup.
         vapi_round_trip(&mut c, &format!("after the update from {old}, before setup"));
-        calendar_round_trip(&mut c, &format!("after the update from {old}, before setup"), old >= "0.7.0");
-        local_round_trip(&mut c, &format!("after the update from {old}, before setup"), old >= "0.8.0");
+        calendar_round_trip(&mut c, &format!("after the update from {old}, before setup"), since("0.7.0"));
+        local_round_trip(&mut c, &format!("after the update from {old}, before setup"), since("0.8.0"));
         let added: Vec<String> = c.query("SELECT * FROM phone_holds_setup()", &[]).unwrap().iter().map(|r| r.get(0)).collect();
         let mut expected = vec![];
-        if old < "0.8.0" {
+        if !since("0.8.0") {
             expected.extend([
                 "added column public.signalwire_phone_numbers.retired_at",
                 "added column public.signalwire_phone_numbers.retired_reason",
                 "created index public.phone_holds_free_by_area",
             ]);
         }
-        if old < "0.6.0" {
+        if !since("0.6.0") {
             expected.push("added column public.phone_hold_ledger.lead_phone");
         }
-        if old < "0.7.0" {
+        if !since("0.7.0") {
             expected.extend(["added column public.phone_hold_ledger.source", "added column public.phone_hold_ledger.source_ref"]);
         }
-        if old < "0.8.0" {
+        if !since("0.8.0") {
             expected.extend([
                 "added column public.phone_hold_ledger.geo_tier",
                 "added column public.phone_hold_ledger.reason",
                 "replaced the event check of public.phone_hold_ledger (adds retired, restored)",
             ]);
         }
-        if old < "0.9.0" {
+        if !since("0.9.0") {
             expected.extend(["created index public.phone_hold_ledger_by_time", "created index public.phone_hold_ledger_by_appointment"]);
         }
-        if old < "0.7.0" {
+        if !since("0.7.0") {
             expected.push("created table public.phone_hold_bookings");
         }
-        if old < "0.8.0" {
+        if !since("0.8.0") {
             expected.push("replaced view public.phone_pool_status (adds resting, retired)");
         }
         assert_eq!(added, expected, "after the update from {old}");
@@ -304,7 +306,7 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                  GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;
                  GRANT EXECUTE ON FUNCTION assign_phone_to_lead(uuid, timestamptz, text) TO caller;
                  {} {}",
-                if old >= "0.3.0" {
+                if since("0.3.0") {
                     "GRANT SELECT ON phone_pool_status TO caller;
                      GRANT EXECUTE ON FUNCTION phone_pool_by_area_code(timestamptz), phone_pool_by_region(timestamptz),
                                                phone_pool_history(timestamptz, timestamptz, interval),
