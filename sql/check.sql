@@ -72,7 +72,28 @@ BEGIN
            NULL::text, NULL::uuid
       FROM public.phone_hold_ledger AS l
     HAVING count(*) > 0 AND NOT EXISTS (SELECT 1 FROM public.signalwire_phone_numbers);
+
+    -- A live appointment its lead's hold does not cover: the lead's callback about it would
+    -- reach whoever gets the number next. Covered means held through the appointment's
+    -- follow-up window, by the hold's end or by the appointment the pool row keeps (the release
+    -- rule's two reasons). No such check before setup has made the table.
+    IF pg_catalog.to_regclass('public.phone_hold_appointments') IS NOT NULL THEN
+        RETURN QUERY
+        SELECT 'the appointment at ' || a.appointment_at || ' (' || a.source || coalesce(' ' || a.reference, '') || ') is booked, but '
+                   || coalesce('the hold of ' || n.number::text || ' ends at ' || n.release_at
+                               || coalesce(' and keeps the appointment at ' || n.appointment_scheduled_at, ' and keeps no appointment'),
+                               'the lead holds no number'),
+               n.number::text, a.lead_id
+          FROM public.phone_hold_appointments AS a
+          LEFT JOIN public.signalwire_phone_numbers AS n
+            ON n.currently_assigned_to = a.lead_id AND n.assignment_status = 'assigned'
+         WHERE a.status = 'booked'
+           AND a.appointment_at + coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval > now()
+           AND NOT coalesce(n.appointment_scheduled_at >= a.appointment_at
+                            OR n.release_at >= a.appointment_at + coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval,
+                            false);
+    END IF;
 END
 $check$;
 COMMENT ON FUNCTION public.phone_holds_check() IS
-    'Rows that break a phone_holds promise: a missing table, a lead with two numbers, a row whose status, holder and release_at disagree, a number whose latest ledger event names another holder, a current hold on a number the table lost, a number that is not E.164 (never matched by area code), a function or table PUBLIC, anon or authenticated can reach (phone_holds_exposed()), or an empty pool beside a non-empty ledger. Empty when all hold.';
+    'Rows that break a phone_holds promise: a missing table, a lead with two numbers, a row whose status, holder and release_at disagree, a number whose latest ledger event names another holder, a live appointment its lead''s hold does not cover, a current hold on a number the table lost, a number that is not E.164 (never matched by area code), a function or table PUBLIC, anon or authenticated can reach (phone_holds_exposed()), or an empty pool beside a non-empty ledger. Empty when all hold.';

@@ -5,8 +5,9 @@
 --
 -- 1. The library: a number another lead released rests even for its previous holder, every
 --    ledger row is dated no earlier than the number's latest, calendar moves follow the
---    booking they replace, the claims of first assignments are written as their owner.
---    Nothing here.
+--    booking they replace, a hold keeps every live appointment of its lead (a cancel or move
+--    of one is worked out from the others), the claims of first assignments are written as
+--    their owner. Nothing here.
 -- 2. New: phone_holds_make_private(regclass) (setup's, internal) and phone_holds_exposed()
 --    (what PUBLIC, anon and authenticated can reach; every role may run it).
 -- 3. The claims table is no longer PUBLIC's: the functions write it as its owner.
@@ -16,6 +17,11 @@
 --    tables and views it creates private, and warns, as phone_holds_check() reports, about
 --    what the public can still reach: the pool, ledger and bookings are the user's tables and
 --    are not changed here.
+-- 6. phone_holds_setup() now also makes public.phone_hold_appointments, with the bookings still
+--    booked and each hold's appointment: run it right after this update (in the same
+--    transaction: ALTER EXTENSION phone_holds UPDATE; SELECT phone_holds_setup();). Until it
+--    has, the seed's calls keep one appointment per hold as 0.9.0 did, and calendar webhooks
+--    are refused (42P01, with the hint), so the calendar delivers them again.
 -- 5. Replaced: phone_holds_setup(), phone_holds_check(), phone_pool_history() (years 1 to
 --    9999), phone_release_runs() (runs that never connected; only the real job's),
 --    retire_phone_number() and restore_phone_number() (ledger time), and
@@ -157,6 +163,7 @@ DECLARE
     col record;
     expected record;
     recorded bigint;
+    adopted bigint;
     misshapen text[];
     -- Who default privileges had granted the tables and views this call creates, as they
     -- were made private; and who of the public may still reach them.
@@ -441,6 +448,48 @@ BEGIN
         RETURN NEXT 'created table public.phone_hold_bookings';
     END IF;
 
+    -- Every appointment of every lead, from every source (README: Appointments): a hold lasts
+    -- through the latest live one, so a cancel or move of one leaves the others' protection.
+    -- Created with the appointments the data already records: the calendar bookings still
+    -- booked, and each hold's appointment that no booking of its lead accounts for (its
+    -- source 'adopted'). Grant SELECT on it to whoever should read it; nobody writes it but the
+    -- functions.
+    IF pg_catalog.to_regclass('public.phone_hold_appointments') IS NULL THEN
+        CREATE TABLE public.phone_hold_appointments (
+            id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            lead_id        uuid NOT NULL,
+            source         text NOT NULL,
+            reference      text,
+            appointment_at timestamptz NOT NULL,
+            status         text NOT NULL CHECK (status IN ('booked', 'showed', 'no_show', 'cancelled', 'moved')),
+            booked_at      timestamptz NOT NULL,
+            status_at      timestamptz NOT NULL
+        );
+        CREATE UNIQUE INDEX phone_hold_appointments_by_booking ON public.phone_hold_appointments (source, reference) WHERE reference IS NOT NULL;
+        CREATE INDEX phone_hold_appointments_by_lead ON public.phone_hold_appointments (lead_id, appointment_at);
+        COMMENT ON TABLE public.phone_hold_appointments IS
+            'phone_holds: one row per appointment of a lead (source sql, vapi, calcom, calendly or adopted; reference = the calendar booking, NULL for a call that names none): booked, showed, no_show, cancelled or moved. A hold lasts through its lead''s latest booked appointment plus the follow-up window.';
+        -- Nobody's but the owner's: the functions write it as its owner (src/spi/appointments.rs).
+        revoked := revoked || public.phone_holds_make_private('public.phone_hold_appointments');
+        RETURN NEXT 'created table public.phone_hold_appointments';
+        INSERT INTO public.phone_hold_appointments (lead_id, source, reference, appointment_at, status, booked_at, status_at)
+        SELECT b.lead_id, b.source, b.booking, b.appointment_at, 'booked', b.updated_at, b.updated_at
+          FROM public.phone_hold_bookings AS b
+         WHERE b.status = 'booked' AND b.appointment_at IS NOT NULL;
+        GET DIAGNOSTICS recorded = ROW_COUNT;
+        INSERT INTO public.phone_hold_appointments (lead_id, source, reference, appointment_at, status, booked_at, status_at)
+        SELECT n.currently_assigned_to, 'adopted', NULL, n.appointment_scheduled_at, 'booked', pg_catalog.now(), pg_catalog.now()
+          FROM public.signalwire_phone_numbers AS n
+         WHERE n.assignment_status = 'assigned' AND n.currently_assigned_to IS NOT NULL AND n.appointment_scheduled_at IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM public.phone_hold_appointments AS a
+                            WHERE a.lead_id = n.currently_assigned_to AND a.appointment_at = n.appointment_scheduled_at);
+        GET DIAGNOSTICS adopted = ROW_COUNT;
+        IF recorded + adopted > 0 THEN
+            RETURN NEXT pg_catalog.format('recorded %s booked calendar bookings and %s other held appointments in public.phone_hold_appointments',
+                                          recorded, adopted);
+        END IF;
+    END IF;
+
     -- Holds that existed before the ledger: recorded once, so the ledger can answer who holds
     -- them from now on. A hold whose latest ledger row already says so is not recorded again.
     INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at, appointment_at, outcome)
@@ -628,6 +677,27 @@ BEGIN
            NULL::text, NULL::uuid
       FROM public.phone_hold_ledger AS l
     HAVING count(*) > 0 AND NOT EXISTS (SELECT 1 FROM public.signalwire_phone_numbers);
+
+    -- A live appointment its lead's hold does not cover: the lead's callback about it would
+    -- reach whoever gets the number next. Covered means held through the appointment's
+    -- follow-up window, by the hold's end or by the appointment the pool row keeps (the release
+    -- rule's two reasons). No such check before setup has made the table.
+    IF pg_catalog.to_regclass('public.phone_hold_appointments') IS NOT NULL THEN
+        RETURN QUERY
+        SELECT 'the appointment at ' || a.appointment_at || ' (' || a.source || coalesce(' ' || a.reference, '') || ') is booked, but '
+                   || coalesce('the hold of ' || n.number::text || ' ends at ' || n.release_at
+                               || coalesce(' and keeps the appointment at ' || n.appointment_scheduled_at, ' and keeps no appointment'),
+                               'the lead holds no number'),
+               n.number::text, a.lead_id
+          FROM public.phone_hold_appointments AS a
+          LEFT JOIN public.signalwire_phone_numbers AS n
+            ON n.currently_assigned_to = a.lead_id AND n.assignment_status = 'assigned'
+         WHERE a.status = 'booked'
+           AND a.appointment_at + coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval > now()
+           AND NOT coalesce(n.appointment_scheduled_at >= a.appointment_at
+                            OR n.release_at >= a.appointment_at + coalesce(nullif(current_setting('phone_holds.follow_up_window', true), ''), '24h')::interval,
+                            false);
+    END IF;
 END
 $check$;
 
@@ -941,7 +1011,10 @@ END
 $set$;
 
 COMMENT ON FUNCTION public.phone_holds_check() IS
-    'Rows that break a phone_holds promise: a missing table, a lead with two numbers, a row whose status, holder and release_at disagree, a number whose latest ledger event names another holder, a current hold on a number the table lost, a number that is not E.164 (never matched by area code), a function or table PUBLIC, anon or authenticated can reach (phone_holds_exposed()), or an empty pool beside a non-empty ledger. Empty when all hold.';
+    'Rows that break a phone_holds promise: a missing table, a lead with two numbers, a row whose status, holder and release_at disagree, a number whose latest ledger event names another holder, a live appointment its lead''s hold does not cover, a current hold on a number the table lost, a number that is not E.164 (never matched by area code), a function or table PUBLIC, anon or authenticated can reach (phone_holds_exposed()), or an empty pool beside a non-empty ledger. Empty when all hold.';
+
+COMMENT ON FUNCTION public.phone_holds_setup() IS
+    'Creates or adopts public.signalwire_phone_numbers, creates public.phone_hold_ledger, public.phone_hold_bookings, public.phone_hold_appointments (with the appointments already recorded), the indexes and the monitoring views; one line per thing done, none when all exist. Run once after CREATE EXTENSION in a new database; a restored dump brings all of it and needs no call. Refuses (55000) to create an empty pool or ledger while their rows may sit elsewhere.';
 
 COMMENT ON FUNCTION public.phone_holds_set_webhook_secret(text, text) IS
     'Sets (NULL: clears) the secret a calendar (calcom, calendly) signs its webhooks with, without the whitespace around it (a pasted newline); one that is blank is 22023. Only a role that may write public.phone_holds_webhook_secrets (its owner, a superuser) can.';

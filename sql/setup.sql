@@ -12,6 +12,8 @@
 --   * the ledger public.phone_hold_ledger, and the holds that existed before it, recorded once
 --     (a ledger from an older version gets the columns added since, empty);
 --   * public.phone_hold_bookings, the calendar bookings acted on;
+--   * public.phone_hold_appointments, every appointment of every lead, with those the holds
+--     and bookings already record;
 --   * the indexes the functions' statements are written against (src/spi/statements.rs);
 --   * the monitoring views (a view from an older version that lacks columns added since is
 --     replaced by the current one).
@@ -31,6 +33,7 @@ DECLARE
     col record;
     expected record;
     recorded bigint;
+    adopted bigint;
     misshapen text[];
     -- Who default privileges had granted the tables and views this call creates, as they
     -- were made private; and who of the public may still reach them.
@@ -315,6 +318,48 @@ BEGIN
         RETURN NEXT 'created table public.phone_hold_bookings';
     END IF;
 
+    -- Every appointment of every lead, from every source (README: Appointments): a hold lasts
+    -- through the latest live one, so a cancel or move of one leaves the others' protection.
+    -- Created with the appointments the data already records: the calendar bookings still
+    -- booked, and each hold's appointment that no booking of its lead accounts for (its
+    -- source 'adopted'). Grant SELECT on it to whoever should read it; nobody writes it but the
+    -- functions.
+    IF pg_catalog.to_regclass('public.phone_hold_appointments') IS NULL THEN
+        CREATE TABLE public.phone_hold_appointments (
+            id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            lead_id        uuid NOT NULL,
+            source         text NOT NULL,
+            reference      text,
+            appointment_at timestamptz NOT NULL,
+            status         text NOT NULL CHECK (status IN ('booked', 'showed', 'no_show', 'cancelled', 'moved')),
+            booked_at      timestamptz NOT NULL,
+            status_at      timestamptz NOT NULL
+        );
+        CREATE UNIQUE INDEX phone_hold_appointments_by_booking ON public.phone_hold_appointments (source, reference) WHERE reference IS NOT NULL;
+        CREATE INDEX phone_hold_appointments_by_lead ON public.phone_hold_appointments (lead_id, appointment_at);
+        COMMENT ON TABLE public.phone_hold_appointments IS
+            'phone_holds: one row per appointment of a lead (source sql, vapi, calcom, calendly or adopted; reference = the calendar booking, NULL for a call that names none): booked, showed, no_show, cancelled or moved. A hold lasts through its lead''s latest booked appointment plus the follow-up window.';
+        -- Nobody's but the owner's: the functions write it as its owner (src/spi/appointments.rs).
+        revoked := revoked || public.phone_holds_make_private('public.phone_hold_appointments');
+        RETURN NEXT 'created table public.phone_hold_appointments';
+        INSERT INTO public.phone_hold_appointments (lead_id, source, reference, appointment_at, status, booked_at, status_at)
+        SELECT b.lead_id, b.source, b.booking, b.appointment_at, 'booked', b.updated_at, b.updated_at
+          FROM public.phone_hold_bookings AS b
+         WHERE b.status = 'booked' AND b.appointment_at IS NOT NULL;
+        GET DIAGNOSTICS recorded = ROW_COUNT;
+        INSERT INTO public.phone_hold_appointments (lead_id, source, reference, appointment_at, status, booked_at, status_at)
+        SELECT n.currently_assigned_to, 'adopted', NULL, n.appointment_scheduled_at, 'booked', pg_catalog.now(), pg_catalog.now()
+          FROM public.signalwire_phone_numbers AS n
+         WHERE n.assignment_status = 'assigned' AND n.currently_assigned_to IS NOT NULL AND n.appointment_scheduled_at IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM public.phone_hold_appointments AS a
+                            WHERE a.lead_id = n.currently_assigned_to AND a.appointment_at = n.appointment_scheduled_at);
+        GET DIAGNOSTICS adopted = ROW_COUNT;
+        IF recorded + adopted > 0 THEN
+            RETURN NEXT pg_catalog.format('recorded %s booked calendar bookings and %s other held appointments in public.phone_hold_appointments',
+                                          recorded, adopted);
+        END IF;
+    END IF;
+
     -- Holds that existed before the ledger: recorded once, so the ledger can answer who holds
     -- them from now on. A hold whose latest ledger row already says so is not recorded again.
     INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at, appointment_at, outcome)
@@ -434,4 +479,4 @@ BEGIN
 END
 $setup$;
 COMMENT ON FUNCTION public.phone_holds_setup() IS
-    'Creates or adopts public.signalwire_phone_numbers, creates public.phone_hold_ledger, the indexes and the monitoring views; one line per thing done, none when all exist. Run once after CREATE EXTENSION in a new database; a restored dump brings all of it and needs no call. Refuses (55000) to create an empty pool or ledger while their rows may sit elsewhere.';
+    'Creates or adopts public.signalwire_phone_numbers, creates public.phone_hold_ledger, public.phone_hold_bookings, public.phone_hold_appointments (with the appointments already recorded), the indexes and the monitoring views; one line per thing done, none when all exist. Run once after CREATE EXTENSION in a new database; a restored dump brings all of it and needs no call. Refuses (55000) to create an empty pool or ledger while their rows may sit elsewhere.';

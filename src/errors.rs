@@ -220,6 +220,12 @@ impl HoldError {
                 source.as_str(),
                 source.title()
             ),
+            HoldError::TableMissing { relation } if relation.ends_with("phone_hold_appointments") => {
+                "It is new in 0.10.0, where a hold keeps every appointment of its lead: SELECT phone_holds_setup() creates it \
+                 with the appointments the holds and bookings already record (and changes no row), then grant the webhook \
+                 role SELECT, INSERT, UPDATE on it (README: Privileges)."
+                    .into()
+            }
             HoldError::TableMissing { relation } if relation.ends_with("phone_hold_bookings") => {
                 "It is new in 0.7.0: SELECT phone_holds_setup() creates it (and changes no row), then grant the \
                  webhook role SELECT, INSERT, UPDATE on it (README: Privileges)."

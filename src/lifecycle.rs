@@ -4,12 +4,13 @@
 //! raises them, aborting the caller's transaction so no step is left half-done.
 
 use crate::errors::HoldError;
+use crate::rules::appointments::{ended_by, live_since, AppointmentStatus};
 use crate::rules::hold::{completion, storable};
 use crate::rules::origin::{self, Origin};
 use crate::rules::payload::calendar::{decide, Booking, CalendarEvent, Change, Status, Step};
 use crate::rules::payload::assistant_reply::{Holder, Holding};
 use crate::rules::release::{appointment_cutoff, within_callback_window};
-use crate::rules::{booking::check_appointment, rfc3339, Hold, Instant, Outcome, Windows};
+use crate::rules::{booking::check_appointment, Hold, Instant, Outcome, Windows};
 use crate::rules::locality;
 use crate::spi::pool::{Event, Held, Placement, Pool};
 use chrono::TimeDelta;
@@ -74,17 +75,23 @@ pub fn book(pool: &mut Pool, lead: Uuid, appointment: Instant, as_of: Instant, w
     let (held, _) = held_or_assigned(pool, lead, as_of, w, origin)?;
     let new = storable_hold(held.hold.booked(appointment, as_of, w)?)?;
     pool.write_hold(lead, &held, new, None, Event::Extended, as_of, origin);
+    pool.record_appointment(lead, origin.source, origin.booking(), appointment, as_of);
     Ok((held.number, new.release_at.expect("booked holds have a release time")))
 }
 
 /// `complete_appointment_for_phone`: the outcome's hold, or `None` (with a NOTICE) when the
 /// lead holds no number, so a retried webhook is harmless. The new hold does not depend on the
 /// old one, so reading, writing and logging are one statement (a second one only when the first
-/// wrote nothing: see Pool::complete_hold).
+/// wrote nothing: see Pool::complete_hold). The outcome names no appointment: it ends those of
+/// the lead's live appointments that `rules::appointments::ended_by` says, after the row lock,
+/// so a booking that committed first is among them.
 pub fn complete(pool: &mut Pool, lead: Uuid, outcome: Outcome, as_of: Instant, w: &Windows, origin: &Origin) -> Result<Option<Instant>, HoldError> {
     let c = completion(outcome, as_of, w);
     storable_end(c.release_at)?;
     let release_at = pool.complete_hold(lead, c, outcome.as_str(), as_of, origin)?;
+    if release_at.is_some() {
+        pool.end_appointments(lead, AppointmentStatus::after(outcome), live_since(as_of, w), ended_by(outcome, as_of), as_of);
+    }
     if release_at.is_none() {
         ereport!(
             NOTICE,
@@ -95,15 +102,36 @@ pub fn complete(pool: &mut Pool, lead: Uuid, outcome: Outcome, as_of: Instant, w
     Ok(release_at)
 }
 
-/// `reschedule_appointment_for_phone`: cancel and book again in one step.
-/// Returns the number and its new release time; `origin` as for [`book`].
+/// `reschedule_appointment_for_phone`: cancel and book again in one step. Like the seed's
+/// `complete(…, 'rescheduled')` then `extend(…)`, it names no appointment: every live one of
+/// the lead is moved to `new_time`. Returns the number and its new release time; `origin` as
+/// for [`book`].
 pub fn reschedule(pool: &mut Pool, lead: Uuid, new_time: Instant, as_of: Instant, w: &Windows, origin: &Origin) -> Result<(String, Instant), HoldError> {
     check_appointment(new_time, as_of, w)?;
     storable_end(new_time + w.follow_up)?;
     let (held, _) = held_or_assigned(pool, lead, as_of, w, origin)?;
     let new = storable_hold(held.hold.rescheduled(new_time, as_of, w)?)?;
     pool.write_hold(lead, &held, new, Some(Outcome::Rescheduled.as_str()), Event::Rescheduled, as_of, origin);
+    pool.end_appointments(lead, AppointmentStatus::Moved, live_since(as_of, w), None, as_of);
+    pool.record_appointment(lead, origin.source, origin.booking(), new_time, as_of);
     Ok((held.number, new.release_at.expect("rescheduled holds have a release time")))
+}
+
+/// A calendar moved booking `replaced` (if another) to `origin`'s booking, at `at`: that one
+/// appointment moves, the lead's others stay, and the hold is what all of them call for.
+/// Returns the number and its new release time.
+fn move_booking(pool: &mut Pool, lead: Uuid, replaced: Option<&str>, at: Instant, as_of: Instant, w: &Windows, origin: &Origin) -> Result<(String, Instant), HoldError> {
+    let booking = origin.booking().expect("a calendar event names its booking");
+    check_appointment(at, as_of, w)?;
+    storable_end(at + w.follow_up)?;
+    let (held, _) = held_or_assigned(pool, lead, as_of, w, origin)?;
+    if let Some(old) = replaced.filter(|old| *old != booking) {
+        pool.end_booking(lead, origin.source, old, AppointmentStatus::Moved, as_of);
+    }
+    pool.record_appointment(lead, origin.source, Some(booking), at, as_of);
+    let new = storable_hold(Hold::for_appointments(pool.appointments_of(lead, live_since(as_of, w))?, as_of, w))?;
+    pool.write_hold(lead, &held, new, Some(Outcome::Rescheduled.as_str()), Event::Rescheduled, as_of, origin);
+    Ok((held.number, new.release_at.expect("holds for appointments have a release time")))
 }
 
 /// `release_expired_phone_numbers`: how many numbers went back to the pool; all that are due,
@@ -187,7 +215,9 @@ pub fn calendar(pool: &mut Pool, event: &CalendarEvent, as_of: Instant, w: &Wind
         return Ok(CalendarDone::none(None, decision.reason.unwrap_or_default()));
     };
     let origin = Origin { source: event.source, reference: Some(booking), lead_phone: None, caller: None };
-    let done = match calendar_step(pool, lead, decision.step, as_of, w, &origin) {
+    // One appointment of the lead's several: only the appointments table tells them apart.
+    pool.need_appointments()?;
+    let done = match calendar_step(pool, lead, decision.step, replaced_ref, as_of, w, &origin) {
         Ok(done) => done,
         Err(e) if e.refuses_input() => {
             return Ok(CalendarDone { action: "rejected", ..CalendarDone::none(Some(lead), e.spoken()) });
@@ -217,8 +247,9 @@ pub fn calendar(pool: &mut Pool, event: &CalendarEvent, as_of: Instant, w: &Wind
     Ok(done)
 }
 
-/// Carries out one decided step for `lead`.
-fn calendar_step(pool: &mut Pool, lead: Uuid, step: Step, as_of: Instant, w: &Windows, origin: &Origin) -> Result<CalendarDone, HoldError> {
+/// Carries out one decided step for `lead`, about `origin`'s booking (which replaces booking
+/// `replaced`, for a move).
+fn calendar_step(pool: &mut Pool, lead: Uuid, step: Step, replaced: Option<&str>, as_of: Instant, w: &Windows, origin: &Origin) -> Result<CalendarDone, HoldError> {
     let changed = |action, number, appointment, release_at| CalendarDone {
         lead: Some(lead),
         action,
@@ -228,45 +259,43 @@ fn calendar_step(pool: &mut Pool, lead: Uuid, step: Step, as_of: Instant, w: &Wi
         reason: None,
     };
     let holds_none = || CalendarDone::none(Some(lead), "the lead holds no number".into());
+    let booking = origin.booking().expect("a calendar event names its booking");
     Ok(match step {
         Step::Book(at) => {
             let (number, release_at) = book(pool, lead, at, as_of, w, origin)?;
             changed("booked", number, Some(at), release_at)
         }
         Step::Reschedule(at) => {
-            let (number, release_at) = reschedule(pool, lead, at, as_of, w, origin)?;
+            let (number, release_at) = move_booking(pool, lead, replaced, at, as_of, w, origin)?;
             changed("rescheduled", number, Some(at), release_at)
         }
         Step::Cancel(_) | Step::Outcome(_) => {
-            let Some(held) = pool.held_by(lead)? else { return Ok(holds_none()) };
-            let outcome = match step {
-                Step::Outcome(outcome) => outcome,
-                _ => Outcome::Cancelled,
+            let (outcome, status) = match step {
+                Step::Outcome(outcome) => (outcome, AppointmentStatus::after(outcome)),
+                _ => (Outcome::Cancelled, AppointmentStatus::Cancelled),
             };
-            // A cancel lets the number go only when the hold is for that booking's appointment:
-            // not when it is for another one, and not when it is for none (a booking never
-            // recorded, cancelled while the lead's first hold runs, must not cut that hold short).
-            if let Step::Cancel(cancelled) = step {
-                let why = match (cancelled, held.hold.appointment_at) {
-                    (Some(cancelled), Some(held_for)) if cancelled == held_for => None,
-                    (Some(cancelled), Some(held_for)) => {
-                        Some(format!("the hold is for the appointment at {}, not this booking's ({})", rfc3339(&held_for), rfc3339(&cancelled)))
-                    }
-                    (Some(cancelled), None) => {
-                        Some(format!("the hold is for no appointment, so the cancel of the booking at {} changes nothing", rfc3339(&cancelled)))
-                    }
-                    (None, _) => Some("the cancel gives no start time and none was recorded for its booking, so it changes nothing".into()),
-                };
-                if let Some(why) = why {
+            // The row lock first, so the lead's appointments are read as its hold has them.
+            let held = pool.held_by(lead)?;
+            let known = pool.end_booking(lead, origin.source, booking, status, as_of);
+            let Some(held) = held else { return Ok(holds_none()) };
+            if !known {
+                // A cancel of a booking never recorded must not cut the hold short (the lead's
+                // first hold, or another appointment's). An outcome of one still gives the
+                // lead its follow-up window, as the seed's call does.
+                if outcome == Outcome::Cancelled {
+                    let why = format!("booking {} holds no appointment of the lead, so its cancel changes nothing", crate::rules::payload::quote(booking));
                     return Ok(CalendarDone { number: Some(held.number), ..CalendarDone::none(Some(lead), why) });
                 }
+                let appointment = held.hold.appointment_at;
+                return Ok(match complete(pool, lead, outcome, as_of, w, origin)? {
+                    Some(release_at) => changed(outcome.as_str(), held.number, appointment, release_at),
+                    None => holds_none(),
+                });
             }
-            // A cancel forgets the appointment; showed and no_show keep it on record.
-            let appointment = held.hold.appointment_at.filter(|_| outcome.keeps_follow_up());
-            match complete(pool, lead, outcome, as_of, w, origin)? {
-                Some(release_at) => changed(outcome.as_str(), held.number, appointment, release_at),
-                None => holds_none(),
-            }
+            // The lead's other appointments keep the number; an outcome's follow-up runs from now.
+            let new = storable_hold(Hold::for_appointments(pool.appointments_of(lead, live_since(as_of, w))?, as_of, w))?;
+            pool.write_hold(lead, &held, new, Some(outcome.as_str()), Event::Completed, as_of, origin);
+            changed(outcome.as_str(), held.number, new.appointment_at, new.release_at.expect("holds for appointments have a release time"))
         }
         // The decision says why.
         Step::Keep => CalendarDone { reason: None, ..CalendarDone::none(Some(lead), String::new()) },

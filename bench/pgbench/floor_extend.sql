@@ -1,6 +1,7 @@
 -- BENCHMARK FIXTURE ONLY: pgbench script (floor, extend): the held number kept until the
--- appointment + 24 hours, latest appointment recorded, with its ledger row, in one statement;
--- nothing written when nothing changes.
+-- appointment + 24 hours, latest appointment recorded, with its ledger row and the appointment
+-- kept among the lead's (unless one at that time is live), in one statement; nothing written to
+-- the pool or the ledger when nothing changes.
 \set lead random(1, :leads)
 \set hours random(1, 200)
 WITH held AS (
@@ -14,6 +15,13 @@ changed AS (
        -- As the extension since 0.4.0: a booking that changes nothing writes nothing.
        AND (greatest(held.release_at, now() + make_interval(hours => :hours) + interval '24 hours') IS DISTINCT FROM held.release_at
             OR greatest(held.appointment_scheduled_at, now() + make_interval(hours => :hours)) IS DISTINCT FROM held.appointment_scheduled_at)
- RETURNING n.number, held.release_at AS old_release_at, n.release_at AS new_release_at, n.appointment_scheduled_at)
+ RETURNING n.number, held.release_at AS old_release_at, n.release_at AS new_release_at, n.appointment_scheduled_at),
+booked AS (
+    INSERT INTO public.phone_hold_appointments (lead_id, source, reference, appointment_at, status, booked_at, status_at)
+    SELECT ('00000000-0000-4000-8000-' || lpad(:lead::text, 12, '0'))::uuid, 'sql', NULL, now() + make_interval(hours => :hours), 'booked', now(), now()
+      FROM held
+     WHERE NOT EXISTS (SELECT 1 FROM public.phone_hold_appointments AS x
+                        WHERE x.lead_id = ('00000000-0000-4000-8000-' || lpad(:lead::text, 12, '0'))::uuid AND x.status = 'booked'
+                          AND x.reference IS NULL AND x.appointment_at = now() + make_interval(hours => :hours)))
 INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, old_release_at, new_release_at, appointment_at)
 SELECT now(), 'extended', number, ('00000000-0000-4000-8000-' || lpad(:lead::text, 12, '0'))::uuid, old_release_at, new_release_at, appointment_scheduled_at FROM changed;

@@ -3,6 +3,7 @@
 //! Every function here takes the moment it reasons about (`as_of`) as an argument, so the SQL
 //! layer decides what "now" is and the unit tests can pin it.
 
+pub mod appointments;
 pub mod booking;
 pub mod change_event;
 pub mod hold;

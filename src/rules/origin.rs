@@ -54,6 +54,12 @@ impl<'a> Origin<'a> {
     pub fn locality(&self) -> Option<&'a str> {
         self.lead_phone.or(self.caller)
     }
+
+    /// The calendar booking a change is about: a calendar's reference names one appointment;
+    /// VAPI's (a call or tool-call id) and SQL's name none.
+    pub fn booking(&self) -> Option<&'a str> {
+        matches!(self.source, Source::Calcom | Source::Calendly).then_some(self.reference).flatten()
+    }
 }
 
 impl Origin<'static> {
@@ -83,6 +89,14 @@ mod tests {
         assert_eq!(reference("a\nb"), None);
         assert_eq!(reference(&"x".repeat(MAX_REFERENCE_CHARS)).map(str::len), Some(MAX_REFERENCE_CHARS));
         assert_eq!(reference(&"x".repeat(MAX_REFERENCE_CHARS + 1)), None);
+    }
+
+    #[test]
+    fn only_a_calendar_reference_names_a_booking() {
+        let calendar = Origin { source: Source::Calcom, reference: Some("bk_1"), lead_phone: None, caller: None };
+        assert_eq!(calendar.booking(), Some("bk_1"));
+        assert_eq!(Origin { source: Source::Vapi, ..calendar }.booking(), None);
+        assert_eq!(Origin::SQL.booking(), None);
     }
 
     #[test]

@@ -63,6 +63,8 @@ pub enum Event {
     Reused,
     Extended,
     Rescheduled,
+    /// An outcome of one appointment of several (a calendar booking's cancel or outcome).
+    Completed,
 }
 
 impl Event {
@@ -71,6 +73,7 @@ impl Event {
             Event::Reused => "reused",
             Event::Extended => "extended",
             Event::Rescheduled => "rescheduled",
+            Event::Completed => "completed",
         }
     }
 }

@@ -350,12 +350,17 @@ pub enum Statement {
     LockBooking,
     BookingState,
     SaveBooking,
+    AppointmentsOwner,
+    BookAppointment,
+    EndAppointments,
+    EndBooking,
+    AppointmentsOf,
     VerifySignature,
     WebhookSecret,
 }
 
 impl Statement {
-    pub const COUNT: usize = 35;
+    pub const COUNT: usize = 40;
 
     pub fn sql(self) -> &'static str {
         match self {
@@ -569,6 +574,62 @@ impl Statement {
                         replaced_by = COALESCE(EXCLUDED.replaced_by, b.replaced_by),
                         updated_at = EXCLUDED.updated_at"
             }
+            // The appointments table's owner, whom its statements run as; no row before
+            // phone_holds_setup() has made the table (spi::appointments).
+            Statement::AppointmentsOwner => {
+                "SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.phone_hold_appointments')"
+            }
+            // Lead $1 booked an appointment at $4 through source $2 (at $5): calendar booking $3,
+            // booked again or moved; or, with no booking named ($3 NULL), a new appointment
+            // unless one at that time is already live. The lead's row lock serialises this
+            // with every other change of its appointments.
+            Statement::BookAppointment => {
+                "INSERT INTO public.phone_hold_appointments AS a (lead_id, source, reference, appointment_at, status, booked_at, status_at)
+                 SELECT $1, $2, $3, $4, 'booked', $5, $5
+                  WHERE $3 IS NOT NULL OR NOT EXISTS (
+                        SELECT 1 FROM public.phone_hold_appointments AS x
+                         WHERE x.lead_id OPERATOR(pg_catalog.=) $1 AND x.status OPERATOR(pg_catalog.=) 'booked'
+                           AND x.reference IS NULL AND x.appointment_at OPERATOR(pg_catalog.=) $4)
+                 ON CONFLICT (source, reference) WHERE reference IS NOT NULL DO UPDATE
+                    SET lead_id = EXCLUDED.lead_id, appointment_at = EXCLUDED.appointment_at, status = 'booked', status_at = EXCLUDED.status_at
+                  WHERE a.status OPERATOR(pg_catalog.<>) 'booked' OR a.appointment_at OPERATOR(pg_catalog.<>) EXCLUDED.appointment_at
+                     OR a.lead_id OPERATOR(pg_catalog.<>) EXCLUDED.lead_id"
+            }
+            // Gives status $2 (at $3) to lead $1's live appointments that began after $4 and, if
+            // $5 is not NULL, no later than $5.
+            Statement::EndAppointments => {
+                "UPDATE public.phone_hold_appointments AS a SET status = $2, status_at = $3
+                  WHERE a.lead_id OPERATOR(pg_catalog.=) $1 AND a.status OPERATOR(pg_catalog.=) 'booked'
+                    AND a.appointment_at OPERATOR(pg_catalog.>) $4 AND ($5 IS NULL OR a.appointment_at OPERATOR(pg_catalog.<=) $5)"
+            }
+            // Whether booking $2 of source $1 is an appointment of lead $3; if so, it gets
+            // status $4 (at $5) unless it has it already.
+            Statement::EndBooking => {
+                "WITH found AS (
+                     SELECT a.id, a.status FROM public.phone_hold_appointments AS a
+                      WHERE a.source OPERATOR(pg_catalog.=) $1 AND a.reference OPERATOR(pg_catalog.=) $2
+                        AND a.lead_id OPERATOR(pg_catalog.=) $3
+                        FOR UPDATE),
+                 ended AS (
+                     UPDATE public.phone_hold_appointments AS a SET status = $4, status_at = $5
+                       FROM found WHERE a.id OPERATOR(pg_catalog.=) found.id AND found.status OPERATOR(pg_catalog.<>) $4)
+                 SELECT 1 FROM found"
+            }
+            // Lead $1's latest live appointment, and its latest outcome (when recorded, and the
+            // appointment it was for), each with its follow-up window open after $2. Runs
+            // read-write, under a snapshot that sees this transaction's changes.
+            Statement::AppointmentsOf => {
+                "SELECT (SELECT pg_catalog.max(a.appointment_at) FROM public.phone_hold_appointments AS a
+                          WHERE a.lead_id OPERATOR(pg_catalog.=) $1 AND a.status OPERATOR(pg_catalog.=) 'booked'
+                            AND a.appointment_at OPERATOR(pg_catalog.>) $2),
+                        o.status_at, o.appointment_at
+                   FROM (VALUES (1)) AS one
+                   LEFT JOIN LATERAL (
+                        SELECT x.status_at, x.appointment_at FROM public.phone_hold_appointments AS x
+                         WHERE x.lead_id OPERATOR(pg_catalog.=) $1 AND x.status OPERATOR(pg_catalog.=) ANY ('{showed,no_show}'::pg_catalog.text[])
+                           AND x.status_at OPERATOR(pg_catalog.>) $2
+                         ORDER BY x.status_at DESC LIMIT 1) AS o ON true"
+            }
             // Checks a webhook's signature ($1 source, $2 body, $3 header, $4 as_of) with the
             // secret only the owner can read (sql/secrets.sql); raises 28000 on a bad one.
             Statement::VerifySignature => "SELECT public.phone_holds_verify_signature($1, $2, $3, $4)",
@@ -623,6 +684,11 @@ impl Statement {
             Statement::SaveBooking => {
                 &[TEXTOID, TEXTOID, UUIDOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID]
             }
+            Statement::AppointmentsOwner => &[],
+            Statement::BookAppointment => &[UUIDOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID],
+            Statement::EndAppointments => &[UUIDOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID],
+            Statement::EndBooking => &[TEXTOID, TEXTOID, UUIDOID, TEXTOID, TIMESTAMPTZOID],
+            Statement::AppointmentsOf => &[UUIDOID, TIMESTAMPTZOID],
             Statement::VerifySignature => &[TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID],
             Statement::WebhookSecret => &[TEXTOID],
         }
@@ -642,6 +708,7 @@ impl Statement {
                 | Statement::LeadPhone
                 | Statement::Resting
                 | Statement::StateOrder
+                | Statement::AppointmentsOwner
                 | Statement::VerifySignature
                 | Statement::WebhookSecret
         )

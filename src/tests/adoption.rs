@@ -13,7 +13,7 @@ mod tests {
     fn seed_shaped_table() {
         Spi::run("SET LOCAL TimeZone = 'UTC'").unwrap();
         Spi::run("DROP EXTENSION phone_holds CASCADE").unwrap();
-        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger, public.phone_hold_bookings CASCADE").unwrap();
+        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger, public.phone_hold_bookings, public.phone_hold_appointments CASCADE").unwrap();
         Spi::run(&format!(
             "CREATE TABLE public.signalwire_phone_numbers (
                  id serial PRIMARY KEY,
@@ -67,7 +67,7 @@ mod tests {
     #[pg_test]
     fn create_extension_creates_no_table_index_or_view() {
         Spi::run("DROP EXTENSION phone_holds CASCADE").unwrap();
-        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger, public.phone_hold_bookings CASCADE").unwrap();
+        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger, public.phone_hold_bookings, public.phone_hold_appointments CASCADE").unwrap();
         let before = relations();
         Spi::run("CREATE EXTENSION phone_holds").unwrap();
         assert_eq!(relations(), before);
@@ -97,7 +97,7 @@ mod tests {
     #[pg_test]
     fn before_setup_every_function_names_the_call_that_makes_the_tables() {
         Spi::run("DROP EXTENSION phone_holds CASCADE").unwrap();
-        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger, public.phone_hold_bookings CASCADE").unwrap();
+        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger, public.phone_hold_bookings, public.phone_hold_appointments CASCADE").unwrap();
         Spi::run("CREATE EXTENSION phone_holds").unwrap();
         for sql in [
             format!("SELECT assign_phone_to_lead('{LEAD_A}')"),
@@ -121,14 +121,14 @@ mod tests {
     #[pg_test]
     fn setup_creates_everything_once_and_then_nothing() {
         Spi::run("DROP EXTENSION phone_holds CASCADE").unwrap();
-        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger, public.phone_hold_bookings CASCADE").unwrap();
+        Spi::run("DROP TABLE IF EXISTS public.signalwire_phone_numbers, public.phone_hold_ledger, public.phone_hold_bookings, public.phone_hold_appointments CASCADE").unwrap();
         Spi::run("CREATE EXTENSION phone_holds").unwrap();
         assert_eq!(
             setup_said(),
             "created table public.signalwire_phone_numbers; created index public.phone_holds_one_number_per_lead; \
              created index public.phone_holds_due; created index public.phone_holds_rested; created index public.phone_holds_free_by_area; \
              created table public.phone_hold_ledger; \
-             created table public.phone_hold_bookings; \
+             created table public.phone_hold_bookings; created table public.phone_hold_appointments; \
              created view public.phone_appointment_holds; created view public.phone_holds_overdue; created view public.phone_pool_status"
         );
         let made = relations();
@@ -149,7 +149,8 @@ mod tests {
              added column public.signalwire_phone_numbers.retired_reason; created index public.phone_holds_one_number_per_lead; \
              created index public.phone_holds_due; created index public.phone_holds_rested; created index public.phone_holds_free_by_area; \
              created table public.phone_hold_ledger; \
-             created table public.phone_hold_bookings; recorded 1 existing holds in public.phone_hold_ledger as adopted; \
+             created table public.phone_hold_bookings; created table public.phone_hold_appointments; \
+             recorded 0 booked calendar bookings and 1 other held appointments in public.phone_hold_appointments; recorded 1 existing holds in public.phone_hold_ledger as adopted; \
              created view public.phone_appointment_holds; created view public.phone_holds_overdue; created view public.phone_pool_status"
         );
         assert_eq!(user_rows(), before);

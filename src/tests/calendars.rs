@@ -165,7 +165,7 @@ mod tests {
         assert_eq!(ended["action"], "showed", "{ended}");
         assert_eq!(hold(), held(&at(79 + 24), Some(TUESDAY), Some("showed")));
 
-        Spi::run("DELETE FROM public.phone_hold_bookings; DELETE FROM public.phone_hold_ledger; UPDATE public.signalwire_phone_numbers SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL, appointment_scheduled_at = NULL, last_call_outcome = NULL").unwrap();
+        Spi::run("DELETE FROM public.phone_hold_bookings; DELETE FROM public.phone_hold_appointments; DELETE FROM public.phone_hold_ledger; UPDATE public.signalwire_phone_numbers SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL, appointment_scheduled_at = NULL, last_call_outcome = NULL").unwrap();
         cal(calcom!("booking-created.json"), 0);
         let video = cal(calcom!("after-guests-cal-video-no-show.json"), 54);
         assert_eq!(video["action"], "no_show", "{video}");
@@ -226,7 +226,7 @@ mod tests {
     fn a_second_delivery_changes_nothing() {
         pool_of(2);
         for (function, body) in [("calcom_webhook", calcom!("booking-created.json")), ("calendly_webhook", calendly!("invitee-created.json"))] {
-            Spi::run("DELETE FROM public.phone_hold_bookings; DELETE FROM public.phone_hold_ledger; UPDATE public.signalwire_phone_numbers SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL, appointment_scheduled_at = NULL, last_call_outcome = NULL").unwrap();
+            Spi::run("DELETE FROM public.phone_hold_bookings; DELETE FROM public.phone_hold_appointments; DELETE FROM public.phone_hold_ledger; UPDATE public.signalwire_phone_numbers SET assignment_status = 'available', currently_assigned_to = NULL, release_at = NULL, appointment_scheduled_at = NULL, last_call_outcome = NULL").unwrap();
             assert_eq!(deliver(function, body, None, 0)["action"], "booked");
             let before = state();
             let bookings = one("SELECT string_agg(b::text, ';') FROM public.phone_hold_bookings AS b");
@@ -272,9 +272,12 @@ mod tests {
         let before = state();
         let cancel = calcom!("booking-cancelled-request-reschedule.json").replace("\"requestReschedule\": true", "\"requestReschedule\": false");
         let answer = cal(&cancel, 2);
-        assert_eq!(answer["action"], "none", "{answer}");
-        assert!(answer["reason"].as_str().unwrap().contains("the hold is for the appointment at 2025-10-22T18:00:00Z"), "{answer}");
-        assert_eq!(state(), before);
+        // Monday's booking is cancelled; Wednesday's appointment holds the number through its
+        // follow-up window.
+        assert_eq!(answer["action"], "cancelled", "{answer}");
+        assert_eq!(answer["releaseAt"], "2025-10-23T18:00:00Z", "{answer}");
+        assert_ne!(state(), before);
+        assert_eq!(hold(), held("2025-10-23 18:00:00+00", Some(WEDNESDAY), Some("cancelled")));
     }
 
     #[pg_test]
@@ -563,7 +566,7 @@ mod tests {
         let before = state();
         let answer = cal(calcom!("booking-cancelled.json"), 1);
         assert_eq!(answer["action"], "none", "{answer}");
-        assert!(answer["reason"].as_str().unwrap().contains("the hold is for no appointment"), "{answer}");
+        assert!(answer["reason"].as_str().unwrap().contains("holds no appointment of the lead, so its cancel changes nothing"), "{answer}");
         assert_eq!(state(), before);
         assert_eq!(hold(), held(&at(18), None, None));
     }

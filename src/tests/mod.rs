@@ -6,6 +6,7 @@
 //! They share lead ids and numbers, so `scripts/test.sh` runs them one at a time.
 
 mod adoption;
+mod appointments;
 mod calendars;
 mod history;
 mod hostile;

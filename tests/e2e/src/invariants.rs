@@ -44,6 +44,34 @@ pub fn violations_with_rest(client: &mut Client, min_rest: Duration) -> Vec<Stri
         found.push(format!("phone_holds_check(): {:?}: {}", row.get::<_, Option<String>>(1), row.get::<_, String>(0)));
     }
 
+    // Every live appointment is covered by its lead's hold: held through its follow-up window,
+    // by the hold's end or by the appointment the pool row keeps. "Live" by the run's own
+    // clock, the ledger's latest time (the runs move as_of, not the wall clock
+    // phone_holds_check() reads).
+    for row in tx
+        .query(
+            "SELECT a.lead_id::text, a.appointment_at::text, a.source, n.number, n.release_at::text, n.appointment_scheduled_at::text
+               FROM public.phone_hold_appointments AS a
+               LEFT JOIN public.signalwire_phone_numbers AS n
+                 ON n.currently_assigned_to = a.lead_id AND n.assignment_status = 'assigned'
+              WHERE a.status = 'booked'
+                AND a.appointment_at + make_interval(secs => $1) > (SELECT max(l.at) FROM public.phone_hold_ledger AS l)
+                AND NOT coalesce(n.appointment_scheduled_at >= a.appointment_at OR n.release_at >= a.appointment_at + make_interval(secs => $1), false)",
+            &[&(FOLLOW_UP_SECS as f64)],
+        )
+        .unwrap()
+    {
+        found.push(format!(
+            "lead {}'s {} appointment at {} is not covered: number {:?}, hold until {:?}, appointment {:?}",
+            row.get::<_, String>(0),
+            row.get::<_, String>(2),
+            row.get::<_, String>(1),
+            row.get::<_, Option<String>>(3),
+            row.get::<_, Option<String>>(4),
+            row.get::<_, Option<String>>(5)
+        ));
+    }
+
     for row in tx
         .query(
             "SELECT currently_assigned_to::text, count(*) FROM public.signalwire_phone_numbers

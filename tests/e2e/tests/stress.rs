@@ -1,7 +1,11 @@
 //! The concurrency stress harness: N clients (PHONE_HOLDS_STRESS_CLIENTS, default 8) for a
-//! bounded time (PHONE_HOLDS_STRESS_SECONDS, default 60) issue a random mix of assign, extend,
-//! complete (every outcome), reschedule and release on a pool smaller than the lead population,
-//! with as_of times that move forward. An invariant checker runs during the run and after it.
+//! bounded time (PHONE_HOLDS_STRESS_SECONDS, default 60) issue a random mix, from every source,
+//! of assign, extend, complete (every outcome) and reschedule by SQL; Cal.com bookings, moves
+//! and cancels; Calendly bookings, moves and cancels; VAPI tool calls; retire and restore; the
+//! release and the batched drain, on a pool smaller than the lead population, with as_of
+//! times that move forward. Each lead books up to three calendar bookings per calendar, so
+//! leads hold several appointments at once. An invariant checker runs during the run and
+//! after it.
 //! Serialization and deadlock failures are counted and retried, never hidden; any other error
 //! is a violation.
 
@@ -15,6 +19,59 @@ use std::time::{Duration, Instant};
 const POOL: i64 = 30;
 const LEADS: u64 = 100;
 const OUTCOMES: [&str; 6] = ["showed", "no_show", "cancelled", "rescheduled", "Canceled", "No-Show"];
+
+/// When a stress operation happens: T0 plus $2 minutes (stress_body's as_of).
+const AS_OF: &str = "('2025-10-18 12:00+00'::timestamptz + make_interval(mins => $2::text::int))";
+
+/// `t` as the calendars write times.
+fn iso(t: &str) -> String {
+    format!("to_char(({t}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+}
+
+/// A Cal.com delivery for lead $1 at $2 about booking $5 (starting $3 hours from as_of):
+/// created, cancelled, or moved from booking $6.
+fn calcom_sql(change: &str) -> String {
+    let (trigger, from) = match change {
+        "create" => ("BOOKING_CREATED", "NULL"),
+        "cancel" => ("BOOKING_CANCELLED", "NULL"),
+        _ => ("BOOKING_RESCHEDULED", "$6::text"),
+    };
+    format!(
+        "SELECT calcom_webhook(jsonb_strip_nulls(jsonb_build_object('triggerEvent', '{trigger}', 'createdAt', {made},
+             'payload', jsonb_build_object('uid', $5::text, 'rescheduleUid', {from}, 'startTime', {start},
+                                           'metadata', jsonb_build_object('lead_id', $1::text))))::text, NULL, {AS_OF})::text, $4::text, $6::text",
+        made = iso(AS_OF),
+        start = iso(&format!("{AS_OF} + make_interval(hours => $3::text::int)")),
+    )
+}
+
+/// The same for Calendly (invitee URIs made from $5 and $6).
+fn calendly_sql(change: &str) -> String {
+    let (event, old) = match change {
+        "create" => ("invitee.created", "NULL"),
+        "cancel" => ("invitee.canceled", "NULL"),
+        _ => ("invitee.created", "'https://api.calendly.com/scheduled_events/S/invitees/' || $6::text"),
+    };
+    format!(
+        "SELECT calendly_webhook(jsonb_build_object('event', '{event}', 'created_at', {made},
+             'payload', jsonb_build_object('uri', 'https://api.calendly.com/scheduled_events/S/invitees/' || $5::text, 'rescheduled', false,
+                                           'old_invitee', {old}, 'tracking', jsonb_build_object('utm_content', $1::text),
+                                           'scheduled_event', jsonb_build_object('start_time', {start}))))::text, NULL, {AS_OF})::text, $4::text, $6::text",
+        made = iso(AS_OF),
+        start = iso(&format!("{AS_OF} + make_interval(hours => $3::text::int)")),
+    )
+}
+
+/// A VAPI tool call $4 (book, cancel, reschedule) for lead $1 at $2, call $5.
+fn vapi_sql() -> String {
+    format!(
+        "SELECT vapi_tool_calls(jsonb_build_object('message', jsonb_build_object('type', 'tool-calls',
+             'call', jsonb_build_object('id', $5::text, 'type', 'outboundPhoneCall', 'metadata', jsonb_build_object('lead_id', $1::text)),
+             'toolCallList', jsonb_build_array(jsonb_build_object('id', $5::text, 'type', 'function', 'function',
+                 jsonb_build_object('name', $4::text, 'arguments', jsonb_build_object('lead_id', $1::text, 'appointment_time', {start})))))), {AS_OF})::text",
+        start = iso(&format!("{AS_OF} + make_interval(hours => $3::text::int)")),
+    )
+}
 
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -79,26 +136,47 @@ fn holds_keep_their_promises_under_concurrent_load() {
                     // Hours from as_of: mostly ahead, some within the follow-up window, a few refused.
                     let hours_ahead = (rng.below(96) as i64 - 25).to_string();
                     let outcome = OUTCOMES[rng.below(OUTCOMES.len() as u64) as usize].to_owned();
-                    // $1 lead, $2 minutes after T0 (as_of), $3 hours from as_of or an outcome; all sent as text.
-                    const AS_OF: &str = "('2025-10-18 12:00+00'::timestamptz + make_interval(mins => $2::text::int))";
+                    // $1 lead, $2 minutes after T0 (as_of), $3 hours from as_of or an outcome (a
+                    // number for rotation); $4 a VAPI tool; $5, $6 bookings; all sent as text.
+                    // A calendar booking of this lead ($5), and the one a move replaces ($6).
+                    let k = rng.below(3);
+                    let booking = |k: u64| format!("{lead}-{k}");
+                    let (booking_now, booking_before) = (booking(k), booking((k + 2) % 3));
+                    let calendar_change = ["create", "cancel", "move"][rng.below(3) as usize];
                     let (kind, sql, args): (&str, String, Vec<String>) = match rng.below(100) {
-                        0..=24 => ("assign", format!("SELECT assign_phone_to_lead($1::text::uuid, {AS_OF})::text, $3::text"), vec![lead, minute.to_string(), String::new()]),
-                        25..=49 => (
+                        0..=17 => ("assign", format!("SELECT assign_phone_to_lead($1::text::uuid, {AS_OF})::text, $3::text"), vec![lead, minute.to_string(), String::new()]),
+                        18..=32 => (
                             "extend",
                             format!("SELECT extend_phone_for_appointment($1::text::uuid, {AS_OF} + make_interval(hours => $3::text::int), {AS_OF})::text"),
                             vec![lead, minute.to_string(), hours_ahead],
                         ),
-                        50..=69 => (
+                        33..=44 => (
                             "complete",
                             format!("SELECT complete_appointment_for_phone($1::text::uuid, $3::text, {AS_OF})::text"),
                             vec![lead, minute.to_string(), outcome],
                         ),
-                        70..=79 => (
+                        45..=49 => (
                             "reschedule",
                             format!("SELECT reschedule_appointment_for_phone($1::text::uuid, {AS_OF} + make_interval(hours => $3::text::int), {AS_OF})::text"),
                             vec![lead, minute.to_string(), hours_ahead],
                         ),
-                        _ => ("release", format!("SELECT release_expired_phone_numbers({AS_OF})::text, $1::text, $3::text"), vec![lead, minute.to_string(), String::new()]),
+                        50..=59 => ("calcom", calcom_sql(calendar_change), vec![lead, minute.to_string(), hours_ahead, String::new(), booking_now, booking_before]),
+                        60..=69 => ("calendly", calendly_sql(calendar_change), vec![lead, minute.to_string(), hours_ahead, String::new(), booking_now, booking_before]),
+                        70..=77 => {
+                            let tool = ["book_appointment", "cancel_appointment", "reschedule_appointment"][rng.below(3) as usize];
+                            ("vapi", vapi_sql(), vec![lead, minute.to_string(), hours_ahead, tool.to_owned(), format!("call-{minute}")])
+                        }
+                        78..=80 => {
+                            let number = (1 + rng.below(POOL as u64)).to_string();
+                            let sql = if rng.below(2) == 0 {
+                                format!("SELECT retire_phone_number('+1555' || lpad($3::text, 7, '0'), 'stress', {AS_OF})::text, $1::text")
+                            } else {
+                                format!("SELECT restore_phone_number('+1555' || lpad($3::text, 7, '0'), {AS_OF})::text, $1::text")
+                            };
+                            ("rotation", sql, vec![lead, minute.to_string(), number])
+                        }
+                        81..=92 => ("release", format!("SELECT release_expired_phone_numbers({AS_OF})::text, $1::text, $3::text"), vec![lead, minute.to_string(), String::new()]),
+                        _ => ("drain", "CALL drain_expired_phone_numbers('2025-10-18 12:00+00'::timestamptz + make_interval(mins => $1::text::int))".to_owned(), vec![minute.to_string()]),
                     };
                     let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
                         args.iter().map(|a| a as &(dyn postgres::types::ToSql + Sync)).collect();
@@ -109,6 +187,9 @@ fn holds_keep_their_promises_under_concurrent_load() {
                                 if kind == "release" {
                                     let n: Option<String> = row.get(0);
                                     local.add("numbers released", n.unwrap().parse().unwrap());
+                                }
+                                if kind == "drain" {
+                                    local.add("numbers released", row.get::<_, i64>(0) as u64);
                                 }
                             }
                             Err(e) => match sqlstate(&e).as_str() {
@@ -155,7 +236,7 @@ fn holds_keep_their_promises_under_concurrent_load() {
 
     let t = tally.lock().unwrap();
     let problems = problems.lock().unwrap();
-    let kinds = ["assign", "extend", "complete", "reschedule", "release"];
+    let kinds = ["assign", "extend", "complete", "reschedule", "calcom", "calendly", "vapi", "rotation", "release", "drain"];
     let total: u64 = kinds.iter().map(|k| t.get(k)).sum();
     println!(
         "stress: {clients} clients, {seconds} s, seed {seed:#x}: {total} operations ({}), {} numbers released, \

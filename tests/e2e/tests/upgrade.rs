@@ -258,7 +258,7 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         // webhooks work from 0.7.0 on and before that say to run setup, numbers are assigned
         // as before (a lead phone changes nothing), and retiring says to run setup.
         vapi_round_trip(&mut c, &format!("after the update from {old}, before setup"));
-        calendar_round_trip(&mut c, &format!("after the update from {old}, before setup"), since("0.7.0"));
+        calendar_round_trip(&mut c, &format!("after the update from {old}, before setup"), false);
         local_round_trip(&mut c, &format!("after the update from {old}, before setup"), since("0.8.0"));
         let added: Vec<String> = c.query("SELECT * FROM phone_holds_setup()", &[]).unwrap().iter().map(|r| r.get(0)).collect();
         let mut expected = vec![];
@@ -288,6 +288,8 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         if !since("0.7.0") {
             expected.push("created table public.phone_hold_bookings");
         }
+        // fill()'s two held appointments, made by SQL calls: no booking accounts for them.
+        expected.extend(["created table public.phone_hold_appointments", "recorded 0 booked calendar bookings and 2 other held appointments in public.phone_hold_appointments"]);
         if !since("0.8.0") {
             expected.push("replaced view public.phone_pool_status (adds resting, retired)");
         }
