@@ -311,6 +311,37 @@ fn main() {
             checks.push((format!("{op}: native TPS ≥ 1.0 × PL/pgSQL ({})", to_reference.show(2)), to_reference.median >= 1.0));
         }
 
+        // A booking for a lead with 5 live appointments against one with 1: each lead of a copy
+        // of the throughput pool gets that many appointments (days ahead, so none is the new
+        // one's time), then the native extend runs as above; the two alternate over the rounds.
+        let with_live = |live: i64| -> f64 {
+            let database = throughput.copy(&cluster);
+            let mut c = cluster.connect_to(database);
+            c.batch_execute(&format!(
+                "SELECT count(extend_phone_for_appointment(('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid,
+                                                          now() + make_interval(days => 10 + k)))
+                   FROM generate_series(1, {LEADS}) AS i, generate_series(1, {live}) AS k"
+            ))
+            .unwrap();
+            // Its own statement: VACUUM cannot run in the batch's implicit transaction.
+            c.batch_execute("VACUUM ANALYZE public.phone_hold_appointments").unwrap();
+            drop(c);
+            pgbench(&cluster, database, "native_extend", o.seconds).0
+        };
+        let live_runs = interleaved(2, o.rounds, |v| with_live(if v == 0 { 5 } else { 1 }));
+        let (five, one): (Vec<f64>, Vec<f64>) = (live_runs[0].clone(), live_runs[1].clone());
+        let five_to_one = Spread::of_ratios(&five, &one);
+        rows.push([
+            "extend, lead with 5 live appointments (native column) vs 1 (floor column), 2 clients (TPS); ratio 5 / 1".into(),
+            size.to_string(),
+            Spread::of(&five).show(0),
+            "".into(),
+            Spread::of(&one).show(0),
+            five_to_one.show(2),
+            "".into(),
+        ]);
+        checks.push((format!("extend: a lead with 5 live appointments books at ≥ 0.9 × the TPS of one with 1 ({})", five_to_one.show(2)), five_to_one.median >= 0.9));
+
         // Memory: one session, many calls, in statements of 1,000 calls each.
         let mut c = throughput.restore(&cluster);
         let pid: i32 = c.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);

@@ -166,7 +166,11 @@ macro_rules! write_hold {
 /// Releases the due numbers `$pick` selects at $1, with their ledger rows (extra columns
 /// `$columns`, values `$values`); returns each row's id, number and lead. Due: hold
 /// over, and no appointment after the cutoff ($2 = as_of - follow-up window; see
-/// rules::release). Rows locked by a running hold change are skipped, left for the next run.
+/// rules::release). Rows locked by a running hold change are skipped, left for the next run;
+/// so is a row a change committed after this statement's snapshot (its version is not the one
+/// the snapshot sees: the xmin test), since the ledger rows that change wrote are not in the
+/// snapshot either, and the release would be dated before them. A retire or restore of a held
+/// number does that without moving its hold.
 macro_rules! release_due {
     ($pick:literal, $columns:literal, $values:literal) => {
         concat!(
@@ -177,6 +181,8 @@ macro_rules! release_due {
                    FROM public.signalwire_phone_numbers AS n
                   WHERE n.assignment_status OPERATOR(pg_catalog.=) 'assigned' AND n.release_at OPERATOR(pg_catalog.<=) $1
                     AND (n.appointment_scheduled_at IS NULL OR n.appointment_scheduled_at OPERATOR(pg_catalog.<=) $2)
+                    AND n.xmin OPERATOR(pg_catalog.=) (SELECT s.xmin FROM public.signalwire_phone_numbers AS s
+                                                        WHERE s.number OPERATOR(pg_catalog.=) n.number)
                   ",
             $pick,
             "
