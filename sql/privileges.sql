@@ -70,7 +70,7 @@ AS $exposed$
     ),
     relations AS (
         SELECT c.oid, c.oid::regclass::text AS name, c.relacl, c.relowner
-          FROM unnest(ARRAY['public.signalwire_phone_numbers', 'public.phone_hold_ledger', 'public.phone_hold_bookings',
+          FROM unnest(ARRAY['public.signalwire_phone_numbers', 'public.phone_hold_ledger', 'public.phone_hold_bookings', 'public.phone_hold_appointments',
                             'public.phone_hold_claims', 'public.phone_holds_webhook_secrets', 'public.phone_appointment_holds',
                             'public.phone_holds_overdue', 'public.phone_pool_status']) AS t(name)
           JOIN pg_class AS c ON c.oid = to_regclass(t.name)

@@ -120,6 +120,17 @@ mod tests {
         assert_eq!(count("SELECT count(*) FROM public.phone_hold_claims"), 0);
     }
 
+    /// The appointments are nobody's but the functions': a grant on them to the public is
+    /// reported like one on the ledger.
+    #[pg_test]
+    fn a_grant_of_the_appointments_to_the_public_is_reported() {
+        pool_of(1);
+        assert_eq!(one("SELECT string_agg(role || ' ' || object, ', ') FROM phone_holds_exposed()"), None);
+        Spi::run("GRANT SELECT ON public.phone_hold_appointments TO PUBLIC").unwrap();
+        assert_eq!(one("SELECT string_agg(role || ' ' || object, ', ') FROM phone_holds_exposed()"), Some("PUBLIC public.phone_hold_appointments".into()));
+        assert_eq!(count("SELECT count(*) FROM phone_holds_check() WHERE problem LIKE 'PUBLIC can reach public.phone_hold_appointments %'"), 1);
+    }
+
     /// A table setup adopts keeps its grants; one the public can reach is warned about by
     /// setup and reported by phone_holds_check() until revoked.
     #[pg_test]

@@ -29,6 +29,11 @@ fn iso(t: &str) -> String {
     format!("to_char(({t}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
 }
 
+/// The appointment's time: $3 hours after as_of, as the calendars write times.
+fn appointment_time() -> String {
+    iso(&format!("{AS_OF} + make_interval(hours => $3::text::int)"))
+}
+
 /// A Cal.com delivery for lead $1 at $2 about booking $5 (starting $3 hours from as_of):
 /// created, cancelled, or moved from booking $6.
 fn calcom_sql(change: &str) -> String {
@@ -42,7 +47,7 @@ fn calcom_sql(change: &str) -> String {
              'payload', jsonb_build_object('uid', $5::text, 'rescheduleUid', {from}, 'startTime', {start},
                                            'metadata', jsonb_build_object('lead_id', $1::text))))::text, NULL, {AS_OF})::text, $4::text, $6::text",
         made = iso(AS_OF),
-        start = iso(&format!("{AS_OF} + make_interval(hours => $3::text::int)")),
+        start = appointment_time(),
     )
 }
 
@@ -59,7 +64,7 @@ fn calendly_sql(change: &str) -> String {
                                            'old_invitee', {old}, 'tracking', jsonb_build_object('utm_content', $1::text),
                                            'scheduled_event', jsonb_build_object('start_time', {start})))::text, NULL, {AS_OF})::text, $4::text, $6::text",
         made = iso(AS_OF),
-        start = iso(&format!("{AS_OF} + make_interval(hours => $3::text::int)")),
+        start = appointment_time(),
     )
 }
 
@@ -70,7 +75,7 @@ fn vapi_sql() -> String {
              'call', jsonb_build_object('id', $5::text, 'type', 'outboundPhoneCall', 'metadata', jsonb_build_object('lead_id', $1::text)),
              'toolCallList', jsonb_build_array(jsonb_build_object('id', $5::text, 'type', 'function', 'function',
                  jsonb_build_object('name', $4::text, 'arguments', jsonb_build_object('lead_id', $1::text, 'appointment_time', {start})))))), {AS_OF})::text",
-        start = iso(&format!("{AS_OF} + make_interval(hours => $3::text::int)")),
+        start = appointment_time(),
     )
 }
 
