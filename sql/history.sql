@@ -74,29 +74,40 @@ BEGIN
     -- an appointment" ends: at the number's next row that changes holds (retiring and
     -- restoring do not, so they are ordered apart), or at the end of the follow-up window,
     -- whichever is first. Numbers are ordered bytewise: only equality matters.
+    -- A release frees its number unless the number was out of rotation then (retired while
+    -- held): that is, retired now, unless the number's rotation rows since turned it an odd
+    -- number of times (a retire and a restore alternate).
     since AS (
         SELECT r.k, r.event, r.unheld,
+               r.event = 'released' AND r.retired_now = (r.turns_since % 2 = 1) AS frees,
                r.ends > r.at AS starts,
                CASE WHEN r.ends > r.at AND r.ends < last_end
                     THEN floor((date_part('epoch', r.ends) - first_epoch) / step_seconds)::bigint END AS ends_in
           FROM (SELECT least(floor((date_part('epoch', l.at) - first_epoch) / step_seconds)::bigint, buckets) AS k,
                        l.event, l.lead_id IS NULL AS unheld, l.at,
+                       retired.number IS NOT NULL AS retired_now,
+                       count(*) FILTER (WHERE l.event IN ('retired', 'restored')) OVER later AS turns_since,
                        CASE WHEN l.appointment_at IS NOT NULL AND l.event NOT IN ('released', 'retired', 'restored')
-                            THEN least(l.appointment_at + follow_up, lead(l.at) OVER by_number) END AS ends
+                            THEN least(l.appointment_at + follow_up,
+                                       min(l.at) FILTER (WHERE l.event NOT IN ('retired', 'restored')) OVER later) END AS ends
                   FROM public.phone_hold_ledger AS l
+                  LEFT JOIN (SELECT n.number::text AS number FROM public.signalwire_phone_numbers AS n
+                              WHERE n.retired_at IS NOT NULL) AS retired ON retired.number = l.number
                  WHERE l.at >= first_at
-                WINDOW by_number AS (PARTITION BY l.number COLLATE "C", l.event IN ('retired', 'restored') ORDER BY l.at, l.id)) AS r
+                -- The number's rows after this one (newest first, so the frame only grows).
+                WINDOW later AS (PARTITION BY l.number COLLATE "C" ORDER BY l.at DESC, l.id DESC
+                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) AS r
     ),
     -- One pass: the rows by bucket, kind and stretch start; and the stretch ends by bucket.
     counted AS (
-        SELECT c.k, c.event, c.unheld, c.starts, c.ends_in, count(*) AS n, GROUPING(c.ends_in) AS by_start
+        SELECT c.k, c.event, c.unheld, c.frees, c.starts, c.ends_in, count(*) AS n, GROUPING(c.ends_in) AS by_start
           FROM since AS c
-         GROUP BY GROUPING SETS ((c.k, c.event, c.unheld, c.starts), (c.ends_in))
+         GROUP BY GROUPING SETS ((c.k, c.event, c.unheld, c.frees, c.starts), (c.ends_in))
     ),
     per_bucket AS (
         SELECT c.k,
                sum(c.n * CASE WHEN c.event IN ('assigned', 'adopted') THEN 1 WHEN c.event = 'released' THEN -1 ELSE 0 END) AS d_held,
-               sum(c.n * CASE WHEN c.event IN ('assigned', 'adopted') THEN -1 WHEN c.event = 'released' THEN 1
+               sum(c.n * CASE WHEN c.event IN ('assigned', 'adopted') THEN -1 WHEN c.frees THEN 1
                               WHEN c.event = 'retired' AND c.unheld THEN -1 WHEN c.event = 'restored' AND c.unheld THEN 1
                               ELSE 0 END) AS d_free,
                sum(c.n) FILTER (WHERE c.event = 'assigned') AS assignments,

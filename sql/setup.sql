@@ -208,6 +208,14 @@ BEGIN
          WHERE assignment_status = 'available' AND retired_at IS NULL;
         RETURN NEXT 'created index public.phone_holds_free_by_area';
     END IF;
+    -- The numbers out of rotation, which phone_pool_history() takes the pool back from: few,
+    -- so a small index that only a retire or a restore writes.
+    IF pg_catalog.to_regclass('public.phone_holds_retired') IS NULL THEN
+        CREATE INDEX phone_holds_retired
+            ON public.signalwire_phone_numbers (number)
+         WHERE retired_at IS NOT NULL;
+        RETURN NEXT 'created index public.phone_holds_retired';
+    END IF;
 
     -- The ledger: one row per hold change, with the as_of it was made at.
     IF ledger IS NULL THEN

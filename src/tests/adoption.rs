@@ -127,7 +127,7 @@ mod tests {
             setup_said(),
             "created table public.signalwire_phone_numbers; created index public.phone_holds_one_number_per_lead; \
              created index public.phone_holds_due; created index public.phone_holds_rested; created index public.phone_holds_free_by_area; \
-             created table public.phone_hold_ledger; \
+             created index public.phone_holds_retired; created table public.phone_hold_ledger; \
              created table public.phone_hold_bookings; created table public.phone_hold_appointments; \
              created view public.phone_appointment_holds; created view public.phone_holds_overdue; created view public.phone_pool_status"
         );
@@ -148,7 +148,7 @@ mod tests {
             "added column public.signalwire_phone_numbers.released_at; added column public.signalwire_phone_numbers.retired_at; \
              added column public.signalwire_phone_numbers.retired_reason; created index public.phone_holds_one_number_per_lead; \
              created index public.phone_holds_due; created index public.phone_holds_rested; created index public.phone_holds_free_by_area; \
-             created table public.phone_hold_ledger; \
+             created index public.phone_holds_retired; created table public.phone_hold_ledger; \
              created table public.phone_hold_bookings; created table public.phone_hold_appointments; \
              recorded 0 booked calendar bookings and 1 other held appointments in public.phone_hold_appointments; recorded 1 existing holds in public.phone_hold_ledger as adopted; \
              created view public.phone_appointment_holds; created view public.phone_holds_overdue; created view public.phone_pool_status"

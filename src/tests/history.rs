@@ -122,6 +122,47 @@ mod tests {
         assert_eq!(h, ["2: 3 0 1 | 1 0 0 0", "3: 3 0 1 | 0 0 0 0", "4: 3 0 1 | 0 0 0 0"]);
     }
 
+    /// A number retired while its lead holds it is not free when the hold is released (it is
+    /// out of rotation), before or after; it is free again from its restore on.
+    #[pg_test]
+    fn a_number_retired_while_held_is_not_free_at_its_release() {
+        pool_of(3);
+        Spi::run(&format!("SELECT assign_phone_to_lead('{LEAD_A}', {})", ts(0))).unwrap();
+        let amys = number_of(LEAD_A).unwrap();
+        Spi::run(&format!(
+            "SELECT retire_phone_number('{amys}', 'Spam Likely', {t3});
+             SELECT release_expired_phone_numbers({t19});",
+            t3 = ts(3),
+            t19 = ts(19)
+        ))
+        .unwrap();
+        let h = history(&ts(0), &ts(21), "1 hour");
+        assert_eq!(h[0], "0: 1 2 0 | 1 0 0 0");
+        assert_eq!(h[18], "18: 1 2 0 | 0 0 0 0", "still retired now: free before the release as after it");
+        assert_eq!(h[19], "19: 0 2 0 | 0 0 0 1");
+        Spi::run(&format!("SELECT restore_phone_number('{amys}', {})", ts(22))).unwrap();
+        let h = history(&ts(0), &ts(24), "1 hour");
+        assert_eq!(h[18], "18: 1 2 0 | 0 0 0 0", "restored since: the release still freed nothing");
+        assert_eq!(h[19], "19: 0 2 0 | 0 0 0 1");
+        assert_eq!(h[22], "22: 0 3 0 | 0 0 0 0", "free from its restore on");
+        // Retired and restored again while held: its release frees it.
+        Spi::run(&format!(
+            "SELECT assign_phone_to_lead('{LEAD_B}', {t30});
+             SELECT retire_phone_number(number_of, 'carrier complaint', {t31}) FROM (SELECT currently_assigned_to, number AS number_of FROM signalwire_phone_numbers WHERE currently_assigned_to = '{LEAD_B}') AS b;
+             SELECT restore_phone_number(number, {t32}) FROM signalwire_phone_numbers WHERE currently_assigned_to = '{LEAD_B}';
+             SELECT release_expired_phone_numbers({t49});",
+            t30 = ts(30),
+            t31 = ts(31),
+            t32 = ts(32),
+            t49 = ts(49)
+        ))
+        .unwrap();
+        let h = history(&ts(30), &ts(50), "1 hour");
+        assert_eq!(h[0], "30: 1 2 0 | 1 0 0 0");
+        assert_eq!(h[18], "48: 1 2 0 | 0 0 0 0");
+        assert_eq!(h[19], "49: 0 3 0 | 0 0 0 1");
+    }
+
     #[pg_test]
     fn a_stretch_booked_before_the_range_is_counted_in_it() {
         a_day();

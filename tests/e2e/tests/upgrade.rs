@@ -269,6 +269,7 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                 "created index public.phone_holds_free_by_area",
             ]);
         }
+        expected.push("created index public.phone_holds_retired");
         if !since("0.6.0") {
             expected.push("added column public.phone_hold_ledger.lead_phone");
         }
