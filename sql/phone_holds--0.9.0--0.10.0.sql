@@ -17,14 +17,13 @@
 --    tables and views it creates private, and warns, as phone_holds_check() reports, about
 --    what the public can still reach: the pool, ledger and bookings are the user's tables and
 --    are not changed here.
--- 5. phone_holds_setup() now also makes public.phone_hold_appointments, with the bookings still
+-- 6. phone_holds_setup() now also makes public.phone_hold_appointments, with the bookings still
 --    booked and each hold's appointment: run it right after this update (in the same
 --    transaction: ALTER EXTENSION phone_holds UPDATE; SELECT phone_holds_setup();). Until it
 --    has, the seed's calls keep one appointment per hold as 0.9.0 did, and calendar webhooks
 --    are refused (42P01, with the hint), so the calendar delivers them again.
--- 6. Replaced: phone_holds_setup() (also makes the index phone_holds_retired),
---    phone_holds_check(), phone_pool_history() (years 1 to 9999; a number retired while held
---    is not free at its release), phone_release_runs() (runs that never connected; only the real job's),
+-- 5. Replaced: phone_holds_setup(), phone_holds_check(), phone_pool_history() (years 1 to
+--    9999), phone_release_runs() (runs that never connected; only the real job's),
 --    retire_phone_number() and restore_phone_number() (ledger time), and
 --    phone_holds_set_webhook_secret() (trims whitespace).
 
@@ -338,14 +337,6 @@ BEGIN
             ON public.signalwire_phone_numbers ((substr(number::text, 1, 5) COLLATE "C"), released_at NULLS FIRST, number)
          WHERE assignment_status = 'available' AND retired_at IS NULL;
         RETURN NEXT 'created index public.phone_holds_free_by_area';
-    END IF;
-    -- The numbers out of rotation, which phone_pool_history() takes the pool back from: few,
-    -- so a small index that only a retire or a restore writes.
-    IF pg_catalog.to_regclass('public.phone_holds_retired') IS NULL THEN
-        CREATE INDEX phone_holds_retired
-            ON public.signalwire_phone_numbers (number)
-         WHERE retired_at IS NOT NULL;
-        RETURN NEXT 'created index public.phone_holds_retired';
     END IF;
 
     -- The ledger: one row per hold change, with the as_of it was made at.
@@ -772,40 +763,29 @@ BEGIN
     -- an appointment" ends: at the number's next row that changes holds (retiring and
     -- restoring do not, so they are ordered apart), or at the end of the follow-up window,
     -- whichever is first. Numbers are ordered bytewise: only equality matters.
-    -- A release frees its number unless the number was out of rotation then (retired while
-    -- held): that is, retired now, unless the number's rotation rows since turned it an odd
-    -- number of times (a retire and a restore alternate).
     since AS (
         SELECT r.k, r.event, r.unheld,
-               r.event = 'released' AND r.retired_now = (r.turns_since % 2 = 1) AS frees,
                r.ends > r.at AS starts,
                CASE WHEN r.ends > r.at AND r.ends < last_end
                     THEN floor((date_part('epoch', r.ends) - first_epoch) / step_seconds)::bigint END AS ends_in
           FROM (SELECT least(floor((date_part('epoch', l.at) - first_epoch) / step_seconds)::bigint, buckets) AS k,
                        l.event, l.lead_id IS NULL AS unheld, l.at,
-                       retired.number IS NOT NULL AS retired_now,
-                       count(*) FILTER (WHERE l.event IN ('retired', 'restored')) OVER later AS turns_since,
                        CASE WHEN l.appointment_at IS NOT NULL AND l.event NOT IN ('released', 'retired', 'restored')
-                            THEN least(l.appointment_at + follow_up,
-                                       min(l.at) FILTER (WHERE l.event NOT IN ('retired', 'restored')) OVER later) END AS ends
+                            THEN least(l.appointment_at + follow_up, lead(l.at) OVER by_number) END AS ends
                   FROM public.phone_hold_ledger AS l
-                  LEFT JOIN (SELECT n.number::text AS number FROM public.signalwire_phone_numbers AS n
-                              WHERE n.retired_at IS NOT NULL) AS retired ON retired.number = l.number
                  WHERE l.at >= first_at
-                -- The number's rows after this one (newest first, so the frame only grows).
-                WINDOW later AS (PARTITION BY l.number COLLATE "C" ORDER BY l.at DESC, l.id DESC
-                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) AS r
+                WINDOW by_number AS (PARTITION BY l.number COLLATE "C", l.event IN ('retired', 'restored') ORDER BY l.at, l.id)) AS r
     ),
     -- One pass: the rows by bucket, kind and stretch start; and the stretch ends by bucket.
     counted AS (
-        SELECT c.k, c.event, c.unheld, c.frees, c.starts, c.ends_in, count(*) AS n, GROUPING(c.ends_in) AS by_start
+        SELECT c.k, c.event, c.unheld, c.starts, c.ends_in, count(*) AS n, GROUPING(c.ends_in) AS by_start
           FROM since AS c
-         GROUP BY GROUPING SETS ((c.k, c.event, c.unheld, c.frees, c.starts), (c.ends_in))
+         GROUP BY GROUPING SETS ((c.k, c.event, c.unheld, c.starts), (c.ends_in))
     ),
     per_bucket AS (
         SELECT c.k,
                sum(c.n * CASE WHEN c.event IN ('assigned', 'adopted') THEN 1 WHEN c.event = 'released' THEN -1 ELSE 0 END) AS d_held,
-               sum(c.n * CASE WHEN c.event IN ('assigned', 'adopted') THEN -1 WHEN c.frees THEN 1
+               sum(c.n * CASE WHEN c.event IN ('assigned', 'adopted') THEN -1 WHEN c.event = 'released' THEN 1
                               WHEN c.event = 'retired' AND c.unheld THEN -1 WHEN c.event = 'restored' AND c.unheld THEN 1
                               ELSE 0 END) AS d_free,
                sum(c.n) FILTER (WHERE c.event = 'assigned') AS assignments,

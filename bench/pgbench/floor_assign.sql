@@ -1,5 +1,6 @@
 -- BENCHMARK FIXTURE ONLY: pgbench script (floor, assign): the lead's number kept for another
--- 18 hours, or the number rested longest, with its ledger row, in one statement.
+-- 18 hours, or the number rested longest, with its ledger row (dated no earlier than the
+-- number's latest), in one statement.
 \set lead random(1, :leads)
 WITH held AS (
     SELECT n.number, n.release_at, n.appointment_scheduled_at FROM public.signalwire_phone_numbers AS n
@@ -18,7 +19,7 @@ taken AS (
  RETURNING n.number, n.release_at),
 logged AS (
     INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, old_release_at, new_release_at, appointment_at)
-    SELECT now(), 'reused', number, ('00000000-0000-4000-8000-' || lpad(:lead::text, 12, '0'))::uuid, old_release_at, new_release_at, appointment_scheduled_at FROM reused
+    SELECT greatest(now(), (SELECT l.at FROM public.phone_hold_ledger AS l WHERE l.number = reused.number ORDER BY l.at DESC, l.id DESC LIMIT 1)), 'reused', number, ('00000000-0000-4000-8000-' || lpad(:lead::text, 12, '0'))::uuid, old_release_at, new_release_at, appointment_scheduled_at FROM reused
     UNION ALL
-    SELECT now(), 'assigned', number, ('00000000-0000-4000-8000-' || lpad(:lead::text, 12, '0'))::uuid, NULL, release_at, NULL FROM taken)
+    SELECT greatest(now(), (SELECT l.at FROM public.phone_hold_ledger AS l WHERE l.number = taken.number ORDER BY l.at DESC, l.id DESC LIMIT 1)), 'assigned', number, ('00000000-0000-4000-8000-' || lpad(:lead::text, 12, '0'))::uuid, NULL, release_at, NULL FROM taken)
 SELECT number FROM reused UNION ALL SELECT number FROM taken;

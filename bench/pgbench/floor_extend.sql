@@ -1,7 +1,8 @@
 -- BENCHMARK FIXTURE ONLY: pgbench script (floor, extend): the held number kept until the
--- appointment + 24 hours, latest appointment recorded, with its ledger row and the appointment
--- kept among the lead's (unless one at that time is live), in one statement; nothing written to
--- the pool or the ledger when nothing changes.
+-- appointment + 24 hours, latest appointment recorded, with its ledger row (dated no earlier
+-- than the number's latest, as the functions date it) and the appointment kept among the
+-- lead's (unless one at that time is live), in one statement; nothing written to the pool or
+-- the ledger when nothing changes.
 \set lead random(1, :leads)
 \set hours random(1, 200)
 WITH held AS (
@@ -24,4 +25,4 @@ booked AS (
                         WHERE x.lead_id = ('00000000-0000-4000-8000-' || lpad(:lead::text, 12, '0'))::uuid AND x.status = 'booked'
                           AND x.reference IS NULL AND x.appointment_at = now() + make_interval(hours => :hours)))
 INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, old_release_at, new_release_at, appointment_at)
-SELECT now(), 'extended', number, ('00000000-0000-4000-8000-' || lpad(:lead::text, 12, '0'))::uuid, old_release_at, new_release_at, appointment_scheduled_at FROM changed;
+SELECT greatest(now(), (SELECT l.at FROM public.phone_hold_ledger AS l WHERE l.number = changed.number ORDER BY l.at DESC, l.id DESC LIMIT 1)), 'extended', number, ('00000000-0000-4000-8000-' || lpad(:lead::text, 12, '0'))::uuid, old_release_at, new_release_at, appointment_scheduled_at FROM changed;

@@ -52,11 +52,18 @@ fn profile(cluster: &Cluster, throughput: &Template, script: &str, function: Opt
             .unwrap()
             .get(0);
         let recorded = Command::new("perf")
-            .args(["record", "-q", "-F", &HZ.to_string(), "--call-graph", "dwarf,32768", "-p", &pids, "-o", &data, "--", "sleep", &seconds.to_string()])
+            .args(["record", "-F", &HZ.to_string(), "--call-graph", "dwarf,32768", "-p", &pids, "-o", &data, "--", "sleep", &seconds.to_string()])
             .output()
             .expect("perf (Debian: linux-perf) runs");
-        assert!(recorded.status.success(), "perf record: {}", String::from_utf8_lossy(&recorded.stderr));
-        run.join().unwrap()
+        let tps = run.join().unwrap();
+        assert!(
+            recorded.status.success(),
+            "perf record of backends {pids} ({}): {}{}",
+            recorded.status,
+            String::from_utf8_lossy(&recorded.stdout),
+            String::from_utf8_lossy(&recorded.stderr)
+        );
+        tps
     });
     let script_out = Command::new("perf").args(["script", "-F", "tid,ip,sym,dso", "-i", &data]).output().expect("perf script runs");
     assert!(script_out.status.success(), "perf script: {}", String::from_utf8_lossy(&script_out.stderr));

@@ -61,8 +61,13 @@ impl Pool<'_, '_> {
     /// `source` (booked again, or moved to `at`, if already recorded), or, when no booking is
     /// named, an appointment at that time unless one is already live.
     pub fn record_appointment(&mut self, lead: Uuid, source: Source, booking: Option<&str>, at: Instant, as_of: Instant) {
-        let args: Vec<DatumWithOid> = vec![lead.into(), source.as_str().into(), booking.into(), to_pg(at).into(), to_pg(as_of).into()];
-        self.as_table_owner(Statement::BookAppointment, &args, |_: SpiTupleTable<'_>| ());
+        let (statement, args): (Statement, Vec<DatumWithOid>) = match booking {
+            Some(booking) => {
+                (Statement::BookBooking, vec![lead.into(), source.as_str().into(), booking.into(), to_pg(at).into(), to_pg(as_of).into()])
+            }
+            None => (Statement::BookAppointment, vec![lead.into(), source.as_str().into(), to_pg(at).into(), to_pg(as_of).into()]),
+        };
+        self.as_table_owner(statement, &args, |_: SpiTupleTable<'_>| ());
     }
 
     /// Gives `status` to the live appointments of `lead` that began after `live_since` and, if

@@ -358,6 +358,7 @@ pub enum Statement {
     SaveBooking,
     AppointmentsOwner,
     BookAppointment,
+    BookBooking,
     EndAppointments,
     EndBooking,
     AppointmentsOf,
@@ -366,7 +367,7 @@ pub enum Statement {
 }
 
 impl Statement {
-    pub const COUNT: usize = 40;
+    pub const COUNT: usize = 41;
 
     pub fn sql(self) -> &'static str {
         match self {
@@ -585,17 +586,24 @@ impl Statement {
             Statement::AppointmentsOwner => {
                 "SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.phone_hold_appointments')"
             }
-            // Lead $1 booked an appointment at $4 through source $2 (at $5): calendar booking $3,
-            // booked again or moved; or, with no booking named ($3 NULL), a new appointment
-            // unless one at that time is already live. The lead's row lock serialises this
-            // with every other change of its appointments.
+            // The lead's row lock serialises each of these with every other change of the
+            // lead's appointments.
+            // Lead $1 booked an appointment at $3 (source $2, at $4) that names no booking: a
+            // new one unless one at that time is live. A plain insert: no booking, so no
+            // conflict to arbitrate (the upsert below costs a speculative insertion).
             Statement::BookAppointment => {
-                "INSERT INTO public.phone_hold_appointments AS a (lead_id, source, reference, appointment_at, status, booked_at, status_at)
-                 SELECT $1, $2, $3, $4, 'booked', $5, $5
-                  WHERE $3 IS NOT NULL OR NOT EXISTS (
+                "INSERT INTO public.phone_hold_appointments AS a (lead_id, source, appointment_at, status, booked_at, status_at)
+                 SELECT $1, $2, $3, 'booked', $4, $4
+                  WHERE NOT EXISTS (
                         SELECT 1 FROM public.phone_hold_appointments AS x
                          WHERE x.lead_id OPERATOR(pg_catalog.=) $1 AND x.status OPERATOR(pg_catalog.=) 'booked'
-                           AND x.reference IS NULL AND x.appointment_at OPERATOR(pg_catalog.=) $4)
+                           AND x.reference IS NULL AND x.appointment_at OPERATOR(pg_catalog.=) $3)"
+            }
+            // Calendar booking $3 of source $2 is lead $1's appointment at $4 (at $5): recorded,
+            // or booked again or moved to $4 if it was.
+            Statement::BookBooking => {
+                "INSERT INTO public.phone_hold_appointments AS a (lead_id, source, reference, appointment_at, status, booked_at, status_at)
+                 VALUES ($1, $2, $3, $4, 'booked', $5, $5)
                  ON CONFLICT (source, reference) WHERE reference IS NOT NULL DO UPDATE
                     SET lead_id = EXCLUDED.lead_id, appointment_at = EXCLUDED.appointment_at, status = 'booked', status_at = EXCLUDED.status_at
                   WHERE a.status OPERATOR(pg_catalog.<>) 'booked' OR a.appointment_at OPERATOR(pg_catalog.<>) EXCLUDED.appointment_at
@@ -691,7 +699,8 @@ impl Statement {
                 &[TEXTOID, TEXTOID, UUIDOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID]
             }
             Statement::AppointmentsOwner => &[],
-            Statement::BookAppointment => &[UUIDOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID],
+            Statement::BookAppointment => &[UUIDOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID],
+            Statement::BookBooking => &[UUIDOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID],
             Statement::EndAppointments => &[UUIDOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID],
             Statement::EndBooking => &[TEXTOID, TEXTOID, UUIDOID, TEXTOID, TIMESTAMPTZOID],
             Statement::AppointmentsOf => &[UUIDOID, TIMESTAMPTZOID],
