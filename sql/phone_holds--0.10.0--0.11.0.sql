@@ -534,7 +534,7 @@ BEGIN
     -- Every ledger row from the first bucket on: its bucket (`buckets` for any after the
     -- last); and for a row that holds a number for an appointment, when its stretch "held for
     -- an appointment" ends: at the number's next row that changes holds (retiring and
-    -- restoring do not, so they are ordered apart), or at the end of the follow-up window,
+    -- restoring do not, so they are left out), or at the end of the follow-up window,
     -- whichever is first. Numbers are ordered bytewise: only equality matters.
     -- A release frees its number unless the number was out of rotation then (retired while
     -- held): that is, retired now, unless the number's rotation rows since turned it an odd
