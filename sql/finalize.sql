@@ -69,7 +69,7 @@ COMMENT ON FUNCTION public.phone_holds_area_code(text) IS
     'The area code of a number as the pool stores it (+14155550101: 415); NULL outside the NANP or when not stored in E.164.';
 
 COMMENT ON FUNCTION public.phone_holds_number_problem(text) IS
-    'Why a number as the pool stores it can never match a lead''s area code (not E.164, or +1 but not North American), or NULL: what phone_holds_setup() warns about and phone_holds_check() reports.';
+    'Why a number as the pool stores it can never match a lead''s area code or call a lead (not E.164, a country calling code nobody was assigned, or +1 but not North American), or NULL: what phone_holds_setup() warns about and phone_holds_check() reports.';
 
 COMMENT ON FUNCTION public.phone_holds_area_codes_source() IS
     'The phonenumbers release phone_holds_area_codes() was generated from, and when.';
@@ -110,26 +110,29 @@ COMMENT ON FUNCTION public.vapi_assistant_request(text, timestamptz, text) IS
 COMMENT ON FUNCTION public.vapi_assistant_request(jsonb, timestamptz, text) IS
     'vapi_assistant_request(text, timestamptz, text) for a body already held as jsonb.';
 
+COMMENT ON FUNCTION public.vapi_webhook(text, timestamptz) IS
+    'Answers any VAPI server message by its message.type, for one server URL: tool-calls as vapi_tool_calls(), end-of-call-report as vapi_end_of_call(), assistant-request as vapi_assistant_request() (phone_holds.vapi_assistant_id), the legacy function-call with {"result"} saying to use tools, and every other type (status-update, speech-update, conversation-update, transcript, hang, …) with {}, reading only the type and changing nothing. Not a VAPI message: 22023.';
+
 COMMENT ON FUNCTION public.phone_number_holder_at(text, timestamptz) IS
     'The lead that held the number at that moment according to public.phone_hold_ledger, or NULL if it was in the pool (or before the ledger began).';
 
 COMMENT ON FUNCTION public.phone_holds_webhook(text, text, timestamptz, text) IS
-    'One webhook call as an HTTP answer (status, response), for n8n: vapi_tool_calls, vapi_end_of_call, vapi_assistant_request, calcom_webhook, calendly_webhook (with the signature header) or complete_appointment_for_phone ({"lead_id", "outcome"}) on the body. 200 and the result; on an error, nothing changed and the answer of phone_holds_webhook_failure(): 400 for refused input (SQLSTATE class 22), 401 for a refused signature (28000), 503 to retry, 500 otherwise, with {"error", "sqlstate"}; tool calls with readable ids get 200 and {"results": [{"toolCallId", "error"}]}.';
+    'One webhook call as an HTTP answer (status, response), for n8n: vapi (every VAPI message), vapi_tool_calls, vapi_end_of_call, vapi_assistant_request (signature: the request''s headers as a JSON object, checked against the VAPI secret when one is set), calcom_webhook, calendly_webhook (with the signature header) or complete_appointment_for_phone ({"lead_id", "outcome"}) on the body. 200 and the result; on an error, nothing changed and the answer of phone_holds_webhook_failure(): 400 for refused input (SQLSTATE class 22), 401 for a refused signature (28000), 503 to retry, 500 otherwise, with {"error", "sqlstate"}; tool calls with readable ids get 200 and {"results": [{"toolCallId", "error"}]}.';
 
 COMMENT ON FUNCTION public.phone_holds_webhook(text, text, timestamptz) IS
     'phone_holds_webhook(webhook, payload, as_of, signature) with no signature: the form the workflows before 0.7.0 call.';
 
 COMMENT ON FUNCTION public.calcom_webhook(text, text, timestamptz) IS
-    'Acts on a Cal.com webhook (the raw body, its X-Cal-Signature-256 header): BOOKING_CREATED books, BOOKING_RESCHEDULED moves the appointment, BOOKING_CANCELLED cancels (requestReschedule keeps the hold), no-shows record no_show (taken back: showed), MEETING_ENDED records showed. Returns {"event", "booking", "leadId", "action", "number", "appointmentTime", "releaseAt", "reason", "verified"}. A repeated or older event changes nothing. With a secret set, a missing or wrong signature is 28000.';
+    'Acts on a Cal.com webhook (the raw body, its X-Cal-Signature-256 header): BOOKING_CREATED, BOOKING_REQUESTED, BOOKING_PAYMENT_INITIATED and BOOKING_PAID book (a lead named by none of them is the booking''s earlier one), BOOKING_RESCHEDULED moves the appointment, BOOKING_CANCELLED and BOOKING_REJECTED cancel (requestReschedule keeps the hold), no-shows record no_show (taken back: showed); MEETING_STARTED/MEETING_ENDED, clock events, record no outcome. Returns {"event", "booking", "leadId", "action", "number", "appointmentTime", "releaseAt", "reason", "verified"}. A repeated or older event changes nothing. With a secret set, a missing or wrong signature is 28000.';
 
 COMMENT ON FUNCTION public.calendly_webhook(text, text, timestamptz) IS
     'Acts on a Calendly webhook (the raw body, its Calendly-Webhook-Signature header): invitee.created books (with old_invitee: moves the appointment), invitee.canceled cancels (rescheduled: no change), invitee_no_show.created/deleted record no_show/showed. Returns as calcom_webhook(). A repeated or older event changes nothing. With a secret set, a missing, wrong or stale (phone_holds.calendly_signature_tolerance) signature is 28000.';
 
 COMMENT ON FUNCTION public.phone_holds_verify_signature(text, text, text, timestamptz) IS
-    'Whether a calendar webhook body carries a good signature: true when verified with the secret of its source (calcom, calendly), false when no secret is set; 28000 when a secret is set and the signature is missing, wrong or stale. SECURITY DEFINER: it reads public.phone_holds_webhook_secrets, which the caller cannot.';
+    'Whether a webhook body carries a good signature: true when verified with the secret of its source (calcom, calendly; vapi: signature is the request''s headers as a JSON object, with X-Vapi-Secret, a Bearer token or an HMAC X-Signature of "X-Timestamp.body"), false when no secret is set; 28000 when a secret is set and the signature is missing, wrong or stale. SECURITY DEFINER: it reads public.phone_holds_webhook_secrets, which the caller cannot.';
 
 COMMENT ON FUNCTION public.phone_holds_set_webhook_secret(text, text) IS
-    'Sets (NULL: clears) the secret a calendar (calcom, calendly) signs its webhooks with, without the whitespace around it (a pasted newline); one that is blank is 22023. Only a role that may write public.phone_holds_webhook_secrets (its owner, a superuser) can.';
+    'Sets (NULL: clears) the secret a calendar (calcom, calendly) signs its webhooks with, or VAPI''s server credential sends (vapi), without the whitespace around it (a pasted newline); one that is blank is 22023. Only a role that may write public.phone_holds_webhook_secrets (its owner, a superuser) can.';
 
 COMMENT ON FUNCTION public.phone_holds_webhook_failure(text, text, text, text, text) IS
     'The answer phone_holds_webhook() gives for a call that failed with the given SQLSTATE, message and hint: {"status", "body"}. Reads and writes nothing.';

@@ -1,6 +1,7 @@
 -- phone_holds_webhook(): one webhook call as an HTTP answer, for n8n (README: n8n).
 -- Two forms: (webhook, payload, as_of, signature) for the calendars, whose bodies are signed,
--- and (webhook, payload [, as_of]) for the rest, which calls the first. The signed form takes
+-- and VAPI, whose requests carry a server credential (signature: the request's headers as a
+-- JSON object); and (webhook, payload [, as_of]) for the rest, which calls the first. The signed form takes
 -- as_of without a default, so a call with two or three arguments can only mean the short one.
 --
 -- n8n's Postgres node keeps an error's message but drops its SQLSTATE, so a workflow cannot
@@ -27,14 +28,22 @@ DECLARE
     message text;
     hint text;
 BEGIN
-    IF webhook IS NULL OR webhook NOT IN ('vapi_tool_calls', 'vapi_end_of_call', 'vapi_assistant_request',
+    IF webhook IS NULL OR webhook NOT IN ('vapi', 'vapi_tool_calls', 'vapi_end_of_call', 'vapi_assistant_request',
                                           'calcom_webhook', 'calendly_webhook', 'complete_appointment_for_phone') THEN
         RAISE EXCEPTION 'phone_holds: unknown webhook %', coalesce(quote_literal(left(webhook, 64)), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass vapi_tool_calls, vapi_end_of_call, vapi_assistant_request, calcom_webhook, calendly_webhook or complete_appointment_for_phone.';
+                  HINT = 'Pass vapi, vapi_tool_calls, vapi_end_of_call, vapi_assistant_request, calcom_webhook, calendly_webhook or complete_appointment_for_phone.';
     END IF;
     BEGIN
-        IF webhook = 'vapi_tool_calls' THEN
+        -- VAPI's server credential first: with a VAPI secret set, a request without it is
+        -- refused (28000: HTTP 401) before its body is read. signature: the request's headers.
+        IF webhook IN ('vapi', 'vapi_tool_calls', 'vapi_end_of_call', 'vapi_assistant_request') THEN
+            PERFORM public.phone_holds_verify_signature('vapi', payload, signature, as_of);
+        END IF;
+        IF webhook = 'vapi' THEN
+            -- Every message VAPI posts to an assistant's server URL, routed by its type.
+            response := public.vapi_webhook(payload, as_of);
+        ELSIF webhook = 'vapi_tool_calls' THEN
             response := public.vapi_tool_calls(payload, as_of);
         ELSIF webhook = 'vapi_end_of_call' THEN
             response := public.vapi_end_of_call(payload, as_of);

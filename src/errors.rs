@@ -200,7 +200,7 @@ impl HoldError {
                  SET phone_holds.min_rest to less (0 turns resting off) to hand out recently released numbers."
                 .into(),
             HoldError::LeadPhoneInvalid { looks_like_time, .. } => {
-                let mut hint = "Pass the lead's phone in E.164, + then the country code and number, such as +14155550123 \
+                let mut hint = "Pass the lead's phone in E.164, + then an assigned country code and the number, such as +14155550123 \
                                 (blanks, dashes, dots and parentheses are ignored), or NULL when it is not known."
                     .to_owned();
                 if *looks_like_time {
@@ -212,6 +212,12 @@ impl HoldError {
             HoldError::AssistantNotSet => "Set it for the role the workflow connects as, e.g. ALTER ROLE service_role SET phone_holds.vapi_assistant_id = '<assistant id from the VAPI dashboard>' (new sessions see it), or pass assistant_id => '<id>'.".into(),
             HoldError::AssistantIdInvalid { .. } => {
                 "A VAPI assistant id is a UUID such as 5b0a4c1e-8f7d-4e2a-9c3b-1d2e3f4a5b6c: copy it from the assistant's page in the VAPI dashboard.".into()
+            }
+            HoldError::SignatureRefused { source: Source::Vapi, .. } => {
+                "Pass the request's headers as a JSON object ({{ JSON.stringify($json.headers) }} in n8n) and its raw body; \
+                 the secret set with phone_holds_set_webhook_secret('vapi', …) must be the one the assistant's server \
+                 credential sends (X-Vapi-Secret, Bearer token, or HMAC key)."
+                    .into()
             }
             HoldError::SignatureRefused { source, .. } => format!(
                 "Pass the body exactly as it arrived (the raw body, not re-serialised JSON) and the {} header; \

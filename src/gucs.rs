@@ -30,6 +30,12 @@ static VAPI_ASSISTANT_ID: GucSetting<Option<CString>> = GucSetting::<Option<CStr
 static CALLBACK_WINDOW: GucSetting<i32> = GucSetting::<i32>::new(7 * DAY);
 /// How far a Calendly signature's timestamp may be from now before it is refused as a replay.
 static CALENDLY_SIGNATURE_TOLERANCE: GucSetting<i32> = GucSetting::<i32>::new(180);
+/// The same for the timestamp of a VAPI HMAC credential's signature.
+static VAPI_SIGNATURE_TOLERANCE: GucSetting<i32> = GucSetting::<i32>::new(300);
+/// The header a VAPI credential sends its token or signature in, when it names one of its own.
+static VAPI_CREDENTIAL_HEADER: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+/// The header a VAPI HMAC credential sends its timestamp in.
+static VAPI_TIMESTAMP_HEADER: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"x-timestamp"));
 /// Whether hold changes send change events on channel phone_holds (spi::events).
 static NOTIFY: GucSetting<bool> = GucSetting::<bool>::new(true);
 /// No longer read by anything: kept so that runbooks written for 0.2.0, which set it around a
@@ -140,6 +146,32 @@ pub fn init() {
         GucContext::Suset,
         GucFlags::UNIT_S,
     );
+    GucRegistry::define_int_guc(
+        c"phone_holds.vapi_signature_tolerance",
+        c"How old (or how far ahead) the timestamp of a VAPI HMAC signature may be.",
+        c"The VAPI webhooks refuse (28000) an HMAC credential's signature whose X-Timestamp is further from the server's clock than this, so a captured delivery cannot be replayed. Default 300s.",
+        &VAPI_SIGNATURE_TOLERANCE,
+        1,
+        DAY,
+        GucContext::Suset,
+        GucFlags::UNIT_S,
+    );
+    GucRegistry::define_string_guc(
+        c"phone_holds.vapi_credential_header",
+        c"The header a VAPI credential sends its token or HMAC signature in, when not one of VAPI's defaults.",
+        c"VAPI's defaults (X-Vapi-Secret, Authorization, X-Signature) are always read; set this to the header name a Bearer credential (Header Name) or an HMAC credential (Signature Header) was given. Empty: the defaults only.",
+        &VAPI_CREDENTIAL_HEADER,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_string_guc(
+        c"phone_holds.vapi_timestamp_header",
+        c"The header a VAPI HMAC credential sends its timestamp in.",
+        c"VAPI's default is x-timestamp; set this to the credential's Timestamp Header when it names another.",
+        &VAPI_TIMESTAMP_HEADER,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
     GucRegistry::define_bool_guc(
         c"phone_holds.notify",
         c"Whether every hold change sends a change event (NOTIFY phone_holds, a JSON payload).",
@@ -184,6 +216,16 @@ pub fn callback_window() -> TimeDelta {
 /// The Calendly signature tolerance in force for this statement.
 pub fn calendly_signature_tolerance() -> TimeDelta {
     TimeDelta::seconds(i64::from(CALENDLY_SIGNATURE_TOLERANCE.get()))
+}
+
+/// The header names of the VAPI credential in force (`rules::vapi_credential`).
+pub fn vapi_header_names() -> (String, String) {
+    let read = |s: &GucSetting<Option<CString>>| s.get().map(|v| v.to_string_lossy().into_owned()).unwrap_or_default();
+    (read(&VAPI_CREDENTIAL_HEADER), read(&VAPI_TIMESTAMP_HEADER))
+}
+
+pub fn vapi_signature_tolerance() -> TimeDelta {
+    TimeDelta::seconds(i64::from(VAPI_SIGNATURE_TOLERANCE.get()))
 }
 
 /// The windows in force for this statement.

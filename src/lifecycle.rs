@@ -194,7 +194,7 @@ impl CalendarDone {
 pub fn calendar(pool: &mut Pool, event: &CalendarEvent, as_of: Instant, w: &Windows) -> Result<CalendarDone, HoldError> {
     let booking = match event.booking_ref() {
         // Events that move no hold need neither the lock nor the record.
-        Ok(b) if event.change != Change::Nothing => b,
+        Ok(b) if !matches!(event.change, Change::Nothing | Change::Clock) => b,
         _ => return Ok(CalendarDone::none(None, decide(event, None, None, as_of).reason.unwrap_or_default())),
     };
     // A move touches two bookings: both are locked, in one order whoever moves which, so two

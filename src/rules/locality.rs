@@ -3,7 +3,7 @@
 //! one of its state or province, then any number; within a tier, the one rested longest.
 
 use super::payload::quote;
-use super::{nanp, phone};
+use super::{country_code, nanp, phone};
 
 /// How closely a new number should match the lead's phone (`phone_holds.geo_match`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -101,6 +101,10 @@ pub fn lead_phone(raw: &str) -> Result<Option<String>, String> {
             "lead_phone {} is not a North American number: +1 takes ten digits, the area code's first 2 to 9",
             quote(raw)
         )),
+        Some(n) if country_code::country_code(&n[1..]).is_none() => Err(format!(
+            "lead_phone {} begins with no assigned country calling code (ITU E.164)",
+            quote(raw)
+        )),
         Some(n) => Ok(Some(n)),
         None => Err(format!("lead_phone {} is not an E.164 phone number", quote(raw))),
     }
@@ -112,6 +116,8 @@ pub fn lead_phone(raw: &str) -> Result<Option<String>, String> {
 pub fn stored_number_problem(number: &str) -> Option<&'static str> {
     if phone::e164(number).as_deref() != Some(number) {
         Some("number is not E.164 (+, then 7 to 15 digits and nothing else), so it never matches a lead's area code")
+    } else if country_code::country_code(&number[1..]).is_none() {
+        Some("number begins with no assigned country calling code (ITU E.164), so no lead can be called from it")
     } else if nanp::misshapen(number) {
         Some("number starts with +1 but is not a North American number (+1, then ten digits, the first 2 to 9), so it never matches a lead's area code")
     } else {
@@ -182,6 +188,11 @@ mod tests {
             assert!(why.starts_with("lead_phone \""), "{bad}: {why}");
         }
         assert!(lead_phone("+1415555012").unwrap_err().contains("North American"));
+        // E.164's shape with a country code nobody was given: refused, not held for.
+        for unassigned in ["+99912345678", "+990 1234 5678", "+2801234567", "+8011234567"] {
+            assert!(lead_phone(unassigned).unwrap_err().contains("no assigned country calling code"), "{unassigned}");
+        }
+        assert_eq!(lead_phone("+800 1234 5678"), Ok(Some("+80012345678".into())), "non-geographic codes are assigned");
         assert!(looks_like_a_time("2025-10-18 12:00Z") && looks_like_a_time("2025-10-18T12:00:00Z"));
         assert!(!looks_like_a_time("+14155550123") && !looks_like_a_time("415-555-0123"));
     }
@@ -197,6 +208,7 @@ mod tests {
         for bad in ["+1415555010", "+10155550104"] {
             assert!(stored_number_problem(bad).unwrap().contains("not a North American number"), "{bad}");
         }
+        assert!(stored_number_problem("+99912345678").unwrap().contains("no assigned country calling code"));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 pub mod appointments;
 pub mod booking;
 pub mod change_event;
+pub mod country_code;
+pub mod country_codes;
 pub mod hold;
 pub mod lead_lock;
 pub mod locality;
@@ -17,6 +19,7 @@ pub mod payload;
 pub mod phone;
 pub mod release;
 pub mod signature;
+pub mod vapi_credential;
 pub mod webhook;
 pub mod windows;
 

@@ -28,6 +28,7 @@ pub enum Checked {
 pub fn header(source: Source) -> &'static str {
     match source {
         Source::Calendly => "Calendly-Webhook-Signature",
+        Source::Vapi => "X-Vapi-Secret",
         _ => "X-Cal-Signature-256",
     }
 }
@@ -69,15 +70,7 @@ pub fn calendly(secret: Option<&[u8]>, body: &[u8], signature: Option<&str>, now
         return Err(malformed());
     }
     let signed_at = Instant::from_timestamp(seconds, 0).ok_or_else(malformed)?;
-    let age = now - signed_at;
-    if age.abs() > tolerance {
-        return Err(BadSignature(format!(
-            "Calendly-Webhook-Signature was made at {} UTC, {} s from now, more than phone_holds.calendly_signature_tolerance ({} s)",
-            signed_at.format("%Y-%m-%d %H:%M:%S"),
-            age.num_seconds(),
-            tolerance.num_seconds()
-        )));
-    }
+    fresh("Calendly-Webhook-Signature", signed_at, now, tolerance, "phone_holds.calendly_signature_tolerance")?;
     let expected = mac(secret, &[t.as_bytes(), b".", body]);
     let matches = v1.iter().filter_map(|hex| hex_bytes(hex)).any(|bytes| expected.clone().verify_slice(&bytes).is_ok());
     if matches {
@@ -87,6 +80,21 @@ pub fn calendly(secret: Option<&[u8]>, body: &[u8], signature: Option<&str>, now
     }
 }
 
+/// A signature over a time passes only while that time is within `tolerance` (the `setting`)
+/// of the server's clock, so a captured delivery cannot be replayed later.
+pub(super) fn fresh(what: &str, signed_at: Instant, now: Instant, tolerance: TimeDelta, setting: &str) -> Result<(), BadSignature> {
+    let age = now - signed_at;
+    if age.abs() > tolerance {
+        return Err(BadSignature(format!(
+            "{what} was made at {} UTC, {} s from now, more than {setting} ({} s)",
+            signed_at.format("%Y-%m-%d %H:%M:%S"),
+            age.num_seconds(),
+            tolerance.num_seconds()
+        )));
+    }
+    Ok(())
+}
+
 fn present(source: Source, signature: Option<&str>) -> Result<&str, BadSignature> {
     signature
         .map(str::trim)
@@ -94,7 +102,7 @@ fn present(source: Source, signature: Option<&str>) -> Result<&str, BadSignature
         .ok_or_else(|| BadSignature(format!("the body has no {} header, and a {} secret is set", header(source), source.title())))
 }
 
-fn mac(secret: &[u8], parts: &[&[u8]]) -> Hmac<Sha256> {
+pub(super) fn mac(secret: &[u8], parts: &[&[u8]]) -> Hmac<Sha256> {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes a key of any length");
     for part in parts {
         mac.update(part);
@@ -104,7 +112,7 @@ fn mac(secret: &[u8], parts: &[&[u8]]) -> Hmac<Sha256> {
 
 /// `hex` (either case) as bytes; `None` for anything else, or for text too long to be a
 /// SHA-256 MAC.
-fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
+pub(super) fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
     // from_str_radix alone would take a sign ("+1"), so the digits are checked first.
     if !hex.len().is_multiple_of(2) || hex.len() > 128 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;

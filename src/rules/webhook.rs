@@ -37,7 +37,8 @@ pub fn status(sqlstate: &str) -> u16 {
 /// failure is `{"error", "sqlstate"}` (and `"hint"` when PostgreSQL gave one).
 pub fn answer(webhook: &str, payload: Option<&str>, failure: &Failure) -> (u16, Value) {
     let status = status(failure.sqlstate);
-    if webhook == "vapi_tool_calls" {
+    // A refused credential is a 401 whatever the message: VAPI must not hear it as a result.
+    if status != 401 && matches!(webhook, "vapi_tool_calls" | "vapi") {
         let ids = payload.and_then(|p| body::parse(p).ok()).map(|v| tool_calls::ids(&v)).unwrap_or_default();
         if !ids.is_empty() {
             let said = spoken(status, failure);
@@ -135,6 +136,19 @@ mod tests {
         );
         let (code, body) = answer("vapi_tool_calls", Some(payload), &failure("55P03", "canceling statement due to lock timeout"));
         assert_eq!(code, 200);
+        assert!(body["results"][0]["error"].as_str().unwrap().contains("try again"), "{body}");
+    }
+
+    #[test]
+    fn a_refused_credential_is_a_401_even_for_tool_calls() {
+        let payload = r#"{"message": {"type": "tool-calls", "toolCallList": [{"id": "call_1"}]}}"#;
+        for webhook in ["vapi_tool_calls", "vapi"] {
+            let (code, body) = answer(webhook, Some(payload), &failure("28000", "phone_holds: VAPI webhook refused: X-Vapi-Secret is not the VAPI secret"));
+            assert_eq!(code, 401, "{webhook}");
+            assert_eq!(body["sqlstate"], "28000");
+        }
+        let (code, body) = answer("vapi", Some(payload), &failure("55P03", "canceling statement due to lock timeout"));
+        assert_eq!(code, 200, "the one URL answers a tool call's failure as VAPI expects");
         assert!(body["results"][0]["error"].as_str().unwrap().contains("try again"), "{body}");
     }
 

@@ -8,7 +8,9 @@ use crate::rules::payload::{assistant_request, quote, Refusal};
 use crate::spi::pool::with_pool;
 use crate::{gucs, lifecycle};
 use pgrx::datum::{JsonB, TimestampWithTimeZone};
+use crate::rules::Instant;
 use pgrx::prelude::*;
+use serde_json::Value;
 
 /// The assistant to answer with: the argument if given, else `phone_holds.vapi_assistant_id`.
 fn assistant(argument: Option<&str>) -> Result<String, HoldError> {
@@ -32,26 +34,27 @@ fn vapi_assistant_request_text(
     as_of: default!(Option<TimestampWithTimeZone>, "now()"),
     assistant_id: default!(Option<&str>, "NULL"),
 ) -> JsonB {
-    answer((|| {
-        let payload = body(payload)?;
-        let as_of = as_of_arg(as_of)?;
-        let call = match assistant_request::parse(&payload)? {
-            Ok(call) => call,
-            Err(Refusal(why)) => return Ok(JsonB(assistant_reply::refusal(&why))),
-        };
-        let assistant = assistant(assistant_id)?;
-        let found = with_pool(|pool| lifecycle::inbound(pool, &call.called, as_of, gucs::callback_window()))?;
-        let Some((number, holder)) = found else {
-            ereport!(
-                WARNING,
-                PgSqlErrorCode::ERRCODE_WARNING,
-                format!(
-                    "phone_holds: a call to {} was refused: public.signalwire_phone_numbers does not list that number",
-                    quote(&call.called)
-                )
-            );
-            return Ok(JsonB(assistant_reply::refusal(NOT_IN_POOL)));
-        };
-        Ok(JsonB(assistant_reply::answer(&assistant, &number, call.caller.as_deref(), holder.as_ref())))
-    })())
+    answer((|| assistant_answer(&body(payload)?, as_of_arg(as_of)?, assistant_id))())
+}
+
+/// The answer to an assistant-request (see vapi_assistant_request).
+pub(super) fn assistant_answer(payload: &Value, as_of: Instant, assistant_id: Option<&str>) -> Result<JsonB, HoldError> {
+    let call = match assistant_request::parse(payload)? {
+        Ok(call) => call,
+        Err(Refusal(why)) => return Ok(JsonB(assistant_reply::refusal(&why))),
+    };
+    let assistant = assistant(assistant_id)?;
+    let found = with_pool(|pool| lifecycle::inbound(pool, &call.called, as_of, gucs::callback_window()))?;
+    let Some((number, holder)) = found else {
+        ereport!(
+            WARNING,
+            PgSqlErrorCode::ERRCODE_WARNING,
+            format!(
+                "phone_holds: a call to {} was refused: public.signalwire_phone_numbers does not list that number",
+                quote(&call.called)
+            )
+        );
+        return Ok(JsonB(assistant_reply::refusal(NOT_IN_POOL)));
+    };
+    Ok(JsonB(assistant_reply::answer(&assistant, &number, call.caller.as_deref(), holder.as_ref())))
 }

@@ -17,6 +17,7 @@ mod ledger;
 mod release;
 mod signature;
 mod vapi;
+mod vapi_server_url;
 mod webhook;
 
 use crate::errors::{required, HoldError};

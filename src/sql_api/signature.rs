@@ -10,14 +10,17 @@ use crate::errors::{required, HoldError};
 use crate::rules::origin::Source;
 use crate::rules::payload::{body, quote, Unreadable};
 use crate::rules::signature::{self, Checked};
+use crate::rules::vapi_credential;
 use crate::spi::pool::with_pool;
 use crate::gucs;
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 
-/// Whether `body` carries a good `signature` for `source` ('calcom' or 'calendly'): true when
-/// verified with the secret, false when no secret is set (nothing to check). A missing or
-/// wrong signature while a secret is set raises 28000.
+/// Whether `body` carries a good `signature` for `source` ('calcom' or 'calendly'; for 'vapi',
+/// `signature` is the request's headers as a JSON object, and any of VAPI's server credentials
+/// is checked: rules::vapi_credential): true when verified with the secret, false when no
+/// secret is set (nothing to check). A missing or wrong signature while a secret is set raises
+/// 28000.
 #[pg_extern(volatile, parallel_unsafe, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn phone_holds_verify_signature(
@@ -30,10 +33,11 @@ fn phone_holds_verify_signature(
         let source = match required(source, "source")? {
             "calcom" => Source::Calcom,
             "calendly" => Source::Calendly,
+            "vapi" => Source::Vapi,
             other => {
                 return Err(HoldError::Unreadable(Unreadable {
-                    why: format!("source {} is not a calendar whose signatures phone_holds checks", quote(other)),
-                    hint: "Pass 'calcom' or 'calendly'.".into(),
+                    why: format!("source {} is not a sender whose signatures phone_holds checks", quote(other)),
+                    hint: "Pass 'calcom', 'calendly' or 'vapi'.".into(),
                 }))
             }
         };
@@ -57,6 +61,11 @@ fn phone_holds_verify_signature(
             // Freshness is the server clock's to say: an as_of the caller chose must not make
             // an old signature fresh again (as_of still checks as every function's does).
             Source::Calendly => signature::calendly(secret, text.as_bytes(), signature, chrono::Utc::now(), gucs::calendly_signature_tolerance()),
+            Source::Vapi => {
+                let (credential, timestamp) = gucs::vapi_header_names();
+                let names = vapi_credential::HeaderNames { credential: &credential, timestamp: &timestamp };
+                vapi_credential::check(secret, text.as_bytes(), signature, names, chrono::Utc::now(), gucs::vapi_signature_tolerance())
+            }
             _ => signature::calcom(secret, text.as_bytes(), signature),
         };
         match checked {

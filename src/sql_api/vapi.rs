@@ -4,6 +4,7 @@
 
 use super::{answer, as_of_arg, body};
 use crate::errors::HoldError;
+use crate::rules::payload::message_type::VapiMessage;
 use crate::rules::payload::{end_of_call, lead_phone, quote, reply, shown, tool_calls, Refusal, Request};
 use crate::rules::origin::{self, Origin, Source};
 use crate::rules::{rfc3339, Instant, Outcome, Windows};
@@ -81,43 +82,44 @@ fn warn_refused(what: &str, total: usize, refused: &[(String, String)]) {
 /// (sql/vapi.sql).
 #[pg_extern(volatile, parallel_unsafe, name = "vapi_tool_calls")]
 fn vapi_tool_calls_text(payload: Option<&str>, as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> JsonB {
-    answer((|| {
-        let payload = body(payload)?;
-        let as_of = as_of_arg(as_of)?;
-        let calls = tool_calls::parse(&payload, as_of)?;
-        let (dialed, caller) = (lead_phone::dialed(&payload), lead_phone::caller(&payload));
-        let vouched = lead_phone::vouched(&payload);
-        let w = gucs::windows();
-        let mut refused = Vec::new();
-        let results = with_pool(|pool| {
-            Ok(calls
-                .iter()
-                .map(|call| {
-                    // A phone said on a call VAPI did not place may be the caller's own: it
-                    // chooses a local number, and is not recorded as the lead's.
-                    let phones = match vouched {
-                        true => Phones { lead: call.lead_phone.as_deref().or(dialed.as_deref()), caller: caller.as_deref() },
-                        false => Phones { lead: dialed.as_deref(), caller: call.lead_phone.as_deref().or(caller.as_deref()) },
-                    };
-                    let said = match call.request.as_ref().map(|r| carry_out(pool, r, as_of, &w, call.id.as_deref(), phones)) {
-                        Err(Refusal(why)) => Err(why.clone()),
-                        Ok(Err(e)) => Err(e.spoken()),
-                        Ok(Ok(Done::Booked { number, appointment, release_at })) => Ok(reply::booked(&number, &appointment, &release_at)),
-                        Ok(Ok(Done::Rescheduled { number, appointment, release_at })) => Ok(reply::rescheduled(&number, &appointment, &release_at)),
-                        Ok(Ok(Done::Cancelled { release_at })) => Ok(reply::cancelled(release_at.as_ref())),
-                    }
-                    .unwrap_or_else(|why| {
-                        let reply = reply::refused(&call.function, &why);
-                        refused.push((call.id.as_deref().map_or("(no id)".to_owned(), quote), why));
-                        reply
-                    });
-                    json!({"toolCallId": call.id, "result": said})
-                })
-                .collect::<Vec<Value>>())
-        })?;
-        warn_refused("tool calls", calls.len(), &refused);
-        Ok(JsonB(json!({ "results": results })))
-    })())
+    answer((|| tool_calls_answer(&body(payload)?, as_of_arg(as_of)?))())
+}
+
+/// The answer to a tool-calls message (see vapi_tool_calls).
+pub(super) fn tool_calls_answer(payload: &Value, as_of: Instant) -> Result<JsonB, HoldError> {
+    let calls = tool_calls::parse(payload, as_of)?;
+    let (dialed, caller) = (lead_phone::dialed(payload), lead_phone::caller(payload));
+    let vouched = lead_phone::vouched(payload);
+    let w = gucs::windows();
+    let mut refused = Vec::new();
+    let results = with_pool(|pool| {
+        Ok(calls
+            .iter()
+            .map(|call| {
+                // A phone said on a call VAPI did not place may be the caller's own: it
+                // chooses a local number, and is not recorded as the lead's.
+                let phones = match vouched {
+                    true => Phones { lead: call.lead_phone.as_deref().or(dialed.as_deref()), caller: caller.as_deref() },
+                    false => Phones { lead: dialed.as_deref(), caller: call.lead_phone.as_deref().or(caller.as_deref()) },
+                };
+                let said = match call.request.as_ref().map(|r| carry_out(pool, r, as_of, &w, call.id.as_deref(), phones)) {
+                    Err(Refusal(why)) => Err(why.clone()),
+                    Ok(Err(e)) => Err(e.spoken()),
+                    Ok(Ok(Done::Booked { number, appointment, release_at })) => Ok(reply::booked(&number, &appointment, &release_at)),
+                    Ok(Ok(Done::Rescheduled { number, appointment, release_at })) => Ok(reply::rescheduled(&number, &appointment, &release_at)),
+                    Ok(Ok(Done::Cancelled { release_at })) => Ok(reply::cancelled(release_at.as_ref())),
+                }
+                .unwrap_or_else(|why| {
+                    let reply = reply::refused(&call.function, &why);
+                    refused.push((call.id.as_deref().map_or("(no id)".to_owned(), quote), why));
+                    reply
+                });
+                json!({"toolCallId": call.id, "result": said})
+            })
+            .collect::<Vec<Value>>())
+    })?;
+    warn_refused("tool calls", calls.len(), &refused);
+    Ok(JsonB(json!({ "results": results })))
 }
 
 /// Acts on a finished call: VAPI's `end-of-call-report`, or the seed's flattened body
@@ -128,52 +130,60 @@ fn vapi_tool_calls_text(payload: Option<&str>, as_of: default!(Option<TimestampW
 /// cut to 64 characters. Takes the body as text; the jsonb form calls this one (sql/vapi.sql).
 #[pg_extern(volatile, parallel_unsafe, name = "vapi_end_of_call")]
 fn vapi_end_of_call_text(payload: Option<&str>, as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> JsonB {
-    answer((|| {
-        let payload = body(payload)?;
-        let as_of = as_of_arg(as_of)?;
-        let report = end_of_call::parse(&payload, as_of)?;
-        let echo = |v: &Option<String>| v.as_deref().map(shown);
-        let mut out = json!({"callId": echo(&report.call_id), "leadId": echo(&report.lead_id), "outcome": echo(&report.outcome)});
-        let done = match &report.decision {
-            Ok(None) => {
-                out["action"] = json!("none");
-                out["reason"] = json!(format!(
-                    "outcome {} changes no hold",
-                    report.outcome.as_deref().map_or("(none)".to_owned(), quote)
-                ));
-                return Ok(JsonB(out));
-            }
-            Err(refusal) => Err(refusal.0.clone()),
-            Ok(Some(request)) => {
-                let w = gucs::windows();
-                let (dialed, caller) = (lead_phone::dialed(&payload), lead_phone::caller(&payload));
-                let phones = Phones { lead: dialed.as_deref(), caller: caller.as_deref() };
-                with_pool(|pool| Ok(carry_out(pool, request, as_of, &w, report.call_id.as_deref(), phones)))?.map_err(|e| e.spoken())
-            }
-        };
-        match done {
-            Err(why) => {
-                let who = format!("end-of-call report {}", report.call_id.as_deref().map_or("(no call id)".to_owned(), quote));
-                warn_refused("reports", 1, &[(who, why.clone())]);
-                out["action"] = json!("rejected");
-                out["reason"] = json!(why);
-            }
-            Ok(Done::Booked { number, appointment, release_at }) => {
-                describe_hold(&mut out, "booked", &number, &appointment, &release_at)
-            }
-            Ok(Done::Rescheduled { number, appointment, release_at }) => {
-                describe_hold(&mut out, "rescheduled", &number, &appointment, &release_at)
-            }
-            Ok(Done::Cancelled { release_at }) => {
-                out["action"] = json!(if release_at.is_some() { "cancelled" } else { "none" });
-                out["releaseAt"] = json!(release_at.as_ref().map(rfc3339));
-                if release_at.is_none() {
-                    out["reason"] = json!("the lead holds no number");
-                }
+    answer((|| end_of_call_answer(&body(payload)?, as_of_arg(as_of)?))())
+}
+
+/// The answer to an end-of-call report (see vapi_end_of_call).
+pub(super) fn end_of_call_answer(payload: &Value, as_of: Instant) -> Result<JsonB, HoldError> {
+    // VAPI posts every message type the assistant lists to its server URL: one that only
+    // informs (a status or speech update) changes no hold and is answered as such, not refused.
+    if let Some(kind) = payload.pointer("/message/type").and_then(Value::as_str) {
+        if let VapiMessage::Informational(kind) = VapiMessage::of(kind) {
+            return Ok(JsonB(json!({"action": "none", "reason": format!("a {} message changes no hold", quote(&kind))})));
+        }
+    }
+    let report = end_of_call::parse(payload, as_of)?;
+    let echo = |v: &Option<String>| v.as_deref().map(shown);
+    let mut out = json!({"callId": echo(&report.call_id), "leadId": echo(&report.lead_id), "outcome": echo(&report.outcome)});
+    let done = match &report.decision {
+        Ok(None) => {
+            out["action"] = json!("none");
+            out["reason"] = json!(format!(
+                "outcome {} changes no hold",
+                report.outcome.as_deref().map_or("(none)".to_owned(), quote)
+            ));
+            return Ok(JsonB(out));
+        }
+        Err(refusal) => Err(refusal.0.clone()),
+        Ok(Some(request)) => {
+            let w = gucs::windows();
+            let (dialed, caller) = (lead_phone::dialed(payload), lead_phone::caller(payload));
+            let phones = Phones { lead: dialed.as_deref(), caller: caller.as_deref() };
+            with_pool(|pool| Ok(carry_out(pool, request, as_of, &w, report.call_id.as_deref(), phones)))?.map_err(|e| e.spoken())
+        }
+    };
+    match done {
+        Err(why) => {
+            let who = format!("end-of-call report {}", report.call_id.as_deref().map_or("(no call id)".to_owned(), quote));
+            warn_refused("reports", 1, &[(who, why.clone())]);
+            out["action"] = json!("rejected");
+            out["reason"] = json!(why);
+        }
+        Ok(Done::Booked { number, appointment, release_at }) => {
+            describe_hold(&mut out, "booked", &number, &appointment, &release_at)
+        }
+        Ok(Done::Rescheduled { number, appointment, release_at }) => {
+            describe_hold(&mut out, "rescheduled", &number, &appointment, &release_at)
+        }
+        Ok(Done::Cancelled { release_at }) => {
+            out["action"] = json!(if release_at.is_some() { "cancelled" } else { "none" });
+            out["releaseAt"] = json!(release_at.as_ref().map(rfc3339));
+            if release_at.is_none() {
+                out["reason"] = json!("the lead holds no number");
             }
         }
-        Ok(JsonB(out))
-    })())
+    }
+    Ok(JsonB(out))
 }
 
 /// The C symbols the jsonb forms had up to 0.3.0 (`vapi_tool_calls_wrapper`,

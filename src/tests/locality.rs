@@ -437,4 +437,31 @@ mod tests {
         assert_eq!(assign(LEAD_A, 0, IN_SF), "+1 415 555 0103");
         assert_eq!(assigned_how(LEAD_A).0, "any");
     }
+
+    #[pg_test]
+    fn phones_with_an_unassigned_country_code_are_refused_and_reported() {
+        pool(&[SF_1]);
+        for phone in ["+99912345678", "+990 1234 5678", "+2801234567"] {
+            for sql in [
+                format!("SELECT assign_phone_to_lead('{LEAD_A}', {}, '{phone}')", ts(0)),
+                format!("SELECT extend_phone_for_appointment('{LEAD_A}', {}, {}, '{phone}')", ts(30), ts(0)),
+            ] {
+                let f = assert_refused(&sql, "22023", "begins with no assigned country calling code");
+                assert!(f.hint.contains("assigned country code"), "{f:?}");
+            }
+        }
+        assert_eq!(number_of(LEAD_A), None, "nothing was held");
+        // A VAPI tool call that says one: the agent hears why, and nothing is held.
+        let call = serde_json::json!({"message": {"type": "tool-calls", "toolCallList": [{"id": "c1", "function": {"name": "book_appointment",
+            "arguments": {"lead_id": LEAD_A, "appointment_time": "2025-10-20T18:00:00Z", "lead_phone": "+99912345678"}}}]}});
+        let said = Spi::get_one_with_args::<pgrx::datum::JsonB>(&format!("SELECT vapi_tool_calls($1::text, {})", ts(0)), &[call.to_string().into()]).unwrap().unwrap().0;
+        assert!(said["results"][0]["result"].as_str().unwrap().contains("no assigned country calling code"), "{said}");
+        assert_eq!(number_of(LEAD_A), None);
+        // Non-geographic codes are assigned.
+        assert_eq!(assign(LEAD_A, 0, "+800 1234 5678"), SF_1);
+        // A pool number with one: setup warns and the check reports it.
+        Spi::run("INSERT INTO public.signalwire_phone_numbers (number) VALUES ('+99912345678')").unwrap();
+        let problem = one("SELECT problem FROM phone_holds_check() WHERE number = '+99912345678'").unwrap();
+        assert!(problem.contains("no assigned country calling code"), "{problem}");
+    }
 }

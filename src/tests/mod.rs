@@ -22,4 +22,5 @@ mod scenarios;
 mod security;
 mod support;
 mod vapi;
+mod vapi_server_url;
 mod webhook;

@@ -83,7 +83,7 @@ if (mode === 'no-credential') {
 
 if (mode === 'linked') {
   // Imported twice: still one workflow per webhook, and the change-events workflow.
-  assert.equal(sql('SELECT count(*) FROM workflow_entity', 'n8n'), '7');
+  assert.equal(sql('SELECT count(*) FROM workflow_entity', 'n8n'), '8');
   // Happy paths, answered exactly as before 0.5.0.
   await check('booking', 'vapi-appointment-booked', booking, 200, (b) => {
     assert.deepEqual(Object.keys(b), ['results']);
@@ -193,13 +193,60 @@ if (mode === 'linked') {
     // Cal.com: assigned, extended, completed; Calendly: extended (Ben held a number already).
     'calcom bk_7Qm2fT9x, calcom bk_7Qm2fT9x, calcom bk_7Qm2fT9x, calendly https://api.calendly.com/scheduled_events/EVT-1/invitees/INV-1');
 
+  // A whole VAPI call's messages at the one server URL, as VAPI posts them (raw, pretty-printed):
+  // the informational ones answered {} and changing nothing, the tool call and the report acted on.
+  const URL_LEAD = 'dddddddd-0000-4000-8000-000000000004';
+  const urlBooking = booking.replaceAll(LEAD, URL_LEAD).replace('call_book_07f26a19', 'call_book_url');
+  const urlReport = example('end-of-call-report-booked.json').replaceAll('07f26a19-e9dc-422c-b61d-030e3c7971bb', URL_LEAD).replaceAll('2025-10-20', day);
+  const ledgerRows = () => sql('SELECT count(*) FROM phone_hold_ledger');
+  const rowsBefore = ledgerRows();
+  for (const name of ['status-update.json', 'speech-update.json', 'conversation-update.json', 'transcript.json', 'user-interrupted.json', 'model-output.json']) {
+    await check(`one VAPI URL: ${name} is answered {}`, 'vapi', example(name), 200, (b) => assert.deepEqual(b, {}));
+  }
+  await check('one VAPI URL: a message type VAPI adds later is answered {}', 'vapi', { message: { type: 'a-new-type' } }, 200, (b) => assert.deepEqual(b, {}));
+  assert.equal(ledgerRows(), rowsBefore, 'the informational messages changed nothing');
+  await check('one VAPI URL: the tool call books', 'vapi', urlBooking, 200, (b) => {
+    assert.equal(b.results[0].toolCallId, 'call_book_url');
+    assert.match(b.results[0].result, new RegExp(`^Booked for ${day} 18:00 UTC\\.`));
+  });
+  await check('one VAPI URL: a status update mid-call', 'vapi', example('status-update.json'), 200, (b) => assert.deepEqual(b, {}));
+  await check('one VAPI URL: the end-of-call report', 'vapi', urlReport, 200, (b) => {
+    assert.equal(b.action, 'booked');
+    assert.equal(b.leadId, URL_LEAD);
+  });
+  await check('one VAPI URL: the call hangs up', 'vapi', example('hang.json'), 200, (b) => assert.deepEqual(b, {}));
+  await check('the call-ended URL answers a status update too', 'vapi-call-ended', example('status-update.json'), 200, (b) => assert.equal(b.action, 'none'));
+  assert.equal(sql(`SELECT appointment_scheduled_at AT TIME ZONE 'UTC' FROM signalwire_phone_numbers WHERE currently_assigned_to = '${URL_LEAD}'`), `${day} 18:00:00`);
+  assert.equal(sql(`SELECT count(*) FROM phone_hold_appointments WHERE lead_id = '${URL_LEAD}' AND status = 'booked'`), '2', 'both appointments kept');
+
+  // VAPI authenticated: with a secret set, no credential is a 401 and changes nothing.
+  sql("SELECT phone_holds_set_webhook_secret('vapi', 'vapi_live_secret')");
+  const urlHold = () => sql(`SELECT release_at FROM signalwire_phone_numbers WHERE currently_assigned_to = '${URL_LEAD}'`);
+  const urlHeld = urlHold();
+  const cancelUrl = { message: { type: 'tool-calls', toolCallList: [{ id: 'call_cancel_url', function: { name: 'cancel_appointment', arguments: { lead_id: URL_LEAD } } }] } };
+  await check('one VAPI URL, no credential: 401', 'vapi', cancelUrl, 401, isError('28000', 'no X-Vapi-Secret, Authorization or X-Signature header'));
+  await check('tool-calls URL, a wrong secret: 401', 'vapi-appointment-booked', cancelUrl, 401, isError('28000', 'is not the VAPI secret'),
+    undefined, { 'X-Vapi-Secret': 'guess' });
+  await check('inbound URL, no credential: 401', 'vapi-inbound-call', example('assistant-request-held.json'), 401, isError('28000', 'VAPI webhook refused'));
+  assert.equal(urlHold(), urlHeld, 'the refused requests changed nothing');
+  await check('one VAPI URL, X-Vapi-Secret: 200', 'vapi', example('status-update.json'), 200, (b) => assert.deepEqual(b, {}),
+    undefined, { 'X-Vapi-Secret': 'vapi_live_secret' });
+  const t = String(Math.floor(Date.now() / 1000));
+  const urlStatus = example('speech-update.json');
+  const signature = createHmac('sha256', 'vapi_live_secret').update(`${t}.${urlStatus}`).digest('hex');
+  await check('one VAPI URL, an HMAC credential over the raw body: 200', 'vapi', urlStatus, 200, (b) => assert.deepEqual(b, {}),
+    undefined, { 'X-Signature': signature, 'X-Timestamp': t });
+  await check('one VAPI URL, Bearer: the cancel goes through', 'vapi', cancelUrl, 200, (b) => assert.match(b.results[0].result, /ancel/),
+    undefined, { Authorization: 'Bearer vapi_live_secret' });
+  sql("SELECT phone_holds_set_webhook_secret('vapi', NULL)");
+
   // The database refuses the workflow's role: n8n's error output answers, with n8n's message.
-  sql('REVOKE EXECUTE ON FUNCTION phone_holds_webhook(text, text, timestamptz) FROM service_role');
+  sql('REVOKE EXECUTE ON FUNCTION phone_holds_webhook(text, text, timestamptz), phone_holds_webhook(text, text, timestamptz, text) FROM service_role');
   await check('no EXECUTE on phone_holds_webhook', 'appointment-outcome', { lead_id: LEAD, outcome: 'showed' }, 500,
     isError(null, 'permission denied for function phone_holds_webhook'));
   await check('no EXECUTE, tool calls: a sentence per call', 'vapi-appointment-booked', booking, 200, (b) =>
     assert.deepEqual(b, { results: [{ toolCallId: 'call_book_07f26a19', error: RETRY }] }));
-  sql('GRANT EXECUTE ON FUNCTION phone_holds_webhook(text, text, timestamptz) TO service_role');
+  sql('GRANT EXECUTE ON FUNCTION phone_holds_webhook(text, text, timestamptz), phone_holds_webhook(text, text, timestamptz, text) TO service_role');
 
   sql("ALTER ROLE service_role PASSWORD 'not-the-credential-s'");
   sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'service_role'");

@@ -19,12 +19,21 @@ pub fn parse(body: &Value, as_of: Instant) -> Result<CalendarEvent, Unreadable> 
         });
     };
     // Booking events wrap their fields in "payload"; MEETING_STARTED/ENDED do not.
-    let payload = body.get("payload").filter(|p| p.is_object()).unwrap_or(body);
+    let wrapped = body.get("payload").filter(|p| p.is_object());
+    let flat = wrapped.is_none();
+    let payload = wrapped.unwrap_or(body);
     let booking = ["uid", "bookingUid"].iter().find_map(|k| payload.get(*k).and_then(text));
     let lead = lead(payload);
     let no_show = attendees_no_show(payload);
     let change = match name {
-        "BOOKING_CREATED" => Change::Book,
+        // A booking the lead made, whatever it still waits for: REQUESTED waits for the host's
+        // confirmation, PAYMENT_INITIATED for payment; each holds the number through it
+        // (README: Calendars). PAID and the CREATED sent on confirmation name no lead (Cal.com
+        // replaces the metadata), so the booking must be known before them: they find its lead
+        // through it, and book the same appointment again, which changes nothing.
+        "BOOKING_CREATED" | "BOOKING_REQUESTED" | "BOOKING_PAYMENT_INITIATED" | "BOOKING_PAID" => Change::Book,
+        // The host declined a requested booking: its tentative hold goes as a cancel's would.
+        "BOOKING_REJECTED" => Change::Cancel { keep_hold: false },
         "BOOKING_RESCHEDULED" => Change::Move { from: payload.get("rescheduleUid").and_then(text) },
         "BOOKING_CANCELLED" => Change::Cancel { keep_hold: payload.get("requestReschedule") == Some(&Value::Bool(true)) },
         "AFTER_GUESTS_CAL_VIDEO_NO_SHOW" => Change::Outcome(Outcome::NoShow),
@@ -35,15 +44,22 @@ pub fn parse(body: &Value, as_of: Instant) -> Result<CalendarEvent, Unreadable> 
             Some(false) => Change::Outcome(Outcome::Showed),
             None => Change::Nothing,
         },
-        "MEETING_ENDED" if no_show == Some(true) => Change::Outcome(Outcome::NoShow),
-        "MEETING_ENDED" => Change::Ended,
+        // Sent by a scheduled job at the meeting's start and end, joined or not: no outcome.
+        "MEETING_STARTED" | "MEETING_ENDED" => Change::Clock,
         _ => Change::Nothing,
+    };
+    // The flat clock triggers carry the booking row, whose createdAt is when the booking was
+    // made, not when the event was: their time is the scheduled start or end they fire at.
+    let sent_field = match (flat, name) {
+        (true, "MEETING_STARTED") => "startTime",
+        (true, "MEETING_ENDED") => "endTime",
+        _ => "createdAt",
     };
     Ok(CalendarEvent {
         source: Source::Calcom,
         name: name.to_owned(),
         booking,
-        sent_at: time_field(field(body, &["createdAt"]), "createdAt", as_of).and_then(Result::ok),
+        sent_at: time_field(field(body, &[sent_field]), sent_field, as_of).and_then(Result::ok),
         start: time_field(payload.get("startTime"), "startTime", as_of),
         lead,
         change,
@@ -105,9 +121,30 @@ mod tests {
         assert_eq!((marked.booking.as_deref(), marked.start.is_none(), marked.lead.is_none()), (Some("bk_R4sZ8wLp"), true, true));
         assert_eq!(example("booking-no-show-cleared.json").change, Change::Outcome(Outcome::Showed));
         assert_eq!(example("after-guests-cal-video-no-show.json").change, Change::Outcome(Outcome::NoShow));
+    }
+
+    #[test]
+    fn bookings_in_every_state_book_and_a_rejection_cancels() {
+        for name in ["booking-requested.json", "booking-payment-initiated.json", "booking-paid.json"] {
+            let e = example(name);
+            assert_eq!(e.change, Change::Book, "{name}");
+            assert!(e.start.unwrap().is_ok(), "{name}");
+        }
+        assert!(example("booking-payment-initiated.json").lead.unwrap().is_ok(), "the payment's first event names the lead");
+        assert_eq!(example("booking-paid.json").lead, None, "BOOKING_PAID's metadata is the payment's: no lead");
+        let rejected = example("booking-rejected.json");
+        assert_eq!((rejected.change, rejected.booking.as_deref(), rejected.lead), (Change::Cancel { keep_hold: false }, Some("bk_Pend1ng0"), None));
+    }
+
+    #[test]
+    fn meeting_clock_events_are_dated_by_their_schedule() {
+        // Flat, the booking row beside triggerEvent: its createdAt is the booking's, not the event's.
+        let started = example("meeting-started.json");
+        assert_eq!((started.change.clone(), started.booking.as_deref()), (Change::Clock, Some("bk_R4sZ8wLp")));
+        assert_eq!(started.sent_at.unwrap().to_rfc3339(), "2025-10-21T18:00:00+00:00");
         let ended = example("meeting-ended.json");
-        assert_eq!((ended.change, ended.booking.as_deref()), (Change::Ended, Some("bk_R4sZ8wLp")));
-        assert_eq!(example("booking-requested.json").change, Change::Nothing);
+        assert_eq!((ended.change.clone(), ended.booking.as_deref()), (Change::Clock, Some("bk_R4sZ8wLp")));
+        assert_eq!(ended.sent_at.unwrap().to_rfc3339(), "2025-10-21T18:30:00+00:00");
     }
 
     #[test]
@@ -131,6 +168,6 @@ mod tests {
     /// a new one must join this list, so the examples cannot drift from what the code reads.
     #[test]
     fn every_example_is_a_listed_fixture() {
-        assert_eq!(crate::rules::payload::example_files("calcom"), ["after-guests-cal-video-no-show.json", "booking-cancelled-request-reschedule.json", "booking-cancelled.json", "booking-created.json", "booking-no-show-cleared.json", "booking-no-show-updated.json", "booking-requested.json", "booking-rescheduled.json", "meeting-ended.json"]);
+        assert_eq!(crate::rules::payload::example_files("calcom"), ["README.md", "after-guests-cal-video-no-show.json", "booking-cancelled-request-reschedule.json", "booking-cancelled.json", "booking-created.json", "booking-no-show-cleared.json", "booking-no-show-updated.json", "booking-paid.json", "booking-payment-initiated.json", "booking-rejected.json", "booking-requested.json", "booking-rescheduled.json", "meeting-ended.json", "meeting-started.json"]);
     }
 }

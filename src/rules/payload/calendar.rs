@@ -3,7 +3,7 @@
 //! that decides between the two (duplicates, late deliveries, replaced bookings).
 //!
 //! How the order is decided: every event carries the time the calendar made it (Cal.com's
-//! `createdAt`, Calendly's `created_at`). Per booking, phone_holds keeps the name and time of
+//! `createdAt`, or a meeting clock trigger's scheduled time; Calendly's `created_at`). Per booking, phone_holds keeps the name and time of
 //! the last event it acted on (public.phone_hold_bookings). An event of the same name and
 //! time is a second delivery of it; an event made before that one arrived late and is older
 //! news. Either changes nothing. A booking replaced by a reschedule takes no further change
@@ -46,8 +46,9 @@ pub enum Change {
     Replaced { by: Option<String> },
     /// An outcome: `NoShow`, or `Showed` for a no-show taken back.
     Outcome(Outcome),
-    /// The meeting ended: showed, unless a no-show was recorded for the booking.
-    Ended,
+    /// A clock trigger (Cal.com's `MEETING_STARTED`/`MEETING_ENDED`): sent at the meeting's
+    /// scheduled start or end whether anyone joined or not, so it proves no outcome.
+    Clock,
     /// A trigger that moves no hold.
     Nothing,
 }
@@ -155,8 +156,15 @@ impl CalendarEvent {
 /// a missing `sent_at`).
 pub fn decide(event: &CalendarEvent, known: Option<&Booking>, replaced: Option<&Booking>, as_of: Instant) -> Decision {
     let trigger = quote(&event.name);
-    if event.change == Change::Nothing {
-        return Decision::nothing(format!("{} event {trigger} moves no hold", event.source.title()));
+    match event.change {
+        Change::Nothing => return Decision::nothing(format!("{} event {trigger} moves no hold", event.source.title())),
+        Change::Clock => {
+            return Decision::nothing(format!(
+                "{trigger} is sent at the meeting's scheduled time whether anyone joined or not, so it records no outcome \
+                 (a no-show event or complete_appointment_for_phone() does); the hold runs through the appointment's follow-up window"
+            ))
+        }
+        _ => {}
     }
     let booking = match event.booking_ref() {
         Ok(b) => b,
@@ -176,7 +184,7 @@ pub fn decide(event: &CalendarEvent, known: Option<&Booking>, replaced: Option<&
                 quote(booking)
             ));
         }
-        if known.status == Status::Replaced && !matches!(event.change, Change::Outcome(_) | Change::Ended | Change::Replaced { .. }) {
+        if known.status == Status::Replaced && !matches!(event.change, Change::Outcome(_) | Change::Replaced { .. }) {
             let by = known.replaced_by.as_deref().map_or("another booking".to_owned(), |b| format!("booking {}", quote(b)));
             return Decision::nothing(format!("booking {} was rescheduled to {by}, which holds the number now", quote(booking)));
         }
@@ -227,11 +235,7 @@ pub fn decide(event: &CalendarEvent, known: Option<&Booking>, replaced: Option<&
         Change::Cancel { keep_hold: false } => decided(Step::Cancel(start.or(known.and_then(|k| k.appointment))), Status::Cancelled),
         Change::Replaced { .. } => kept("the booking was rescheduled; the new booking's event moves the hold".into(), Status::Replaced),
         Change::Outcome(outcome) => decided(Step::Outcome(*outcome), if *outcome == Outcome::NoShow { Status::NoShow } else { Status::Showed }),
-        Change::Ended if known.is_some_and(|k| k.status == Status::NoShow) => {
-            kept("a no-show was recorded for this booking, so the meeting's end changes nothing".into(), Status::NoShow)
-        }
-        Change::Ended => decided(Step::Outcome(Outcome::Showed), Status::Showed),
-        Change::Nothing => unreachable!("handled first"),
+        Change::Clock | Change::Nothing => unreachable!("handled first"),
     }
 }
 
@@ -298,16 +302,18 @@ mod tests {
         assert_eq!(d(Change::Replaced { by: None }).record, Some(Status::Replaced));
         assert_eq!(d(Change::Outcome(Outcome::NoShow)).record, Some(Status::NoShow));
         assert_eq!(d(Change::Outcome(Outcome::Showed)).step, Step::Outcome(Outcome::Showed));
-        assert_eq!(d(Change::Ended).step, Step::Outcome(Outcome::Showed));
         let nothing = d(Change::Nothing);
         assert_eq!((nothing.step, nothing.record), (Step::Keep, None));
         assert!(nothing.reason.unwrap().contains("moves no hold"));
     }
 
     #[test]
-    fn a_meeting_with_a_recorded_no_show_did_not_show() {
-        let d = decide_(&event("MEETING_ENDED", Change::Ended, 3), Some(&known(Status::NoShow, "BOOKING_NO_SHOW_UPDATED", 2)), t(4));
-        assert_eq!((d.step, d.record), (Step::Keep, Some(Status::NoShow)));
+    fn a_meeting_clock_event_proves_no_outcome() {
+        for known_status in [None, Some(known(Status::Booked, "BOOKING_CREATED", 1)), Some(known(Status::NoShow, "BOOKING_NO_SHOW_UPDATED", 2))] {
+            let d = decide_(&event("MEETING_ENDED", Change::Clock, 3), known_status.as_ref(), t(4));
+            assert_eq!((d.step, d.record), (Step::Keep, None), "{known_status:?}");
+            assert!(d.reason.unwrap().contains("whether anyone joined or not"));
+        }
     }
 
     #[test]

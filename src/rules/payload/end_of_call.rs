@@ -1,10 +1,13 @@
 //! What a finished call says to do: VAPI's `end-of-call-report`, or the seed's flattened
 //! "Option B" body `{"callId", "leadId", "outcome", "appointmentTime", "transcript"}`.
 //!
-//! In a VAPI report the lead, outcome and appointment are looked up, in this order, in
-//! `analysis.structuredData` (what the assistant's analysis plan extracts), `call.metadata`,
-//! `call.assistantOverrides.metadata` (where vapi_assistant_request() puts the lead of an
-//! inbound call) and `call.assistantOverrides.variableValues`.
+//! In a VAPI report the lead, outcome and appointment are looked up first in what the call's
+//! analysis extracted: `analysis.structuredData` (the analysis plan) and the object `result` of
+//! every `artifact.structuredOutputs` entry (VAPI's structured outputs), all of which must agree;
+//! then, in this order, in `call.metadata`, `call.assistantOverrides.metadata` (where
+//! vapi_assistant_request() puts the lead of an inbound call) and
+//! `call.assistantOverrides.variableValues`. An analysis with no outcome but
+//! `appointment_booked: true` books.
 
 use super::fields::{at, field, text, unambiguous};
 use super::tool_calls::message;
@@ -45,32 +48,51 @@ fn action(outcome: &str) -> Option<Action> {
 /// What a finished call asks for; `as_of` only dates the example in a time refusal.
 pub fn parse(payload: &Value, as_of: Instant) -> Result<CallReport, Unreadable> {
     let message = message(payload);
-    let sources: Vec<&Value> = match field(message, &["type"]).and_then(Value::as_str) {
-        Some("end-of-call-report") => [
-            at(message, &["analysis", "structuredData"]),
+    let (analysis, sources): (Vec<(String, &Value)>, Vec<&Value>) = match field(message, &["type"]).and_then(Value::as_str) {
+        Some("end-of-call-report") => (analysis(message), [
             at(message, &["call", "metadata"]),
             at(message, &["call", "assistantOverrides", "metadata"]),
             at(message, &["call", "assistantOverrides", "variableValues"]),
         ]
         .into_iter()
         .flatten()
-        .collect(),
+        .collect()),
         Some(other) => {
             return Err(Unreadable::not_this_message(format!(
                 "expected an end-of-call-report, got a VAPI message of type {}",
                 quote(other)
             )))
         }
-        None if field(payload, &["leadId", "outcome"]).is_some() => vec![payload],
+        None if field(payload, &["leadId", "outcome"]).is_some() => (Vec::new(), vec![payload]),
         None => {
             return Err(Unreadable::not_this_message(
                 "expected a VAPI end-of-call-report or a body with leadId and outcome".to_owned(),
             ))
         }
     };
-    // Within one source a value sent under two spellings with different values is ambiguous;
-    // across sources the documented order decides.
+    // Within one source a value sent under two spellings with different values is ambiguous,
+    // and so is one the analysis's places disagree on; past the analysis, the documented order
+    // decides.
     let find = |names: &[&str], what: &str| -> Result<Option<String>, Refusal> {
+        let mut said: Option<(String, &str)> = None;
+        for (place, source) in &analysis {
+            let Some(v) = unambiguous(source, names, what)? else { continue };
+            let v = text(v).unwrap_or_else(|| v.to_string());
+            match &said {
+                Some((first, first_place)) if first.trim() != v.trim() => {
+                    return Err(Refusal(format!(
+                        "{what} is {} in {first_place} but {} in {place}; the call's analysis must say one thing",
+                        quote(first),
+                        quote(&v)
+                    )))
+                }
+                Some(_) => {}
+                None => said = Some((v, place)),
+            }
+        }
+        if let Some((v, _)) = said {
+            return Ok(Some(v));
+        }
         for source in &sources {
             if let Some(v) = unambiguous(source, names, what)? {
                 return Ok(Some(text(v).unwrap_or_else(|| v.to_string())));
@@ -80,7 +102,13 @@ pub fn parse(payload: &Value, as_of: Instant) -> Result<CallReport, Unreadable> 
     };
     let call_id = at(message, &["call", "id"]).or_else(|| field(payload, &["callId"])).and_then(text);
     let lead = find(&["lead_id", "leadId"], "lead_id");
-    let outcome = find(&["outcome"], "outcome");
+    // A structured result may say only that an appointment was booked, and when.
+    let outcome = find(&["outcome"], "outcome").and_then(|outcome| match outcome {
+        Some(o) => Ok(Some(o)),
+        None => Ok(find(&["appointment_booked", "appointmentBooked"], "appointment_booked")?
+            .filter(|flag| flag.trim().eq_ignore_ascii_case("true"))
+            .map(|_| "appointment_booked".to_owned())),
+    });
     let appointment = find(&["appointment_time", "appointmentTime"], "appointmentTime");
 
     let decision = match outcome.clone().map(|o| o.as_deref().and_then(action)) {
@@ -104,6 +132,21 @@ pub fn parse(payload: &Value, as_of: Instant) -> Result<CallReport, Unreadable> 
     Ok(CallReport { call_id, lead_id: lead, outcome, decision })
 }
 
+/// The places the call's analysis extracted values to, named for messages:
+/// `analysis.structuredData`, and each structured output whose result is an object.
+fn analysis(message: &Value) -> Vec<(String, &Value)> {
+    let mut places: Vec<(String, &Value)> = at(message, &["analysis", "structuredData"]).map(|v| ("analysis.structuredData".to_owned(), v)).into_iter().collect();
+    if let Some(outputs) = at(message, &["artifact", "structuredOutputs"]).and_then(Value::as_object) {
+        for (id, output) in outputs {
+            if let Some(result) = output.get("result").filter(|r| r.is_object()) {
+                let name = output.get("name").and_then(text).unwrap_or_else(|| id.clone());
+                places.push((format!("structured output {}", quote(&name)), result));
+            }
+        }
+    }
+    places
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +160,8 @@ mod tests {
             "end-of-call-report-no-answer" => include_str!("../../../examples/vapi/end-of-call-report-no-answer.json"),
             "option-b-booked" => include_str!("../../../examples/vapi/option-b-booked.json"),
             "option-b-cancelled" => include_str!("../../../examples/vapi/option-b-cancelled.json"),
+            "structured-outputs" => include_str!("../../../examples/vapi/end-of-call-report-structured-outputs.json"),
+            "structured-booked" => include_str!("../../../examples/vapi/end-of-call-report-structured-booked-no-outcome.json"),
             _ => unreachable!(),
         };
         serde_json::from_str(text).unwrap()
@@ -178,6 +223,39 @@ mod tests {
         let r = parse(&report, as_of()).unwrap();
         assert_eq!(r.lead_id.as_deref(), Some("07f26a19-e9dc-422c-b61d-030e3c7971bb"));
         assert!(matches!(r.decision, Ok(Some(Request::Cancel { .. }))));
+    }
+
+    #[test]
+    fn structured_outputs_are_read_like_structured_data() {
+        let lead = lead_id::parse("07f26a19-e9dc-422c-b61d-030e3c7971bb").unwrap();
+        let r = parse(&example("structured-outputs"), as_of()).unwrap();
+        assert_eq!(r.decision, Ok(Some(Request::Book { lead, at: Utc.with_ymd_and_hms(2025, 10, 20, 14, 0, 0).unwrap() })));
+        // No outcome, but booked and a time: books (14:00 Eastern is 18:00 UTC).
+        let r = parse(&example("structured-booked"), as_of()).unwrap();
+        assert_eq!(r.outcome.as_deref(), Some("appointment_booked"));
+        assert_eq!(r.decision, Ok(Some(Request::Book { lead, at: Utc.with_ymd_and_hms(2025, 10, 20, 18, 0, 0).unwrap() })));
+        let mut not_booked = example("structured-booked");
+        not_booked["message"]["artifact"]["structuredOutputs"]["5b0e6f3a-2c1d-4e8f-9a7b-3c4d5e6f7a81"]["result"]["appointment_booked"] = json!(false);
+        assert_eq!(parse(&not_booked, as_of()).unwrap().decision, Ok(None));
+    }
+
+    #[test]
+    fn places_of_the_analysis_that_disagree_are_refused() {
+        let mut both = example("structured-outputs");
+        both["message"]["analysis"]["structuredData"] = json!({"outcome": "cancelled"});
+        let r = parse(&both, as_of()).unwrap();
+        assert!(
+            matches!(&r.decision, Err(Refusal(m)) if m.contains("outcome is \"cancelled\" in analysis.structuredData but \"appointment_booked\" in structured output \"Appointment outcome\"")),
+            "{:?}",
+            r.decision
+        );
+        // Saying the same thing twice is no disagreement.
+        both["message"]["analysis"]["structuredData"] = json!({"outcome": "appointment_booked", "leadId": "07f26a19-e9dc-422c-b61d-030e3c7971bb"});
+        assert!(matches!(parse(&both, as_of()).unwrap().decision, Ok(Some(Request::Book { .. }))));
+        // Two outputs naming different leads.
+        let mut two = example("structured-outputs");
+        two["message"]["artifact"]["structuredOutputs"]["c8d2a4e6-1f3b-4d5c-8e7a-9b0c1d2e3f45"]["result"] = json!({"lead_id": "17f26a19-e9dc-422c-b61d-030e3c7971bb"});
+        assert!(matches!(&parse(&two, as_of()).unwrap().decision, Err(Refusal(m)) if m.contains("lead_id is")), "lead");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod end_of_call;
 pub mod fields;
 pub mod lead_id;
 pub mod lead_phone;
+pub mod message_type;
 pub mod reply;
 pub mod timestamp;
 pub mod tool_calls;
@@ -92,20 +93,32 @@ mod tests {
 
     /// Every file under examples/vapi/ is a fixture of some test; a new one must join this list
     /// (and a test), so the examples cannot drift from what the code accepts.
-    const FIXTURES: [&str; 13] = [
+    /// (README.md says where each shape comes from.)
+    const FIXTURES: [&str; 24] = [
+        "README.md",
         "assistant-request-held.json",
         "assistant-request-released.json",
         "assistant-request-unknown.json",
         "book_appointment.tool.json",
         "cancel_appointment.tool.json",
+        "conversation-update.json",
         "end-of-call-report-booked.json",
         "end-of-call-report-no-answer.json",
+        "end-of-call-report-structured-booked-no-outcome.json",
+        "end-of-call-report-structured-outputs.json",
+        "function-call.json",
+        "hang.json",
         "inbound.phone-number.json",
+        "model-output.json",
         "option-b-booked.json",
         "option-b-cancelled.json",
         "reschedule_appointment.tool.json",
+        "speech-update.json",
+        "status-update.json",
         "tool-calls-batch.json",
         "tool-calls-book.json",
+        "transcript.json",
+        "user-interrupted.json",
     ];
 
     #[test]

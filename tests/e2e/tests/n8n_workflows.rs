@@ -98,7 +98,8 @@ fn the_workflows_are_importable_n8n_exports() {
             "Phone_Number_Events.json",
             "VAPI_Appointment_Phone_Extension.json",
             "VAPI_Call_Ended.json",
-            "VAPI_Inbound_Call.json"
+            "VAPI_Inbound_Call.json",
+            "VAPI_Server_URL.json"
         ]
     );
     let mut ids = HashSet::new();
@@ -148,13 +149,14 @@ fn the_workflows_are_importable_n8n_exports() {
 }
 
 /// The webhooks phone_holds_webhook() answers (sql/webhook.sql), by the file that calls each.
-const WEBHOOK_OF: [(&str, &str); 6] = [
+const WEBHOOK_OF: [(&str, &str); 7] = [
     ("Appointment_Outcome_Handler.json", "complete_appointment_for_phone"),
     ("Calcom_Booking_Webhook.json", "calcom_webhook"),
     ("Calendly_Booking_Webhook.json", "calendly_webhook"),
     ("VAPI_Appointment_Phone_Extension.json", "vapi_tool_calls"),
     ("VAPI_Call_Ended.json", "vapi_end_of_call"),
     ("VAPI_Inbound_Call.json", "vapi_assistant_request"),
+    ("VAPI_Server_URL.json", "vapi"),
 ];
 
 /// The signature header each calendar workflow passes, as Node.js spells it (lower case).
@@ -192,6 +194,23 @@ fn every_query_is_parameterised() {
                     assert_eq!(expressions, ["$input.item.binary.data.data".to_owned(), format!("$json.headers['{header}'] ?? ''")], "{file}");
                     let trigger = nodes_of(&w, "n8n-nodes-base.webhook").next().unwrap();
                     assert_eq!(trigger["parameters"]["options"]["rawBody"], true, "{file}: the raw body is kept");
+                }
+                // The one VAPI URL: the raw body (an HMAC credential signs the bytes as sent) and
+                // the request's headers, which carry VAPI's server credential.
+                None if webhook == "vapi" => {
+                    assert_eq!(
+                        query,
+                        "SELECT status, response FROM phone_holds_webhook('vapi', convert_from(decode($1, 'base64'), 'UTF8'), now(), $2);",
+                        "{file}"
+                    );
+                    assert_eq!(expressions, ["$input.item.binary.data.data", "JSON.stringify($json.headers)"], "{file}");
+                    let trigger = nodes_of(&w, "n8n-nodes-base.webhook").next().unwrap();
+                    assert_eq!(trigger["parameters"]["options"]["rawBody"], true, "{file}: the raw body is kept");
+                }
+                // The per-purpose VAPI URLs: the body and the headers (the credential).
+                None if webhook.starts_with("vapi_") => {
+                    assert_eq!(query, format!("SELECT status, response FROM phone_holds_webhook('{webhook}', $1::text, now(), $2);"), "{file}");
+                    assert_eq!(expressions, ["JSON.stringify($json.body)", "JSON.stringify($json.headers)"], "{file}: the body, whole, and the headers");
                 }
                 None => {
                     assert_eq!(query, format!("SELECT status, response FROM phone_holds_webhook('{webhook}', $1::text);"), "{file}");
@@ -306,9 +325,16 @@ fn pool_of_two(name: &str) -> (Cluster, postgres::Client) {
 #[test]
 fn the_workflow_queries_run_against_the_extension() {
     let (_cluster, mut c) = pool_of_two("n8n");
-    // What the Postgres node hands on: the status and the response (the HTTP answer).
+    // What the Postgres node hands on: the status and the response (the HTTP answer). The VAPI
+    // workflows also pass the request's headers: here none but the content type.
     let run = |c: &mut postgres::Client, query: &str, body: &str| -> (i32, Value) {
-        let row = c.query_typed(query, &[(&body, Type::TEXT)]).unwrap().into_iter().next().unwrap();
+        let headers = r#"{"content-type": "application/json"}"#;
+        let rows = if placeholders(query) == 2 {
+            c.query_typed(query, &[(&body, Type::TEXT), (&headers, Type::TEXT)])
+        } else {
+            c.query_typed(query, &[(&body, Type::TEXT)])
+        };
+        let row = rows.unwrap().into_iter().next().unwrap();
         (row.get(0), row.get(1))
     };
 
@@ -427,4 +453,37 @@ fn the_calendar_workflow_queries_run_against_the_extension() {
     assert_eq!((status, &refused["sqlstate"]), (401, &Value::from("28000")), "{refused}");
     let (status, booked) = run(&mut c, &query_of("Calendly_Booking_Webhook.json"), &calendly, &header);
     assert_eq!((status, &booked["action"], &booked["number"]), (200, &Value::from("booked"), &Value::from("+15550000002")), "{booked}");
+}
+
+/// The one VAPI URL's query, with the raw body as n8n holds it (base64) and the request's
+/// headers: every message type answered, and once a VAPI secret is set, a request without the
+/// server credential refused with 401.
+#[test]
+fn the_vapi_server_url_query_runs_against_the_extension() {
+    let (_cluster, mut c) = pool_of_two("n8n-vapi-url");
+    let query = query_of("VAPI_Server_URL.json");
+    let run = |c: &mut postgres::Client, body: &str, headers: &Value| -> (i32, Value) {
+        let base64: String = c.query_one("SELECT translate(encode(convert_to($1, 'UTF8'), 'base64'), E'\\n', '')", &[&body]).unwrap().get(0);
+        let headers = headers.to_string();
+        let row = c.query_typed(&query, &[(&base64, Type::TEXT), (&headers, Type::TEXT)]).unwrap().into_iter().next().unwrap();
+        (row.get(0), row.get(1))
+    };
+    let example = |name: &str| std::fs::read_to_string(format!("{}/../../examples/vapi/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let day: String = c.query_one("SELECT to_char(now() + interval '3 days', 'YYYY-MM-DD')", &[]).unwrap().get(0);
+    let booking = example("tool-calls-book.json").replace("2025-10-20", &day);
+    let plain = serde_json::json!({"content-type": "application/json"});
+    for name in ["status-update.json", "speech-update.json", "conversation-update.json"] {
+        assert_eq!(run(&mut c, &example(name), &plain), (200, serde_json::json!({})), "{name}");
+    }
+    let (status, booked) = run(&mut c, &booking, &plain);
+    assert_eq!(status, 200);
+    assert!(booked["results"][0]["result"].as_str().unwrap().starts_with(&format!("Booked for {day} 18:00 UTC.")), "{booked}");
+
+    c.batch_execute("SELECT phone_holds_set_webhook_secret('vapi', 'vapi_e2e')").unwrap();
+    let (status, refused) = run(&mut c, &example("status-update.json"), &plain);
+    assert_eq!((status, &refused["sqlstate"]), (401, &Value::from("28000")), "{refused}");
+    let (status, refused) = run(&mut c, &booking, &plain);
+    assert_eq!((status, &refused["sqlstate"]), (401, &Value::from("28000")), "a tool call without the credential is a 401, not a result: {refused}");
+    let with = serde_json::json!({"content-type": "application/json", "x-vapi-secret": "vapi_e2e"});
+    assert_eq!(run(&mut c, &example("status-update.json"), &with), (200, serde_json::json!({})));
 }
