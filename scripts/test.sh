@@ -24,7 +24,7 @@ cargo pgrx install --pg-config "$PG_CONFIG" >/tmp/phone_holds-install.log 2>&1 \
 
 echo "== the benchmark's own unit tests (rounds and spreads, the profile's split), then a smoke run (smallest pool, two rounds, the debug build just installed: it proves the benchmark works; its figures mean nothing)"
 cargo test -p phone_holds_bench 2>&1 | tee -a "$RESULTS"
-PHONE_HOLDS_BUILD=debug bash bench/run.sh --pools 1000 --rounds 2 --seconds 1 --calls 3000 --backlog 10000 --inbound-pool 3000 --inbound-calls 1000 --local-pool 3000 --history-holds 25000 --out /tmp/phone_holds-bench-smoke.md
+PHONE_HOLDS_BUILD=debug bash bench/run.sh --pools 1000 --rounds 2 --seconds 1 --calls 3000 --backlog 10000 --inbound-pool 3000 --inbound-calls 1000 --vapi-calls 200 --local-pool 3000 --history-holds 25000 --out /tmp/phone_holds-bench-smoke.md
 
 echo "== end-to-end tests (real cluster, extension installed as a user would)"
 # The stress harness runs 60 s by default; 20 s keeps the whole run short and still ~50,000 operations.

@@ -7,7 +7,7 @@
 //!
 //! `bench [--pools 1000,100000,1000000] [--seconds 3] [--calls 1000000] [--backlog 100000]
 //!        [--inbound-pool 100000] [--inbound-calls 20000] [--local-pool 100000] [--history-holds 252500]
-//!        [--rounds 9] [--only throughput|bounded|inbound|local|monitoring|profile] [--out FILE]`
+//!        [--vapi-calls 2000] [--rounds 9] [--only throughput|bounded|inbound|local|vapi|monitoring|profile] [--out FILE]`
 
 mod bounded;
 mod inbound;
@@ -17,6 +17,7 @@ mod profile;
 mod profile_split;
 mod rounds;
 mod template;
+mod vapi_messages;
 
 use phone_holds_e2e::Cluster;
 pub(crate) use rounds::median;
@@ -48,6 +49,8 @@ struct Options {
     /// Inbound calls: the pool (the ledger gets ten rows per number) and how many calls are timed.
     inbound_pool: i64,
     inbound_calls: i64,
+    /// VAPI's informational messages: how many of each are timed.
+    vapi_calls: i32,
     /// Local presence: the pool, spread over 300 area codes.
     local_pool: i64,
     /// Monitoring: the holds in the ledger the history reads (four rows each).
@@ -57,7 +60,7 @@ struct Options {
 }
 
 fn options() -> Options {
-    let mut o = Options { pools: vec![1_000, 100_000, 1_000_000], rounds: 9, seconds: 3, calls: 1_000_000, backlog: 100_000, inbound_pool: 100_000, inbound_calls: 20_000, local_pool: 100_000, history_holds: 252_500, only: None, out: None };
+    let mut o = Options { pools: vec![1_000, 100_000, 1_000_000], rounds: 9, seconds: 3, calls: 1_000_000, backlog: 100_000, inbound_pool: 100_000, inbound_calls: 20_000, vapi_calls: 2_000, local_pool: 100_000, history_holds: 252_500, only: None, out: None };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let value = pair.get(1).unwrap_or_else(|| panic!("{} needs a value", pair[0]));
@@ -69,6 +72,7 @@ fn options() -> Options {
             "--backlog" => o.backlog = value.parse().expect("--backlog: a number"),
             "--inbound-pool" => o.inbound_pool = value.parse().expect("--inbound-pool: a number"),
             "--inbound-calls" => o.inbound_calls = value.parse().expect("--inbound-calls: a number"),
+            "--vapi-calls" => o.vapi_calls = value.parse().expect("--vapi-calls: a number"),
             "--local-pool" => o.local_pool = value.parse().expect("--local-pool: a number"),
             "--history-holds" => o.history_holds = value.parse().expect("--history-holds: a number"),
             "--only" => o.only = Some(value.clone()),
@@ -392,6 +396,7 @@ fn main() {
         figures.extend(bounded::callback_figures(&cluster, o.backlog));
     }
     let inbound_figures = if wanted("inbound") { inbound::figures(&cluster, o.inbound_pool, o.inbound_calls) } else { Vec::new() };
+    let vapi_figures = if wanted("vapi") { vapi_messages::figures(&cluster, o.vapi_calls) } else { Vec::new() };
     let local_figures = if wanted("local") { local::figures(&cluster, o.local_pool) } else { Vec::new() };
     let profile_text = profiling.then(|| profile::report(&cluster, throughput.as_ref().unwrap()));
     let monitoring_figures = if wanted("monitoring") { monitoring::figures(&cluster, o.history_holds, o.seconds, o.rounds, throughput.as_ref().unwrap()) } else { Vec::new() };
@@ -429,6 +434,19 @@ fn main() {
         )
         .unwrap();
         figure_table(&mut table, &inbound_figures, &mut checks);
+    }
+    if !vapi_figures.is_empty() {
+        writeln!(
+            table,
+            "\n## VAPI messages\n\n`vapi_webhook()`, the one server URL, on VAPI's frequent informational messages: the \
+             `speech-update` fixture and a generated `conversation-update` of 2,000 turns (about 1 MB, `message.type` last). \
+             Each call timed in the backend (PL/pgSQL loop, clock_timestamp()), {} of each, after a warm-up, in ten blocks \
+             alternating with the baseline: the type read with PostgreSQL's JSON parser, `(body::json) -> 'message' ->> 'type'`. \
+             Ratio: p99 / baseline p99.\n",
+            o.vapi_calls
+        )
+        .unwrap();
+        figure_table(&mut table, &vapi_figures, &mut checks);
     }
     if !local_figures.is_empty() {
         writeln!(
