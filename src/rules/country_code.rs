@@ -26,6 +26,12 @@ pub fn country_code(digits: &str) -> Option<u16> {
     None
 }
 
+/// Whether an E.164 number (`+` and digits, as `phone::e164` writes it) begins with an
+/// assigned country calling code.
+pub fn assigned(e164: &str) -> bool {
+    e164.strip_prefix('+').and_then(country_code).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

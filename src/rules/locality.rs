@@ -101,7 +101,7 @@ pub fn lead_phone(raw: &str) -> Result<Option<String>, String> {
             "lead_phone {} is not a North American number: +1 takes ten digits, the area code's first 2 to 9",
             quote(raw)
         )),
-        Some(n) if country_code::country_code(&n[1..]).is_none() => Err(format!(
+        Some(n) if !country_code::assigned(&n) => Err(format!(
             "lead_phone {} begins with no assigned country calling code (ITU E.164)",
             quote(raw)
         )),
@@ -116,7 +116,7 @@ pub fn lead_phone(raw: &str) -> Result<Option<String>, String> {
 pub fn stored_number_problem(number: &str) -> Option<&'static str> {
     if phone::e164(number).as_deref() != Some(number) {
         Some("number is not E.164 (+, then 7 to 15 digits and nothing else), so it never matches a lead's area code")
-    } else if country_code::country_code(&number[1..]).is_none() {
+    } else if !country_code::assigned(number) {
         Some("number begins with no assigned country calling code (ITU E.164), so no lead can be called from it")
     } else if nanp::misshapen(number) {
         Some("number starts with +1 but is not a North American number (+1, then ten digits, the first 2 to 9), so it never matches a lead's area code")

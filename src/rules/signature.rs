@@ -102,8 +102,14 @@ fn present(source: Source, signature: Option<&str>) -> Result<&str, BadSignature
         .ok_or_else(|| BadSignature(format!("the body has no {} header, and a {} secret is set", header(source), source.title())))
 }
 
+/// HMAC-SHA256 of `parts`, one after another, with `secret`.
 pub(super) fn mac(secret: &[u8], parts: &[&[u8]]) -> Hmac<Sha256> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes a key of any length");
+    keyed(secret, parts)
+}
+
+/// The HMAC `M` (SHA-256, SHA-512, …) of `parts`, one after another, with `secret`.
+pub(super) fn keyed<M: Mac + KeyInit>(secret: &[u8], parts: &[&[u8]]) -> M {
+    let mut mac = <M as KeyInit>::new_from_slice(secret).expect("HMAC takes a key of any length");
     for part in parts {
         mac.update(part);
     }

@@ -16,11 +16,11 @@
 //! comparison is constant time (RustCrypto's `verify_slice`; the secret is compared as an HMAC
 //! of itself), so neither its content nor its length shows in the time taken.
 
-use super::signature::{hex_bytes, BadSignature, Checked};
+use super::signature::{hex_bytes, keyed, mac, BadSignature, Checked};
 use super::Instant;
 use base64::Engine;
 use chrono::TimeDelta;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::{Sha256, Sha512};
 use std::collections::HashMap;
@@ -149,13 +149,6 @@ fn candidates(given: &str) -> Vec<Vec<u8>> {
 }
 
 fn verify(secret: &[u8], parts: &[&[u8]], given: &[u8]) -> bool {
-    fn keyed<M: Mac + KeyInit>(secret: &[u8], parts: &[&[u8]]) -> M {
-        let mut mac = <M as KeyInit>::new_from_slice(secret).expect("HMAC takes a key of any length");
-        for part in parts {
-            mac.update(part);
-        }
-        mac
-    }
     match given.len() {
         32 => keyed::<Hmac<Sha256>>(secret, parts).verify_slice(given).is_ok(),
         64 => keyed::<Hmac<Sha512>>(secret, parts).verify_slice(given).is_ok(),
@@ -205,8 +198,8 @@ fn read_headers(headers: Option<&str>) -> Result<HashMap<String, String>, BadSig
 
 /// Whether `given` is `secret`, in time that depends on neither.
 fn same_secret(secret: &[u8], given: &[u8]) -> bool {
-    let expected = super::signature::mac(secret, &[secret]).finalize().into_bytes();
-    super::signature::mac(secret, &[given]).verify_slice(&expected).is_ok()
+    let expected = mac(secret, &[secret]).finalize().into_bytes();
+    mac(secret, &[given]).verify_slice(&expected).is_ok()
 }
 
 #[cfg(test)]
@@ -228,7 +221,7 @@ mod tests {
     }
 
     fn sha256(parts: &[&[u8]]) -> Vec<u8> {
-        super::super::signature::mac(SECRET, parts).finalize().into_bytes().to_vec()
+        mac(SECRET, parts).finalize().into_bytes().to_vec()
     }
 
     fn checked_with(headers: Value, names: HeaderNames, now: i64) -> Result<Checked, BadSignature> {
@@ -328,11 +321,7 @@ mod tests {
         let payload: &[&[u8]] = &[prefix.as_bytes(), BODY];
         let b64 = base64::engine::general_purpose::STANDARD.encode(sha256(payload));
         assert_eq!(checked(json!({"x-signature": b64, "x-timestamp": t.to_string()}), t), Ok(Checked::Verified));
-        let mut mac = <Hmac<Sha512> as KeyInit>::new_from_slice(SECRET).unwrap();
-        for part in payload {
-            mac.update(part);
-        }
-        let long = mac.finalize().into_bytes();
+        let long = keyed::<Hmac<Sha512>>(SECRET, payload).finalize().into_bytes();
         assert_eq!(checked(json!({"x-signature": hex(&long), "x-timestamp": t.to_string()}), t), Ok(Checked::Verified));
         let b64 = base64::engine::general_purpose::STANDARD.encode(long);
         assert_eq!(checked(json!({"x-signature": format!("v1,{b64}"), "x-timestamp": t.to_string()}), t), Ok(Checked::Verified));

@@ -585,15 +585,23 @@ mod tests {
 
     const THURSDAY: &str = "2025-10-23 18:00:00+00";
 
-    /// The CREATED Cal.com sends for the paid booking once it is paid (handleConfirmation):
-    /// metadata replaced, no lead id; made `minute` minutes past 12:12.
-    fn paid_booking_created(minute: u32) -> String {
-        let mut body: Value = serde_json::from_str(calcom!("booking-paid.json")).unwrap();
+    /// The BOOKING_CREATED Cal.com sends (handleConfirmation) once the booking of `fixture` is
+    /// paid or confirmed, made at `created_at`: accepted, its metadata replaced, no lead id.
+    fn confirmation_of(fixture: &str, created_at: &str) -> String {
+        let mut body: Value = serde_json::from_str(fixture).unwrap();
         body["triggerEvent"] = "BOOKING_CREATED".into();
-        body["createdAt"] = format!("2025-10-18T12:{:02}:31.000Z", 12 + minute).into();
-        body["payload"]["metadata"] = serde_json::json!({"videoCallUrl": "https://app.cal.com/video/bk_Pa1dC0n5"});
-        body.as_object_mut().unwrap()["payload"].as_object_mut().unwrap().remove("paymentId");
+        body["createdAt"] = created_at.into();
+        let payload = body["payload"].as_object_mut().unwrap();
+        let video = format!("https://app.cal.com/video/{}", payload["uid"].as_str().unwrap());
+        payload.insert("metadata".into(), serde_json::json!({ "videoCallUrl": video }));
+        payload.insert("status".into(), "ACCEPTED".into());
+        payload.remove("paymentId");
         body.to_string()
+    }
+
+    /// The confirmation of the paid booking, made `minute` minutes past 12:12.
+    fn paid_booking_created(minute: u32) -> String {
+        confirmation_of(calcom!("booking-paid.json"), &format!("2025-10-18T12:{:02}:31.000Z", 12 + minute))
     }
 
     fn appointments() -> String {
@@ -680,12 +688,7 @@ mod tests {
         pool_of(2);
         cal(calcom!("booking-requested.json"), 0);
         // The confirmation's CREATED (metadata replaced, no lead) books the same appointment.
-        let mut confirmed: Value = serde_json::from_str(calcom!("booking-requested.json")).unwrap();
-        confirmed["triggerEvent"] = "BOOKING_CREATED".into();
-        confirmed["createdAt"] = "2025-10-18T14:00:00.000Z".into();
-        confirmed["payload"]["metadata"] = serde_json::json!({"videoCallUrl": "https://app.cal.com/video/bk_Pend1ng0"});
-        confirmed["payload"]["status"] = "ACCEPTED".into();
-        let answer = cal(&confirmed.to_string(), 2);
+        let answer = cal(&confirmation_of(calcom!("booking-requested.json"), "2025-10-18T14:00:00.000Z"), 2);
         assert_eq!((answer["action"].as_str(), answer["leadId"].as_str()), (Some("booked"), Some(LEAD_A)), "{answer}");
         assert_eq!(appointments(), "calcom bk_Pend1ng0 2025-10-22 18:00:00+00 booked");
     }
