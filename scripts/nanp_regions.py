@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes src/rules/nanp_regions.rs: each geographic NANP area code and the state, province or
-country it serves, for phone_holds' local-presence tiers (README: Local presence).
+country it serves, for phone_holds' local-presence tiers (docs/guides/local-presence.md).
 
 Source: the geocoding data and region metadata of the `phonenumbers` package (a Python port of
 Google's libphonenumber, which updates them with each release). The version is pinned below and

@@ -2,10 +2,10 @@
 //!
 //! Only standard SQLSTATEs are used (pgrx cannot raise custom ones), each for one kind of
 //! problem, so n8n, psql scripts and the voice agent's glue can branch on the code alone.
-//! README.md lists the same table; keep the two in step.
+//! docs/reference/errors.md lists the same table; keep the two in step.
 
 use crate::rules::origin::Source;
-use crate::rules::payload::Unreadable;
+use crate::rules::refusal::Unreadable;
 use crate::rules::signature;
 use crate::rules::{outcome::ACCEPTED, BookingError, Instant, UnknownOutcome};
 use chrono::TimeDelta;
@@ -38,7 +38,7 @@ pub enum HoldError {
     /// 42703: a column the statements use is gone from one of the tables (renamed, dropped).
     ColumnMissing { relation: String, column: String },
     /// 22023: a payload not acted on at all: not the message the function takes, more tool
-    /// calls or bytes than the limits, not JSON (see rules::payload).
+    /// calls or bytes than the limits, not JSON (see rules::payload, rules::refusal).
     Unreadable(Unreadable),
     /// 55000: no VAPI assistant to answer an inbound call with (setting and argument unset).
     AssistantNotSet,
@@ -50,7 +50,7 @@ pub enum HoldError {
 
 /// Long texts are cut in messages so a hostile payload cannot flood the log.
 fn quoted(raw: &str) -> String {
-    format!("{:?}", crate::rules::shortened(raw))
+    format!("{:?}", crate::rules::text::shortened(raw))
 }
 
 fn iso(t: &Instant) -> String {

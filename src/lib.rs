@@ -3,6 +3,14 @@
 //!
 //! `rules` holds the decisions as plain Rust; `spi` the prepared SQL; `lifecycle` the order of
 //! steps; `sql_api` the functions PostgreSQL sees. Plain-SQL objects live in `sql/`.
+//!
+//! Every import points down the layers, without exception: `sql_api` → `lifecycle` → `spi` →
+//! `rules` (a layer may skip one below it, never import one above). `errors`, `gucs` and `time`
+//! sit beside `spi`: they import `rules` (and `time` the error it raises), nothing above.
+//! Within `rules`, `payload` parses what VAPI, Cal.com, Calendly and n8n post into the rules'
+//! own types (a calendar event, a refusal); only `sql_api` imports it, so `lifecycle`, `spi`
+//! and the other rules never depend on a webhook's shape. (The pg_tests in `tests` call the
+//! extension as PostgreSQL does, and may read any layer's limits.)
 
 mod errors;
 mod gucs;

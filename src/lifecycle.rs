@@ -5,13 +5,13 @@
 
 use crate::errors::HoldError;
 use crate::rules::appointments::{ended_by, live_since, AppointmentStatus};
+use crate::rules::calendar::{decide, Booking, CalendarEvent, Change, Status, Step};
 use crate::rules::hold::{completion, storable};
+use crate::rules::holder::{Holder, Holding};
+use crate::rules::locality;
 use crate::rules::origin::{self, Origin};
-use crate::rules::payload::calendar::{decide, Booking, CalendarEvent, Change, Status, Step};
-use crate::rules::payload::assistant_reply::{Holder, Holding};
 use crate::rules::release::{appointment_cutoff, within_callback_window};
 use crate::rules::{booking::check_appointment, Hold, Instant, Outcome, Windows};
-use crate::rules::locality;
 use crate::spi::pool::{Event, Held, Placement, Pool};
 use chrono::TimeDelta;
 use pgrx::datum::Uuid;
@@ -187,7 +187,7 @@ impl CalendarDone {
 }
 
 /// `calcom_webhook` / `calendly_webhook`: one calendar event, read. Serialised per booking;
-/// decided against what the booking's earlier events recorded (rules::payload::calendar);
+/// decided against what the booking's earlier events recorded (rules::calendar);
 /// the hold changed, noted with the source and booking; then the booking recorded. A time the
 /// hold rules refuse (22xxx) is answered `rejected` and records nothing; any other error is
 /// raised, so the calendar delivers the event again.
@@ -283,7 +283,7 @@ fn calendar_step(pool: &mut Pool, lead: Uuid, step: Step, replaced: Option<&str>
                 // first hold, or another appointment's). An outcome of one still gives the
                 // lead its follow-up window, as the seed's call does.
                 if outcome == Outcome::Cancelled {
-                    let why = format!("booking {} holds no appointment of the lead, so its cancel changes nothing", crate::rules::payload::quote(booking));
+                    let why = format!("booking {} holds no appointment of the lead, so its cancel changes nothing", crate::rules::text::quote(booking));
                     return Ok(CalendarDone { number: Some(held.number), ..CalendarDone::none(Some(lead), why) });
                 }
                 let appointment = held.hold.appointment_at;

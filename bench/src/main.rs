@@ -391,7 +391,7 @@ fn main() {
         let default_batch: i32 = c.query_one("SELECT current_setting('phone_holds.release_batch')::int", &[]).unwrap().get(0);
         eprintln!("bench: bounded work, backlog {}", o.backlog);
         figures.extend(bounded::backlog_figures(&cluster, o.backlog, default_batch));
-        // README "Limits": 4 MiB of body, 50 tool calls (a smaller limit makes this fail loudly).
+        // docs/reference/limits.md: 4 MiB of body, 50 tool calls (a smaller limit makes this fail loudly).
         figures.extend(bounded::memory_figures(&cluster, 4 * 1024 * 1024, 50));
         figures.extend(bounded::callback_figures(&cluster, o.backlog));
     }

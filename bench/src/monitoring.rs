@@ -131,7 +131,7 @@ pub fn figures(cluster: &Cluster, holds: i64, seconds: u32, rounds: usize, throu
         value: Spread::of(on).show(0),
         baseline: format!("{} off", Spread::of(off).show(0)),
         ratio: Spread::of_ratios(on, off).show(2),
-        // No target: what NOTIFY costs a commit is PostgreSQL's; README states the figure.
+        // No target: what NOTIFY costs a commit is PostgreSQL's; docs/operations/benchmarks.md states the figure.
         target: String::new(),
         met: None,
     });

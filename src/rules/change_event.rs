@@ -1,4 +1,4 @@
-//! The change events sent on channel `phone_holds` (README: Monitoring, Change events): one
+//! The change events sent on channel `phone_holds` (docs/operations/monitoring.md, Change events): one
 //! per ledger row a hold change writes, as the JSON payload of a NOTIFY.
 
 use super::{rfc3339, Instant};

@@ -2,7 +2,7 @@
 //! local to it. After its previous number (if free): a number of the lead's area code, then
 //! one of its state or province, then any number; within a tier, the one rested longest.
 
-use super::payload::quote;
+use super::text::quote;
 use super::{country_code, nanp, phone};
 
 /// How closely a new number should match the lead's phone (`phone_holds.geo_match`).

@@ -2,13 +2,19 @@
 //!
 //! Every function here takes the moment it reasons about (`as_of`) as an argument, so the SQL
 //! layer decides what "now" is and the unit tests can pin it.
+//!
+//! `payload` reads what the webhooks post into the types defined beside it (a calendar event,
+//! a refusal) and answers in their shapes; it imports the other rules, never the other way
+//! round, and only `sql_api` imports it.
 
 pub mod appointments;
 pub mod booking;
+pub mod calendar;
 pub mod change_event;
 pub mod country_code;
 pub mod country_codes;
 pub mod hold;
+pub mod holder;
 pub mod lead_lock;
 pub mod locality;
 pub mod nanp;
@@ -17,31 +23,17 @@ pub mod origin;
 pub mod outcome;
 pub mod payload;
 pub mod phone;
+pub mod refusal;
 pub mod release;
 pub mod signature;
+pub mod text;
 pub mod vapi_credential;
-pub mod webhook;
 pub mod windows;
 
 pub use booking::BookingError;
 pub use hold::Hold;
 pub use outcome::{Outcome, UnknownOutcome};
 pub use windows::Windows;
-
-/// At most 64 characters of a caller's text, with `…` when cut: messages quote what they were
-/// sent without letting a hostile value flood the agent or the log.
-pub fn shortened(raw: &str) -> String {
-    cut_to(raw, 64)
-}
-
-/// At most `max_chars` characters of `raw`, with `…` when cut.
-pub fn cut_to(raw: &str, max_chars: usize) -> String {
-    let mut shown: String = raw.chars().take(max_chars).collect();
-    if raw.chars().nth(max_chars).is_some() {
-        shown.push('…');
-    }
-    shown
-}
 
 /// Every instant in the rules is UTC; the SQL boundary converts from `timestamptz`.
 pub type Instant = chrono::DateTime<chrono::Utc>;

@@ -20,7 +20,7 @@ pub struct BadSignature(pub String);
 pub enum Checked {
     /// A secret is set and the signature is its HMAC of the body.
     Verified,
-    /// No secret is set, so nothing could be checked (README: Calendars says why that is unsafe).
+    /// No secret is set, so nothing could be checked (docs/guides/calendars.md says why that is unsafe).
     NoSecret,
 }
 

@@ -1,5 +1,5 @@
 //! VAPI's server credential, checked against the secret set with
-//! `phone_holds_set_webhook_secret('vapi', …)` (README: VAPI's server credential).
+//! `phone_holds_set_webhook_secret('vapi', …)` (docs/guides/vapi.md, VAPI's server credential).
 //!
 //! VAPI sends what the assistant's (tool's, phone number's) credential says:
 //! - the inline secret in `X-Vapi-Secret` (older docs name the header `X-Vapi-Signature`);

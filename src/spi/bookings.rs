@@ -4,8 +4,8 @@
 use super::pool::{got, got_instant, ts_arg, Pool};
 use super::statements::Statement;
 use crate::errors::HoldError;
+use crate::rules::calendar::{Booking, Status};
 use crate::rules::origin::Source;
-use crate::rules::payload::calendar::{Booking, Status};
 use crate::rules::Instant;
 use crate::time::to_pg;
 use pgrx::datum::{DatumWithOid, Uuid};

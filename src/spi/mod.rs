@@ -7,5 +7,6 @@ mod bookings;
 mod events;
 mod plans;
 pub mod pool;
+mod shape;
 mod statements;
 

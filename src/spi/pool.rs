@@ -3,13 +3,14 @@
 use super::as_owner::AsOwner;
 use super::events;
 use super::plans::plan;
+use super::shape::noting;
 use super::statements::Statement;
 use crate::errors::HoldError;
 use crate::rules::change_event::ChangeEvent;
 use crate::rules::hold::Completion;
+use crate::rules::holder::LocalTime;
 use crate::rules::locality::{Search, Tier};
 use crate::rules::origin::Origin;
-use crate::rules::payload::assistant_reply::LocalTime;
 use crate::rules::{lead_lock, Hold, Instant};
 use crate::time::{instant, to_pg};
 use chrono::TimeDelta;
@@ -17,7 +18,6 @@ use pgrx::datum::{DatumWithOid, TimestampWithTimeZone, Uuid};
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiTupleTable};
-use std::cell::Cell;
 use std::panic::AssertUnwindSafe;
 
 /// A number a lead holds, as the row says now.
@@ -165,11 +165,7 @@ impl Pool<'_, '_> {
     /// phone_holds UPDATE` not yet run) has no claims table; there the lead is locked as 0.3.0
     /// did, so no call fails in between. Once seen, the table is not looked for again.
     pub fn claim_lead(&mut self, lead: Uuid) {
-        thread_local!(static CLAIMS_OWNER: Cell<Option<pg_sys::Oid>> = const { Cell::new(None) });
-        if CLAIMS_OWNER.get().is_none() {
-            CLAIMS_OWNER.set(self.first::<pg_sys::Oid>(Statement::ClaimsOwner, &[]));
-        }
-        if let Some(owner) = CLAIMS_OWNER.get() {
+        if let Some(owner) = self.claims_owner() {
             let _owner = AsOwner::become_(owner);
             self.run(Statement::ClaimLead, &[lead.into()]);
             self.run(Statement::Unclaim, &[lead.into()]);
@@ -193,7 +189,7 @@ impl Pool<'_, '_> {
     /// Until phone_holds_setup() has added PLACED's columns (spi::statements), the previous
     /// number or the one rested longest, as 0.7.0 did.
     pub fn take_free_number(&mut self, lead: Uuid, release_at: Instant, as_of: Instant, origin: &Origin<'_>, place: &Placement) -> Result<(String, RowVersion), HoldError> {
-        let shape = self.ledger_shape();
+        let shape = self.table_shape();
         // Every take binds ($1 lead, $2 release_at, $3 as_of); the 0.7.0 TakeNumber adds $4,
         // the number, and the noted forms bind NOTED's values last; PLACED's bind NOTED's as
         // $4-$6, the tier as $7, then their own.
@@ -322,7 +318,7 @@ impl Pool<'_, '_> {
         if new == held.hold && outcome.is_none_or(|o| held.outcome.as_deref() == Some(o)) {
             return;
         }
-        let shape = self.ledger_shape();
+        let shape = self.table_shape();
         let mut args: Vec<DatumWithOid> = Vec::with_capacity(11);
         args.extend([
             held.version.0.into(),
@@ -359,7 +355,7 @@ impl Pool<'_, '_> {
     /// `origin`'s source and reference: an outcome proves no phone); the new release time, or
     /// `None` when the lead holds no number.
     pub fn complete_hold(&mut self, lead: Uuid, c: Completion, outcome: &str, as_of: Instant, origin: &Origin<'_>) -> Result<Option<Instant>, HoldError> {
-        let shape = self.ledger_shape();
+        let shape = self.table_shape();
         // Room for NOTED's three: no reallocation on the way.
         let mut args: Vec<DatumWithOid> = Vec::with_capacity(8);
         args.extend([lead.into(), to_pg(c.release_at).into(), c.keeps_appointment.into(), outcome.into(), to_pg(as_of).into()]);
@@ -412,7 +408,7 @@ impl Pool<'_, '_> {
             }
         };
         // The noted forms write the source as a constant ('sql'): no value to bind.
-        let noted = self.ledger_shape().noted;
+        let noted = self.table_shape().noted;
         let statement = if noted { statement.noted() } else { statement };
         // The events are built as they are sent: not at all with phone_holds.notify off.
         let released = self.run(statement, &args);
@@ -461,43 +457,13 @@ impl Pool<'_, '_> {
         }))
     }
 
-    /// Which of NOTED's columns (spi::statements) the ledger has. A ledger made before 0.7.0
-    /// gets them from `phone_holds_setup()`; until then, and while an older catalog runs on
-    /// this library, its rows are written without them (and, before 0.6.0's column, phones
-    /// are not read), and nothing fails for want of a column. Once all are seen, they are not
-    /// looked for again. PLACED's columns (0.8.0) are looked for the same way.
-    fn ledger_shape(&mut self) -> LedgerShape {
-        thread_local!(static COMPLETE: Cell<bool> = const { Cell::new(false) });
-        if COMPLETE.get() {
-            return LedgerShape { phone: true, noted: true, placed: true };
-        }
-        let (phone, annotated, placed) = match self.first_row(Statement::LedgerShape, &[]) {
-            Some(row) => (got::<bool>(&row, 1) == Some(true), got::<bool>(&row, 2) == Some(true), got::<bool>(&row, 3) == Some(true)),
-            None => (false, false, false),
-        };
-        let noted = phone && annotated;
-        let shape = LedgerShape { phone, noted, placed: noted && placed };
-        COMPLETE.set(shape.placed);
-        shape
-    }
-
     /// The phone recorded last for `lead` at or before `as_of`.
     pub fn lead_phone(&mut self, lead: Uuid, as_of: Instant) -> Option<String> {
-        if !self.ledger_shape().phone {
+        if !self.table_shape().phone {
             return None;
         }
         self.first(Statement::LeadPhone, &[lead.into(), to_pg(as_of).into()])
     }
-}
-
-/// Which of NOTED's columns (spi::statements) the ledger has: `phone` for reading phones,
-/// `noted` (all of them) for writing rows with them; `placed`: NOTED's and PLACED's, for
-/// choosing numbers by area code, rest and retirement.
-#[derive(Debug, Clone, Copy)]
-struct LedgerShape {
-    phone: bool,
-    noted: bool,
-    placed: bool,
 }
 
 /// What the change event of an assignment says besides the number and its ledger row.
@@ -523,18 +489,6 @@ impl Placement {
     fn rested_since(&self, as_of: Instant) -> Option<Instant> {
         (self.min_rest > TimeDelta::zero()).then(|| as_of - self.min_rest)
     }
-}
-
-/// `statement`, or its noted form with `origin`'s values (phone, source, reference) bound after
-/// `args`, as the ledger allows.
-fn noting<'a>(statement: Statement, args: &mut Vec<DatumWithOid<'a>>, shape: LedgerShape, origin: &Origin<'a>) -> Statement {
-    if !shape.noted {
-        return statement;
-    }
-    args.push(origin.lead_phone.into());
-    args.push(origin.source.as_str().into());
-    args.push(origin.reference.into());
-    statement.noted()
 }
 
 /// Column `i` (1-based) of a result row.

@@ -314,117 +314,85 @@ macro_rules! completion_insert {
 
 // NOTED: the ledger columns phone_holds_setup() adds in 0.7.0, lead_phone (0.6.0), source and
 // source_ref. The `…Noted` forms of the statements that write ledger rows fill them; they are
-// used once the ledger has all three (see Pool::ledger_shape), so a ledger from before 0.7.0
+// used once the ledger has all three (see spi::shape), so a ledger from before 0.7.0
 // keeps working, unannotated, until setup runs.
 //
 // PLACED: the columns setup adds in 0.8.0, the ledger's geo_tier and the pool's retired_at. The
 // `Take…` forms that choose by area code, rest and retirement need them; until setup has
 // added them, numbers are taken as in 0.7.0.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Statement {
-    ClaimsOwner,
-    LockLead,
-    ClaimLead,
-    Unclaim,
-    HeldBy,
-    PreviousNumber,
-    TakeNumber,
-    TakeRested,
-    WriteHold,
-    TakeNumberNoted,
-    TakeRestedNoted,
-    WriteHoldNoted,
-    TakePrevious,
-    TakeInArea,
-    StateOrder,
-    TakeAny,
-    Resting,
-    CompleteHold,
-    CompleteHoldNoted,
-    CompleteWrite,
-    CompleteWriteNoted,
-    ReleaseDue,
-    ReleaseDueBatch,
-    ReleaseDueNoted,
-    ReleaseDueBatchNoted,
-    HolderAt,
-    NumberNow,
-    LastRelease,
-    LedgerShape,
-    LeadPhone,
-    LockBooking,
-    BookingState,
-    SaveBooking,
-    AppointmentsOwner,
-    BookAppointment,
-    BookBooking,
-    EndAppointments,
-    EndBooking,
-    AppointmentsOf,
-    VerifySignature,
-    WebhookSecret,
+/// Declares every statement once: its name (with what it does, as its doc comment), whether it
+/// `reads` under the caller's snapshot or `writes` (runs read-write, under a snapshot of its own
+/// that sees what this transaction did so far), the types of its parameters, and its text. The
+/// enum, its count (the size of spi::plans' cache) and the table come from this one list, so a
+/// new statement is one entry.
+macro_rules! statements {
+    ($($(#[$doc:meta])* $name:ident: $mode:ident [$($arg:ident),* $(,)?] => $sql:expr;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Statement {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Statement {
+            pub const COUNT: usize = [$(Statement::$name),*].len();
+            const TABLE: [Definition; Statement::COUNT] =
+                [$(Definition { sql: $sql, args: &[$(pg_sys::$arg),*], writes: statements!(@writes $mode) }),*];
+        }
+    };
+    (@writes reads) => { false };
+    (@writes writes) => { true };
 }
 
-impl Statement {
-    pub const COUNT: usize = 41;
+/// One entry of the list below.
+struct Definition {
+    sql: &'static str,
+    args: &'static [pg_sys::Oid],
+    writes: bool,
+}
 
-    pub fn sql(self) -> &'static str {
-        match self {
-            // The claims table's owner, whom its statements run as; no row while ALTER EXTENSION
-            // UPDATE has not made the table yet (see Pool::claim_lead).
-            Statement::ClaimsOwner => {
-                "SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.phone_hold_claims')"
-            }
-            // Before it has: serialises on lead ($1 namespace, $2 key), as 0.3.0 did.
-            Statement::LockLead => "SELECT pg_catalog.pg_advisory_xact_lock($1, $2)",
-
-            // Serialises the first assignment of lead $1 with every other one until this
-            // transaction ends, without a lock-table entry (see Pool::claim_lead): a concurrent
-            // insert of the same lead waits for this transaction, whatever it does next.
-            Statement::ClaimLead => {
-                "INSERT INTO public.phone_hold_claims AS c (lead_id) VALUES ($1) ON CONFLICT (lead_id) DO NOTHING"
-            }
-            // The claim's row is not needed once inserted: deleted or not, it makes others wait
-            // until this transaction ends, and deleted it leaves nothing behind.
-            Statement::Unclaim => "DELETE FROM public.phone_hold_claims AS c WHERE c.lead_id OPERATOR(pg_catalog.=) $1",
-
-            // The lead's current number, locked for the rest of the transaction, with the ctid
-            // of the version locked (see write_hold!).
-            Statement::HeldBy => {
-                "SELECT n.number::pg_catalog.text, n.release_at, n.appointment_scheduled_at, n.last_call_outcome::pg_catalog.text, n.ctid
+statements! {
+    /// The claims table's owner, whom its statements run as; no row while ALTER EXTENSION
+    /// UPDATE has not made the table yet (see Pool::claim_lead).
+    ClaimsOwner: reads [] => "SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.phone_hold_claims')";
+    /// Before it has: serialises on lead ($1 namespace, $2 key), as 0.3.0 did.
+    LockLead: writes [INT4OID, INT4OID] => "SELECT pg_catalog.pg_advisory_xact_lock($1, $2)";
+    /// Serialises the first assignment of lead $1 with every other one until this
+    /// transaction ends, without a lock-table entry (see Pool::claim_lead): a concurrent
+    /// insert of the same lead waits for this transaction, whatever it does next.
+    ClaimLead: writes [UUIDOID] => "INSERT INTO public.phone_hold_claims AS c (lead_id) VALUES ($1) ON CONFLICT (lead_id) DO NOTHING";
+    /// The claim's row is not needed once inserted: deleted or not, it makes others wait
+    /// until this transaction ends, and deleted it leaves nothing behind.
+    Unclaim: writes [UUIDOID] => "DELETE FROM public.phone_hold_claims AS c WHERE c.lead_id OPERATOR(pg_catalog.=) $1";
+    /// The lead's current number, locked for the rest of the transaction, with the ctid
+    /// of the version locked (see write_hold!).
+    HeldBy: writes [UUIDOID] => "SELECT n.number::pg_catalog.text, n.release_at, n.appointment_scheduled_at, n.last_call_outcome::pg_catalog.text, n.ctid
                    FROM public.signalwire_phone_numbers AS n
                   WHERE n.currently_assigned_to OPERATOR(pg_catalog.=) $1 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
-                  FOR UPDATE"
-            }
-
-            // The number lead $1 held last, by the ledger: a lead who calls back after a
-            // release reaches the same number if it is free.
-            Statement::PreviousNumber => {
-                "SELECT l.number FROM public.phone_hold_ledger AS l
-                  WHERE l.lead_id OPERATOR(pg_catalog.=) $1 ORDER BY l.id DESC LIMIT 1"
-            }
-
-            // The lead's previous number $4, if free. ($1 lead, $2 release_at, $3 as_of)
-            Statement::TakeNumber => take_number!(previous_number!()),
-            // The number that has rested longest. ($1 lead, $2 release_at, $3 as_of)
-            Statement::TakeRested => take_number!(rested_number!()),
-            // See write_hold!.
-            Statement::WriteHold => write_hold!("", ""),
-
-            // The same three writing NOTED's columns: the lead's phone, the source and its
-            // reference, bound after the others (as in every noted form but the releases').
-            Statement::TakeNumberNoted => take_number!(previous_number!(), ", lead_phone, source, source_ref", ", $5, $6, $7"),
-            Statement::TakeRestedNoted => take_number!(rested_number!(), ", lead_phone, source, source_ref", ", $4, $5, $6"),
-            Statement::WriteHoldNoted => write_hold!(", lead_phone, source, source_ref", ", $9, $10, $11"),
-
-            // PLACED's takes: noted, with the tier as $7. ($1 lead, $2 release_at, $3 as_of,
-            // $4 phone, $5 source, $6 reference, $7 tier.) The previous number $8 if free and
-            // in rotation, and rested since $9 unless no other lead held it since: its own lead
-            // may have it back at once, but a number another lead just let go rests, or that
-            // lead's callback would reach this one. (The number's last assignment is found
-            // through phone_hold_ledger_by_number, newest first.)
-            Statement::TakePrevious => take_number!(
+                  FOR UPDATE";
+    /// The number lead $1 held last, by the ledger: a lead who calls back after a
+    /// release reaches the same number if it is free.
+    PreviousNumber: writes [UUIDOID] => "SELECT l.number FROM public.phone_hold_ledger AS l
+                  WHERE l.lead_id OPERATOR(pg_catalog.=) $1 ORDER BY l.id DESC LIMIT 1";
+    /// The lead's previous number $4, if free. ($1 lead, $2 release_at, $3 as_of)
+    TakeNumber: writes [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID] => take_number!(previous_number!());
+    /// The number that has rested longest. ($1 lead, $2 release_at, $3 as_of)
+    TakeRested: writes [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID] => take_number!(rested_number!());
+    /// See write_hold!.
+    WriteHold: writes [TIDOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID] => write_hold!("", "");
+    /// The same three writing NOTED's columns: the lead's phone, the source and its
+    /// reference, bound after the others (as in every noted form but the releases').
+    TakeNumberNoted: writes [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID] => take_number!(previous_number!(), ", lead_phone, source, source_ref", ", $5, $6, $7");
+    /// TakeRested, writing NOTED's columns.
+    TakeRestedNoted: writes [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID] => take_number!(rested_number!(), ", lead_phone, source, source_ref", ", $4, $5, $6");
+    /// WriteHold, writing NOTED's columns.
+    WriteHoldNoted: writes [TIDOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID] => write_hold!(", lead_phone, source, source_ref", ", $9, $10, $11");
+    /// PLACED's takes: noted, with the tier as $7. ($1 lead, $2 release_at, $3 as_of,
+    /// $4 phone, $5 source, $6 reference, $7 tier.) The previous number $8 if free and
+    /// in rotation, and rested since $9 unless no other lead held it since: its own lead
+    /// may have it back at once, but a number another lead just let go rests, or that
+    /// lead's callback would reach this one. (The number's last assignment is found
+    /// through phone_hold_ledger_by_number, newest first.)
+    TakePrevious: writes [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID] => take_number!(
                 concat!(
                     "SELECT p.number FROM public.signalwire_phone_numbers AS p
                       WHERE p.number OPERATOR(pg_catalog.=) $8
@@ -438,18 +406,18 @@ impl Statement {
                 ),
                 ", lead_phone, source, source_ref, geo_tier",
                 ", $4, $5, $6, $7"
-            ),
-            // Rested since $8: of area code $9 (`+1415`); any.
-            Statement::TakeInArea => take_number!(
+            );
+    /// Rested since $8, of area code $9 (`+1415`).
+    TakeInArea: writes [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID] => take_number!(
                 rested_where!(concat!(area_of!(), " OPERATOR(pg_catalog.=) $9")),
                 ", lead_phone, source, source_ref, geo_tier",
                 ", $4, $5, $6, $7"
-            ),
-            // The area codes $1 (`+1310`, …) that have a free number rested since $2 (any, when
-            // NULL), the one whose best number has rested longest first: one index probe each.
-            // (A single pick over all of them would walk phone_holds_rested in rest order,
-            // through every free number when the state has none.)
-            Statement::StateOrder => concat!(
+            );
+    /// The area codes $1 (`+1310`, …) that have a free number rested since $2 (any, when
+    /// NULL), the one whose best number has rested longest first: one index probe each.
+    /// (A single pick over all of them would walk phone_holds_rested in rest order,
+    /// through every free number when the state has none.)
+    StateOrder: reads [TEXTARRAYOID, TIMESTAMPTZOID] => concat!(
                 "SELECT a.prefix FROM pg_catalog.unnest($1::pg_catalog.text[]) AS a(prefix)
                   CROSS JOIN LATERAL (
                         SELECT p.released_at, p.number FROM public.signalwire_phone_numbers AS p
@@ -461,59 +429,52 @@ impl Statement {
                          ORDER BY p.released_at NULLS FIRST, p.number
                          LIMIT 1) AS best
                   ORDER BY best.released_at NULLS FIRST, best.number"
-            ),
-            Statement::TakeAny => take_number!(rested_where!("true"), ", lead_phone, source, source_ref, geo_tier", ", $4, $5, $6, $7"),
-            // The free numbers in rotation still resting at $1, and when the first rested.
-            Statement::Resting => {
-                "SELECT pg_catalog.count(*)::pg_catalog.int8, pg_catalog.min(p.released_at)
+            );
+    /// Rested since $8, any number in rotation (the last tier).
+    TakeAny: writes [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID] => take_number!(rested_where!("true"), ", lead_phone, source, source_ref, geo_tier", ", $4, $5, $6, $7");
+    /// The free numbers in rotation still resting at $1, and when the first rested.
+    Resting: reads [TIMESTAMPTZOID] => "SELECT pg_catalog.count(*)::pg_catalog.int8, pg_catalog.min(p.released_at)
                    FROM public.signalwire_phone_numbers AS p
                   WHERE p.assignment_status OPERATOR(pg_catalog.=) 'available' AND p.retired_at IS NULL
-                    AND p.released_at OPERATOR(pg_catalog.>) $1"
-            }
-
-            // See complete_hold!.
-            Statement::CompleteHold => complete_hold!("", ""),
-            Statement::CompleteHoldNoted => complete_hold!(", lead_phone, source, source_ref", ", $6, $7, $8"),
-            Statement::CompleteWrite => complete_write!("", ""),
-            Statement::CompleteWriteNoted => complete_write!(", lead_phone, source, source_ref", ", $6, $7, $8"),
-
-            // The seed's four priority rules as one set-based statement: every due number.
-            Statement::ReleaseDue => release_due!("", "", ""),
-            // At most $3 due numbers, oldest hold first: one batch of the batched release.
-            Statement::ReleaseDueBatch => release_due!("ORDER BY n.release_at LIMIT $3", "", ""),
-            // The same, the ledger rows saying the release came from SQL (the release job).
-            Statement::ReleaseDueNoted => release_due!("", ", source", ", 'sql'"),
-            Statement::ReleaseDueBatchNoted => release_due!("ORDER BY n.release_at LIMIT $3", ", source", ", 'sql'"),
-
-            // Who held $1 at $2, from the ledger: the latest event at or before that moment.
-            Statement::HolderAt => {
-                "SELECT CASE WHEN l.event OPERATOR(pg_catalog.=) 'released' THEN NULL ELSE l.lead_id END
+                    AND p.released_at OPERATOR(pg_catalog.>) $1";
+    /// See complete_hold!.
+    CompleteHold: writes [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID] => complete_hold!("", "");
+    /// CompleteHold, writing NOTED's columns.
+    CompleteHoldNoted: writes [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID] => complete_hold!(", lead_phone, source, source_ref", ", $6, $7, $8");
+    /// See complete_write!.
+    CompleteWrite: writes [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID] => complete_write!("", "");
+    /// CompleteWrite, writing NOTED's columns.
+    CompleteWriteNoted: writes [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID] => complete_write!(", lead_phone, source, source_ref", ", $6, $7, $8");
+    /// The seed's four priority rules as one set-based statement: every due number.
+    ReleaseDue: writes [TIMESTAMPTZOID, TIMESTAMPTZOID] => release_due!("", "", "");
+    /// At most $3 due numbers, oldest hold first: one batch of the batched release.
+    ReleaseDueBatch: writes [TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID] => release_due!("ORDER BY n.release_at LIMIT $3", "", "");
+    /// The same, the ledger rows saying the release came from SQL (the release job).
+    ReleaseDueNoted: writes [TIMESTAMPTZOID, TIMESTAMPTZOID] => release_due!("", ", source", ", 'sql'");
+    /// ReleaseDueBatch, writing NOTED's columns.
+    ReleaseDueBatchNoted: writes [TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID] => release_due!("ORDER BY n.release_at LIMIT $3", ", source", ", 'sql'");
+    /// Who held $1 at $2, from the ledger: the latest event at or before that moment.
+    HolderAt: reads [TEXTOID, TIMESTAMPTZOID] => "SELECT CASE WHEN l.event OPERATOR(pg_catalog.=) 'released' THEN NULL ELSE l.lead_id END
                    FROM public.phone_hold_ledger AS l
                   WHERE l.number OPERATOR(pg_catalog.=) $1 AND l.at OPERATOR(pg_catalog.<=) $2
                   ORDER BY l.at DESC, l.id DESC
-                  LIMIT 1"
-            }
-
-            // The called number $1 as the pool has it now, for an inbound call. The appointment
-            // comes with its UTC offset and zone abbreviation in the session's TimeZone, so it
-            // can be read out in local time (rules::payload::assistant_reply::spoken).
-            Statement::NumberNow => {
-                "SELECT n.number::pg_catalog.text, n.assignment_status::pg_catalog.text, n.currently_assigned_to, n.release_at,
+                  LIMIT 1";
+    /// The called number $1 as the pool has it now, for an inbound call. The appointment
+    /// comes with its UTC offset and zone abbreviation in the session's TimeZone, so it
+    /// can be read out in local time (rules::holder::LocalTime).
+    NumberNow: reads [TEXTOID] => "SELECT n.number::pg_catalog.text, n.assignment_status::pg_catalog.text, n.currently_assigned_to, n.release_at,
                         n.appointment_scheduled_at,
                         pg_catalog.date_part('timezone', n.appointment_scheduled_at)::pg_catalog.int4,
                         pg_catalog.to_char(n.appointment_scheduled_at, 'TZ'),
                         n.last_call_outcome::pg_catalog.text
                    FROM public.signalwire_phone_numbers AS n
-                  WHERE n.number OPERATOR(pg_catalog.=) $1"
-            }
-
-            // The ledger's last word on who has number $1 at $2: the event, lead and time of its
-            // latest hold change, and the appointment the hold had just before it (the hold's
-            // previous row), with its offset and zone as in NumberNow. Retiring and restoring
-            // move no hold, so their rows are passed over: a number labelled spam just after its
-            // release still routes its last holder's callback.
-            Statement::LastRelease => {
-                "SELECT l.event::pg_catalog.text, l.lead_id, l.at, h.appointment_at,
+                  WHERE n.number OPERATOR(pg_catalog.=) $1";
+    /// The ledger's last word on who has number $1 at $2: the event, lead and time of its
+    /// latest hold change, and the appointment the hold had just before it (the hold's
+    /// previous row), with its offset and zone as in NumberNow. Retiring and restoring
+    /// move no hold, so their rows are passed over: a number labelled spam just after its
+    /// release still routes its last holder's callback.
+    LastRelease: reads [TEXTOID, TIMESTAMPTZOID] => "SELECT l.event::pg_catalog.text, l.lead_id, l.at, h.appointment_at,
                         pg_catalog.date_part('timezone', h.appointment_at)::pg_catalog.int4,
                         pg_catalog.to_char(h.appointment_at, 'TZ')
                    FROM public.phone_hold_ledger AS l
@@ -527,14 +488,11 @@ impl Statement {
                   WHERE l.number OPERATOR(pg_catalog.=) $1 AND l.at OPERATOR(pg_catalog.<=) $2
                     AND l.event OPERATOR(pg_catalog.<>) ALL ('{retired,restored}'::pg_catalog.text[])
                   ORDER BY l.at DESC, l.id DESC
-                  LIMIT 1"
-            }
-
-            // Which of NOTED's columns the ledger has: lead_phone, and source with source_ref;
-            // and whether PLACED's are there, the ledger's geo_tier and the pool's retired_at
-            // (see Pool::ledger_shape).
-            Statement::LedgerShape => {
-                "SELECT pg_catalog.bool_or(a.attname OPERATOR(pg_catalog.=) 'lead_phone'),
+                  LIMIT 1";
+    /// Which of NOTED's columns the ledger has: lead_phone, and source with source_ref;
+    /// and whether PLACED's are there, the ledger's geo_tier and the pool's retired_at
+    /// (see spi::shape).
+    LedgerShape: reads [] => "SELECT pg_catalog.bool_or(a.attname OPERATOR(pg_catalog.=) 'lead_phone'),
                         pg_catalog.count(*) FILTER (WHERE a.attname OPERATOR(pg_catalog.=) ANY ('{source,source_ref}'::pg_catalog.name[]))
                             OPERATOR(pg_catalog.=) 2,
                         pg_catalog.bool_or(a.attname OPERATOR(pg_catalog.=) 'geo_tier')
@@ -543,33 +501,25 @@ impl Statement {
                                            AND r.attname OPERATOR(pg_catalog.=) 'retired_at' AND NOT r.attisdropped)
                    FROM pg_catalog.pg_attribute AS a
                   WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.phone_hold_ledger')
-                    AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
-            }
-
-            // The phone of lead $1 recorded last, as of $2.
-            Statement::LeadPhone => {
-                "SELECT l.lead_phone::pg_catalog.text FROM public.phone_hold_ledger AS l
+                    AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped";
+    /// The phone of lead $1 recorded last, as of $2.
+    LeadPhone: reads [UUIDOID, TIMESTAMPTZOID] => "SELECT l.lead_phone::pg_catalog.text FROM public.phone_hold_ledger AS l
                   WHERE l.lead_id OPERATOR(pg_catalog.=) $1 AND l.lead_phone IS NOT NULL AND l.at OPERATOR(pg_catalog.<=) $2
                   ORDER BY l.id DESC
-                  LIMIT 1"
-            }
-
-            // Serialises the events of one calendar booking ($1 namespace, $2 source and
-            // booking), so a repeated delivery waits for the first and then finds it recorded.
-            Statement::LockBooking => "SELECT pg_catalog.pg_advisory_xact_lock($1, pg_catalog.hashtext($2))",
-            // What was recorded about booking $2 of source $1. Runs with a snapshot taken
-            // after LockBooking, so it sees what the delivery it waited for committed.
-            Statement::BookingState => {
-                "SELECT b.lead_id, b.appointment_at, b.status::pg_catalog.text, b.last_event::pg_catalog.text,
+                  LIMIT 1";
+    /// Serialises the events of one calendar booking ($1 namespace, $2 source and
+    /// booking), so a repeated delivery waits for the first and then finds it recorded.
+    LockBooking: writes [INT4OID, TEXTOID] => "SELECT pg_catalog.pg_advisory_xact_lock($1, pg_catalog.hashtext($2))";
+    /// What was recorded about booking $2 of source $1. Runs with a snapshot taken
+    /// after LockBooking, so it sees what the delivery it waited for committed.
+    BookingState: writes [TEXTOID, TEXTOID] => "SELECT b.lead_id, b.appointment_at, b.status::pg_catalog.text, b.last_event::pg_catalog.text,
                         b.last_event_at, b.replaced_by::pg_catalog.text
                    FROM public.phone_hold_bookings AS b
-                  WHERE b.source OPERATOR(pg_catalog.=) $1 AND b.booking OPERATOR(pg_catalog.=) $2"
-            }
-            // Records booking $2 of source $1: lead $3, appointment $4 (kept when NULL), status
-            // $5, its last event $6 made at $7 (never moved back), replaced by $8 (kept when
-            // NULL), at $9.
-            Statement::SaveBooking => {
-                "INSERT INTO public.phone_hold_bookings AS b
+                  WHERE b.source OPERATOR(pg_catalog.=) $1 AND b.booking OPERATOR(pg_catalog.=) $2";
+    /// Records booking $2 of source $1: lead $3, appointment $4 (kept when NULL), status
+    /// $5, its last event $6 made at $7 (never moved back), replaced by $8 (kept when
+    /// NULL), at $9.
+    SaveBooking: writes [TEXTOID, TEXTOID, UUIDOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID] => "INSERT INTO public.phone_hold_bookings AS b
                         (source, booking, lead_id, appointment_at, status, last_event, last_event_at, replaced_by, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (source, booking) DO UPDATE
@@ -579,47 +529,37 @@ impl Statement {
                         last_event = EXCLUDED.last_event,
                         last_event_at = GREATEST(EXCLUDED.last_event_at, b.last_event_at),
                         replaced_by = COALESCE(EXCLUDED.replaced_by, b.replaced_by),
-                        updated_at = EXCLUDED.updated_at"
-            }
-            // The appointments table's owner, whom its statements run as; no row before
-            // phone_holds_setup() has made the table (spi::appointments).
-            Statement::AppointmentsOwner => {
-                "SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.phone_hold_appointments')"
-            }
-            // The lead's row lock serialises each of these with every other change of the
-            // lead's appointments.
-            // Lead $1 booked an appointment at $3 (source $2, at $4) that names no booking: a
-            // new one unless one at that time is live. A plain insert: no booking, so no
-            // conflict to arbitrate (the upsert below costs a speculative insertion).
-            Statement::BookAppointment => {
-                "INSERT INTO public.phone_hold_appointments AS a (lead_id, source, appointment_at, status, booked_at, status_at)
+                        updated_at = EXCLUDED.updated_at";
+    /// The appointments table's owner, whom its statements run as; no row before
+    /// phone_holds_setup() has made the table (spi::appointments).
+    AppointmentsOwner: reads [] => "SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.phone_hold_appointments')";
+    /// The lead's row lock serialises each of these with every other change of the
+    /// lead's appointments.
+    /// Lead $1 booked an appointment at $3 (source $2, at $4) that names no booking: a
+    /// new one unless one at that time is live. A plain insert: no booking, so no
+    /// conflict to arbitrate (the upsert below costs a speculative insertion).
+    BookAppointment: writes [UUIDOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID] => "INSERT INTO public.phone_hold_appointments AS a (lead_id, source, appointment_at, status, booked_at, status_at)
                  SELECT $1, $2, $3, 'booked', $4, $4
                   WHERE NOT EXISTS (
                         SELECT 1 FROM public.phone_hold_appointments AS x
                          WHERE x.lead_id OPERATOR(pg_catalog.=) $1 AND x.status OPERATOR(pg_catalog.=) 'booked'
-                           AND x.reference IS NULL AND x.appointment_at OPERATOR(pg_catalog.=) $3)"
-            }
-            // Calendar booking $3 of source $2 is lead $1's appointment at $4 (at $5): recorded,
-            // or booked again or moved to $4 if it was.
-            Statement::BookBooking => {
-                "INSERT INTO public.phone_hold_appointments AS a (lead_id, source, reference, appointment_at, status, booked_at, status_at)
+                           AND x.reference IS NULL AND x.appointment_at OPERATOR(pg_catalog.=) $3)";
+    /// Calendar booking $3 of source $2 is lead $1's appointment at $4 (at $5): recorded,
+    /// or booked again or moved to $4 if it was.
+    BookBooking: writes [UUIDOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID] => "INSERT INTO public.phone_hold_appointments AS a (lead_id, source, reference, appointment_at, status, booked_at, status_at)
                  VALUES ($1, $2, $3, $4, 'booked', $5, $5)
                  ON CONFLICT (source, reference) WHERE reference IS NOT NULL DO UPDATE
                     SET lead_id = EXCLUDED.lead_id, appointment_at = EXCLUDED.appointment_at, status = 'booked', status_at = EXCLUDED.status_at
                   WHERE a.status OPERATOR(pg_catalog.<>) 'booked' OR a.appointment_at OPERATOR(pg_catalog.<>) EXCLUDED.appointment_at
-                     OR a.lead_id OPERATOR(pg_catalog.<>) EXCLUDED.lead_id"
-            }
-            // Gives status $2 (at $3) to lead $1's live appointments that began after $4 and, if
-            // $5 is not NULL, no later than $5.
-            Statement::EndAppointments => {
-                "UPDATE public.phone_hold_appointments AS a SET status = $2, status_at = $3
+                     OR a.lead_id OPERATOR(pg_catalog.<>) EXCLUDED.lead_id";
+    /// Gives status $2 (at $3) to lead $1's live appointments that began after $4 and, if
+    /// $5 is not NULL, no later than $5.
+    EndAppointments: writes [UUIDOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID] => "UPDATE public.phone_hold_appointments AS a SET status = $2, status_at = $3
                   WHERE a.lead_id OPERATOR(pg_catalog.=) $1 AND a.status OPERATOR(pg_catalog.=) 'booked'
-                    AND a.appointment_at OPERATOR(pg_catalog.>) $4 AND ($5 IS NULL OR a.appointment_at OPERATOR(pg_catalog.<=) $5)"
-            }
-            // Whether booking $2 of source $1 is an appointment of lead $3; if so, it gets
-            // status $4 (at $5) unless it has it already.
-            Statement::EndBooking => {
-                "WITH found AS (
+                    AND a.appointment_at OPERATOR(pg_catalog.>) $4 AND ($5 IS NULL OR a.appointment_at OPERATOR(pg_catalog.<=) $5)";
+    /// Whether booking $2 of source $1 is an appointment of lead $3; if so, it gets
+    /// status $4 (at $5) unless it has it already.
+    EndBooking: writes [TEXTOID, TEXTOID, UUIDOID, TEXTOID, TIMESTAMPTZOID] => "WITH found AS (
                      SELECT a.id, a.status FROM public.phone_hold_appointments AS a
                       WHERE a.source OPERATOR(pg_catalog.=) $1 AND a.reference OPERATOR(pg_catalog.=) $2
                         AND a.lead_id OPERATOR(pg_catalog.=) $3
@@ -627,13 +567,11 @@ impl Statement {
                  ended AS (
                      UPDATE public.phone_hold_appointments AS a SET status = $4, status_at = $5
                        FROM found WHERE a.id OPERATOR(pg_catalog.=) found.id AND found.status OPERATOR(pg_catalog.<>) $4)
-                 SELECT 1 FROM found"
-            }
-            // Lead $1's latest live appointment, and its latest outcome (when recorded, and the
-            // appointment it was for), each with its follow-up window open after $2. Runs
-            // read-write, under a snapshot that sees this transaction's changes.
-            Statement::AppointmentsOf => {
-                "SELECT (SELECT pg_catalog.max(a.appointment_at) FROM public.phone_hold_appointments AS a
+                 SELECT 1 FROM found";
+    /// Lead $1's latest live appointment, and its latest outcome (when recorded, and the
+    /// appointment it was for), each with its follow-up window open after $2. Runs
+    /// read-write, under a snapshot that sees this transaction's changes.
+    AppointmentsOf: writes [UUIDOID, TIMESTAMPTZOID] => "SELECT (SELECT pg_catalog.max(a.appointment_at) FROM public.phone_hold_appointments AS a
                           WHERE a.lead_id OPERATOR(pg_catalog.=) $1 AND a.status OPERATOR(pg_catalog.=) 'booked'
                             AND a.appointment_at OPERATOR(pg_catalog.>) $2),
                         o.status_at, o.appointment_at
@@ -642,91 +580,23 @@ impl Statement {
                         SELECT x.status_at, x.appointment_at FROM public.phone_hold_appointments AS x
                          WHERE x.lead_id OPERATOR(pg_catalog.=) $1 AND x.status OPERATOR(pg_catalog.=) ANY ('{showed,no_show}'::pg_catalog.text[])
                            AND x.status_at OPERATOR(pg_catalog.>) $2
-                         ORDER BY x.status_at DESC LIMIT 1) AS o ON true"
-            }
-            // Checks a webhook's signature ($1 source, $2 body, $3 header, $4 as_of) with the
-            // secret only the owner can read (sql/secrets.sql); raises 28000 on a bad one.
-            Statement::VerifySignature => "SELECT public.phone_holds_verify_signature($1, $2, $3, $4)",
-            // The secret of source $1; only its owner can read the table, so this runs inside
-            // phone_holds_verify_signature(), which is SECURITY DEFINER.
-            Statement::WebhookSecret => {
-                "SELECT s.secret::pg_catalog.text FROM public.phone_holds_webhook_secrets AS s WHERE s.source OPERATOR(pg_catalog.=) $1"
-            }
-        }
+                         ORDER BY x.status_at DESC LIMIT 1) AS o ON true";
+    /// Checks a webhook's signature ($1 source, $2 body, $3 header, $4 as_of) with the
+    /// secret only the owner can read (sql/secrets.sql); raises 28000 on a bad one.
+    VerifySignature: reads [TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID] => "SELECT public.phone_holds_verify_signature($1, $2, $3, $4)";
+    /// The secret of source $1; only its owner can read the table, so this runs inside
+    /// phone_holds_verify_signature(), which is SECURITY DEFINER.
+    WebhookSecret: reads [TEXTOID] => "SELECT s.secret::pg_catalog.text FROM public.phone_holds_webhook_secrets AS s WHERE s.source OPERATOR(pg_catalog.=) $1";
+}
+
+impl Statement {
+    pub fn sql(self) -> &'static str {
+        Statement::TABLE[self as usize].sql
     }
 
-    pub fn arg_types(self) -> &'static [pg_sys::Oid] {
-        use pg_sys::{BOOLOID, INT4OID, TEXTARRAYOID, TEXTOID, TIDOID, TIMESTAMPTZOID, UUIDOID};
-        // write_hold!'s parameters, NOTED's last.
-        const WRITE_HOLD_ARGS: [pg_sys::Oid; 11] = [
-            TIDOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
-        ];
-        const COMPLETE_HOLD_ARGS: [pg_sys::Oid; 8] =
-            [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID];
-        // take_number!'s with the previous number ($4), NOTED's last.
-        const TAKE_NUMBER_ARGS: [pg_sys::Oid; 7] = [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID];
-        // PLACED's takes: TakeNumberNoted's seven with the tier as $7, then their own.
-        const TAKE_PLACED_ARGS: [pg_sys::Oid; 9] =
-            [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID];
-        match self {
-            Statement::ClaimsOwner => &[],
-            Statement::LockLead => &[INT4OID, INT4OID],
-            Statement::ClaimLead | Statement::Unclaim | Statement::HeldBy | Statement::PreviousNumber => &[UUIDOID],
-            Statement::TakeNumber => &TAKE_NUMBER_ARGS[..4],
-            Statement::TakeNumberNoted => &TAKE_NUMBER_ARGS,
-            Statement::TakeRested => &TAKE_NUMBER_ARGS[..3],
-            Statement::TakeRestedNoted => &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID],
-            Statement::TakePrevious => {
-                &[UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID]
-            }
-            Statement::TakeInArea => &TAKE_PLACED_ARGS,
-            Statement::StateOrder => &[TEXTARRAYOID, TIMESTAMPTZOID],
-            Statement::TakeAny => &TAKE_PLACED_ARGS[..8],
-            Statement::Resting => &[TIMESTAMPTZOID],
-            Statement::WriteHold => &WRITE_HOLD_ARGS[..8],
-            Statement::WriteHoldNoted => &WRITE_HOLD_ARGS,
-            Statement::CompleteHold | Statement::CompleteWrite => &COMPLETE_HOLD_ARGS[..5],
-            Statement::CompleteHoldNoted | Statement::CompleteWriteNoted => &COMPLETE_HOLD_ARGS,
-            Statement::ReleaseDue | Statement::ReleaseDueNoted => &[TIMESTAMPTZOID, TIMESTAMPTZOID],
-            Statement::ReleaseDueBatch | Statement::ReleaseDueBatchNoted => &[TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID],
-            Statement::HolderAt | Statement::LastRelease => &[TEXTOID, TIMESTAMPTZOID],
-            Statement::NumberNow => &[TEXTOID],
-            Statement::LedgerShape => &[],
-            Statement::LeadPhone => &[UUIDOID, TIMESTAMPTZOID],
-            Statement::LockBooking => &[INT4OID, TEXTOID],
-            Statement::BookingState => &[TEXTOID, TEXTOID],
-            Statement::SaveBooking => {
-                &[TEXTOID, TEXTOID, UUIDOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID]
-            }
-            Statement::AppointmentsOwner => &[],
-            Statement::BookAppointment => &[UUIDOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID],
-            Statement::BookBooking => &[UUIDOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID],
-            Statement::EndAppointments => &[UUIDOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID],
-            Statement::EndBooking => &[TEXTOID, TEXTOID, UUIDOID, TEXTOID, TIMESTAMPTZOID],
-            Statement::AppointmentsOf => &[UUIDOID, TIMESTAMPTZOID],
-            Statement::VerifySignature => &[TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID],
-            Statement::WebhookSecret => &[TEXTOID],
-        }
-    }
-
-    /// Whether the statement runs read-write, under a snapshot of its own that sees what this
-    /// transaction did so far; read-only ones run under the caller's snapshot. The previous-
-    /// number lookup reads only, but must see a release made earlier in the same transaction.
+    /// Whether the statement runs read-write (see statements!).
     pub fn writes(self) -> bool {
-        !matches!(
-            self,
-            Statement::HolderAt
-                | Statement::ClaimsOwner
-                | Statement::NumberNow
-                | Statement::LastRelease
-                | Statement::LedgerShape
-                | Statement::LeadPhone
-                | Statement::Resting
-                | Statement::StateOrder
-                | Statement::AppointmentsOwner
-                | Statement::VerifySignature
-                | Statement::WebhookSecret
-        )
+        Statement::TABLE[self as usize].writes
     }
 
     /// The form of a statement writing ledger rows that also fills NOTED's columns.
@@ -744,6 +614,6 @@ impl Statement {
     }
 
     pub fn arg_oids(self) -> Vec<PgOid> {
-        self.arg_types().iter().map(|&oid| PgOid::from(oid)).collect()
+        Statement::TABLE[self as usize].args.iter().map(|&oid| PgOid::from(oid)).collect()
     }
 }

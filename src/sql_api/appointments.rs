@@ -28,7 +28,7 @@ fn extend(
 /// wins; a booking never shortens a hold), assigning a number first if the lead holds none
 /// (near `lead_phone` when given: see assign_phone_to_lead). Returns the new release_at.
 #[pg_extern(volatile, parallel_unsafe, name = "extend_phone_for_appointment")]
-fn extend_phone_for_appointment_near(
+pub(super) fn extend_phone_for_appointment_near(
     lead_id: Option<Uuid>,
     appointment_time: Option<TimestampWithTimeZone>,
     as_of: default!(Option<TimestampWithTimeZone>, "now()"),
@@ -40,7 +40,7 @@ fn extend_phone_for_appointment_near(
 /// The seed's call form `extend_phone_for_appointment(uuid, '…Z'::TIMESTAMP)`: PostgreSQL has
 /// already dropped the zone, so the wall-clock value is read as UTC, which is what the `Z` said.
 #[pg_extern(volatile, parallel_unsafe, name = "extend_phone_for_appointment")]
-fn extend_phone_for_appointment_utc_near(
+pub(super) fn extend_phone_for_appointment_utc_near(
     lead_id: Option<Uuid>,
     appointment_time: Option<Timestamp>,
     as_of: default!(Option<TimestampWithTimeZone>, "now()"),
@@ -69,7 +69,7 @@ fn complete_appointment_for_phone(
 /// take the number in between. Returns the new release_at. `lead_phone` as for
 /// extend_phone_for_appointment.
 #[pg_extern(volatile, parallel_unsafe, name = "reschedule_appointment_for_phone")]
-fn reschedule_appointment_for_phone_near(
+pub(super) fn reschedule_appointment_for_phone_near(
     lead_id: Option<Uuid>,
     new_time: Option<TimestampWithTimeZone>,
     as_of: default!(Option<TimestampWithTimeZone>, "now()"),
@@ -83,26 +83,4 @@ fn reschedule_appointment_for_phone_near(
         let origin = sql_origin(phone.as_deref());
         with_pool(|pool| lifecycle::reschedule(pool, lead, new_time, as_of, &gucs::windows(), &origin)).map(|(_, release)| to_pg(release))
     })())
-}
-
-/// The C symbols of the forms without `lead_phone` (up to 0.7.0): an installed 0.7.0 catalog
-/// points at them until `ALTER EXTENSION phone_holds UPDATE`. No SQL is generated for them.
-mod before_0_8 {
-    use pgrx::datum::{Timestamp, TimestampWithTimeZone, Uuid};
-    use pgrx::prelude::*;
-
-    #[pg_extern(volatile, parallel_unsafe, sql = false)]
-    fn extend_phone_for_appointment(lead_id: Option<Uuid>, appointment_time: Option<TimestampWithTimeZone>, as_of: Option<TimestampWithTimeZone>) -> TimestampWithTimeZone {
-        super::extend_phone_for_appointment_near(lead_id, appointment_time, as_of, None)
-    }
-
-    #[pg_extern(volatile, parallel_unsafe, sql = false)]
-    fn extend_phone_for_appointment_utc(lead_id: Option<Uuid>, appointment_time: Option<Timestamp>, as_of: Option<TimestampWithTimeZone>) -> TimestampWithTimeZone {
-        super::extend_phone_for_appointment_utc_near(lead_id, appointment_time, as_of, None)
-    }
-
-    #[pg_extern(volatile, parallel_unsafe, sql = false)]
-    fn reschedule_appointment_for_phone(lead_id: Option<Uuid>, new_time: Option<TimestampWithTimeZone>, as_of: Option<TimestampWithTimeZone>) -> TimestampWithTimeZone {
-        super::reschedule_appointment_for_phone_near(lead_id, new_time, as_of, None)
-    }
 }

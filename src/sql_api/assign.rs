@@ -10,7 +10,7 @@ use pgrx::prelude::*;
 /// SQLSTATE 53000. `lead_phone` comes last, after `as_of`, so every call written before it
 /// existed, `assign_phone_to_lead(lead, '2025-10-18 12:00+00')` included, means what it did.
 #[pg_extern(volatile, parallel_unsafe, name = "assign_phone_to_lead")]
-fn assign_phone_to_lead_near(
+pub(super) fn assign_phone_to_lead_near(
     lead_id: Option<Uuid>,
     as_of: default!(Option<TimestampWithTimeZone>, "now()"),
     lead_phone: default!(Option<&str>, "NULL"),
@@ -21,16 +21,4 @@ fn assign_phone_to_lead_near(
         let phone = lead_phone_arg(lead_phone)?;
         with_pool(|pool| lifecycle::assign(pool, lead, as_of, &gucs::windows(), &sql_origin(phone.as_deref())))
     })())
-}
-
-/// The C symbol of the form without `lead_phone` (up to 0.7.0): an installed 0.7.0 catalog
-/// points at it until `ALTER EXTENSION phone_holds UPDATE`. No SQL is generated for it.
-mod before_0_8 {
-    use pgrx::datum::{TimestampWithTimeZone, Uuid};
-    use pgrx::prelude::*;
-
-    #[pg_extern(volatile, parallel_unsafe, sql = false)]
-    fn assign_phone_to_lead(lead_id: Option<Uuid>, as_of: Option<TimestampWithTimeZone>) -> String {
-        super::assign_phone_to_lead_near(lead_id, as_of, None)
-    }
 }

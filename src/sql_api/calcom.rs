@@ -1,4 +1,4 @@
-//! Cal.com's webhook, natively (README: Calendars).
+//! Cal.com's webhook, natively (docs/guides/calendars.md).
 
 use super::calendar::webhook;
 use crate::rules::origin::Source;

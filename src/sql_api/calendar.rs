@@ -7,13 +7,15 @@
 
 use super::{answer, as_of_arg};
 use crate::errors::required;
+use crate::gucs;
 use crate::lifecycle::{self, CalendarDone};
+use crate::rules::calendar::CalendarEvent;
 use crate::rules::origin::Source;
-use crate::rules::payload::calendar::CalendarEvent;
-use crate::rules::payload::{body, shown, Unreadable};
+use crate::rules::payload::body;
+use crate::rules::refusal::Unreadable;
+use crate::rules::text::shown;
 use crate::rules::{rfc3339, Instant};
 use crate::spi::pool::with_pool;
-use crate::gucs;
 use pgrx::datum::{JsonB, TimestampWithTimeZone};
 use pgrx::prelude::*;
 use serde_json::{json, Value};

@@ -1,4 +1,4 @@
-//! Calendly's webhook, natively (README: Calendars).
+//! Calendly's webhook, natively (docs/guides/calendars.md).
 
 use super::calendar::webhook;
 use crate::rules::origin::Source;

@@ -4,11 +4,13 @@
 use super::{answer, as_of_arg, body};
 use crate::errors::HoldError;
 use crate::rules::payload::assistant_reply::{self, NOT_IN_POOL};
-use crate::rules::payload::{assistant_request, quote, Refusal};
+use crate::rules::payload::assistant_request;
+use crate::rules::refusal::Refusal;
+use crate::rules::text::quote;
+use crate::rules::Instant;
 use crate::spi::pool::with_pool;
 use crate::{gucs, lifecycle};
 use pgrx::datum::{JsonB, TimestampWithTimeZone};
-use crate::rules::Instant;
 use pgrx::prelude::*;
 use serde_json::Value;
 

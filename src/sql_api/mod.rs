@@ -15,6 +15,7 @@ mod calendly;
 mod inbound;
 mod ledger;
 mod release;
+mod removed;
 mod signature;
 mod vapi;
 mod vapi_server_url;

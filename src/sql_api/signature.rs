@@ -7,12 +7,14 @@
 
 use super::{answer, as_of_arg};
 use crate::errors::{required, HoldError};
+use crate::gucs;
 use crate::rules::origin::Source;
-use crate::rules::payload::{body, quote, Unreadable};
+use crate::rules::payload::body;
+use crate::rules::refusal::Unreadable;
 use crate::rules::signature::{self, Checked};
+use crate::rules::text::quote;
 use crate::rules::vapi_credential;
 use crate::spi::pool::with_pool;
-use crate::gucs;
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 

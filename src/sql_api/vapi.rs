@@ -4,9 +4,11 @@
 
 use super::{answer, as_of_arg, body};
 use crate::errors::HoldError;
-use crate::rules::payload::message_type::VapiMessage;
-use crate::rules::payload::{end_of_call, lead_phone, quote, reply, shown, tool_calls, Refusal, Request};
 use crate::rules::origin::{self, Origin, Source};
+use crate::rules::payload::message_type::VapiMessage;
+use crate::rules::payload::{end_of_call, lead_phone, reply, tool_calls, Request};
+use crate::rules::refusal::Refusal;
+use crate::rules::text::{quote, shown};
 use crate::rules::{rfc3339, Instant, Outcome, Windows};
 use crate::spi::pool::{with_pool, Pool};
 use crate::{gucs, lifecycle};
@@ -81,7 +83,7 @@ fn warn_refused(what: &str, total: usize, refused: &[(String, String)]) {
 /// text, so a body jsonb cannot hold (`\u0000`) is read too; the jsonb form calls this one
 /// (sql/vapi.sql).
 #[pg_extern(volatile, parallel_unsafe, name = "vapi_tool_calls")]
-fn vapi_tool_calls_text(payload: Option<&str>, as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> JsonB {
+pub(super) fn vapi_tool_calls_text(payload: Option<&str>, as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> JsonB {
     answer((|| tool_calls_answer(&body(payload)?, as_of_arg(as_of)?))())
 }
 
@@ -129,7 +131,7 @@ pub(super) fn tool_calls_answer(payload: &Value, as_of: Instant) -> Result<JsonB
 /// with `action` one of booked, rescheduled, cancelled, none, rejected. The values echoed are
 /// cut to 64 characters. Takes the body as text; the jsonb form calls this one (sql/vapi.sql).
 #[pg_extern(volatile, parallel_unsafe, name = "vapi_end_of_call")]
-fn vapi_end_of_call_text(payload: Option<&str>, as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> JsonB {
+pub(super) fn vapi_end_of_call_text(payload: Option<&str>, as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> JsonB {
     answer((|| end_of_call_answer(&body(payload)?, as_of_arg(as_of)?))())
 }
 
@@ -184,24 +186,4 @@ pub(super) fn end_of_call_answer(payload: &Value, as_of: Instant) -> Result<Json
         }
     }
     Ok(JsonB(out))
-}
-
-/// The C symbols the jsonb forms had up to 0.3.0 (`vapi_tool_calls_wrapper`,
-/// `vapi_end_of_call_wrapper`): an installed 0.3.0 catalog points at them until
-/// `ALTER EXTENSION phone_holds UPDATE` replaces those functions with sql/vapi.sql's, so the
-/// library keeps them, or every VAPI call would fail between installing the new library and
-/// updating. No SQL is generated for them.
-mod before_0_4 {
-    use pgrx::datum::{JsonB, TimestampWithTimeZone};
-    use pgrx::prelude::*;
-
-    #[pg_extern(volatile, parallel_unsafe, sql = false)]
-    fn vapi_tool_calls(payload: Option<JsonB>, as_of: Option<TimestampWithTimeZone>) -> JsonB {
-        super::vapi_tool_calls_text(payload.map(|p| p.0.to_string()).as_deref(), as_of)
-    }
-
-    #[pg_extern(volatile, parallel_unsafe, sql = false)]
-    fn vapi_end_of_call(payload: Option<JsonB>, as_of: Option<TimestampWithTimeZone>) -> JsonB {
-        super::vapi_end_of_call_text(payload.map(|p| p.0.to_string()).as_deref(), as_of)
-    }
 }

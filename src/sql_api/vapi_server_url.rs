@@ -1,5 +1,5 @@
 //! One VAPI server URL for every message: `vapi_webhook()` reads `message.type` and answers
-//! each type as VAPI expects (README: VAPI). An assistant has one server URL, and VAPI posts
+//! each type as VAPI expects (docs/guides/vapi.md). An assistant has one server URL, and VAPI posts
 //! there every type its `serverMessages` lists, several a second during a call: the
 //! informational ones are answered `{}` from the type alone, without parsing the rest.
 
@@ -8,7 +8,7 @@ use super::vapi::{end_of_call_answer, tool_calls_answer};
 use super::{answer, as_of_arg, body};
 use crate::errors::required;
 use crate::rules::payload::message_type::{self, VapiMessage};
-use crate::rules::payload::quote;
+use crate::rules::text::quote;
 use pgrx::datum::{JsonB, TimestampWithTimeZone};
 use pgrx::prelude::*;
 use serde_json::json;

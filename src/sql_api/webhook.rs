@@ -2,7 +2,7 @@
 //! catches the error in PL/pgSQL (a subtransaction rolls the failed call back) and hands its
 //! SQLSTATE, message and hint here.
 
-use crate::rules::webhook::{self, Failure};
+use crate::rules::payload::webhook::{self, Failure};
 use pgrx::datum::JsonB;
 use pgrx::prelude::*;
 use serde_json::json;

@@ -1,5 +1,5 @@
 //! Every live appointment of a lead keeps its number, whichever source booked it and in
-//! whatever order bookings, moves and cancels arrive (README: Appointments). Days count from
+//! whatever order bookings, moves and cancels arrive (docs/guides/hold-rules.md, Appointments). Days count from
 //! T0 = 2025-10-18 12:00 UTC.
 
 use pgrx::prelude::*;

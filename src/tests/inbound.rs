@@ -18,7 +18,7 @@ mod tests {
     const ASSISTANT: &str = "5b0a4c1e-8f7d-4e2a-9c3b-1d2e3f4a5b6c";
     const OTHER_ASSISTANT: &str = "0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a";
 
-    /// The assistant-request `payload` answered at T0 + h, with the assistant set as README says.
+    /// The assistant-request `payload` answered at T0 + h, with the assistant set as docs/guides/inbound-calls.md says.
     fn routed(payload: &str, h: i64) -> Value {
         Spi::run(&format!("SET LOCAL phone_holds.vapi_assistant_id = '{ASSISTANT}'")).unwrap();
         let sql = format!("SELECT vapi_assistant_request($1::jsonb, {})", ts(h));

@@ -1,4 +1,4 @@
-//! Bounded work and malformed input: the limits README "Limits" documents, each refusal with its
+//! Bounded work and malformed input: the limits docs/reference/limits.md documents, each refusal with its
 //! SQLSTATE or sentence and no row changed, and the lock count of a large transaction.
 
 use pgrx::prelude::*;

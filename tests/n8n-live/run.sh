@@ -81,7 +81,7 @@ export LIVE_ASSISTANT=5b0a4c1e-8f7d-4e2a-9c3b-1d2e3f4a5b6c
     echo "INSERT INTO signalwire_phone_numbers (number, name) SELECT '+1555000000' || i, 'Line ' || i FROM generate_series(1, 8) AS i;"
     echo "CREATE ROLE service_role LOGIN PASSWORD '$PASSWORD';"
     awk '/^## Privileges/ { p = 1 } p && /^```sql/ { q = 1; next } q && /^```/ { exit } q' README.md
-    # The assistant that answers inbound calls, set on the workflow's role (README: Integrations).
+    # The assistant that answers inbound calls, set on the workflow's role (docs/guides/inbound-calls.md).
     echo "ALTER ROLE service_role SET phone_holds.vapi_assistant_id = '$LIVE_ASSISTANT';"
     echo "CREATE DATABASE n8n;"
 } | psql -X -q -v ON_ERROR_STOP=1 >/dev/null

@@ -14,40 +14,13 @@
 //! is known without the model repeating its id. The lead's phone itself is never sent: if
 //! someone else is calling, the model must not be able to read it out.
 
-use super::{lead_id, shown};
+use super::lead_id;
+use crate::rules::holder::{Holder, Holding, LocalTime};
 use crate::rules::phone::CallerCheck;
-use crate::rules::{rfc3339, Instant};
+use crate::rules::rfc3339;
+use crate::rules::text::shown;
 use chrono::{FixedOffset, Timelike};
 use serde_json::{json, Value};
-
-/// An instant as PostgreSQL's TimeZone setting places it: its UTC offset and zone abbreviation
-/// at that instant (`-14400`, `EDT`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocalTime {
-    pub at: Instant,
-    pub utc_offset_seconds: i32,
-    pub zone: String,
-}
-
-/// Whether the lead still holds the number.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Holding {
-    /// Held now; the hold ends at `release_at` (the release job frees it after that).
-    Held { release_at: Instant },
-    /// Back in the pool since `released_at`, within the callback window.
-    Released { released_at: Instant },
-}
-
-/// The lead who holds the called number, or held it until recently.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Holder {
-    pub lead_id: String,
-    pub holding: Holding,
-    pub appointment: Option<LocalTime>,
-    pub last_outcome: Option<String>,
-    /// The lead's phone, when phone_holds has recorded one (README: Integrations, inbound calls).
-    pub lead_phone: Option<String>,
-}
 
 /// The assistant id as configured, if it has the form of a VAPI id (a UUID), lower-cased.
 pub fn assistant_id(raw: &str) -> Option<String> {

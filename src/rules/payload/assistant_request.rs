@@ -12,8 +12,9 @@
 
 use super::fields::{at, field, text};
 use super::tool_calls::message;
-use super::{quote, Refusal, Unreadable};
 use crate::rules::phone;
+use crate::rules::refusal::{Refusal, Unreadable};
+use crate::rules::text::quote;
 use serde_json::Value;
 
 /// An inbound call, as the assistant-request describes it.

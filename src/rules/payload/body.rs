@@ -7,14 +7,14 @@
 //! The fields phone_holds acts on are ids and times, which such a character can only make
 //! invalid, never change into another valid value.
 
-use super::Unreadable;
+use crate::rules::refusal::Unreadable;
 use serde_json::Value;
 use std::borrow::Cow;
 
 /// The largest body read, in bytes. VAPI's messages carry the call and, in an end-of-call
 /// report, its transcript and messages: an hour-long call is a few hundred KiB. Larger bodies
 /// are refused before they are parsed, so no body can make a backend allocate more than a
-/// bounded amount (README: Limits).
+/// bounded amount (docs/reference/limits.md).
 pub const MAX_BYTES: usize = 4 * 1024 * 1024;
 
 /// How deep objects and arrays may nest: serde_json's own limit, stated so the refusal can say it.

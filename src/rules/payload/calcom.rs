@@ -3,10 +3,12 @@
 //! `triggerEvent`, no `payload`), and `BOOKING_NO_SHOW_UPDATED` carries only `bookingUid` and
 //! `attendees[].noShow`; both are read as sent. Shapes: ../shared/reference/webhook-formats.md.
 
-use super::calendar::{lead_field, time_field, CalendarEvent, Change};
+use super::calendar::{lead_field, time_field};
 use super::fields::{at, field, text};
-use super::{lead_id, Refusal, Unreadable};
+use crate::rules::calendar::{CalendarEvent, Change};
 use crate::rules::origin::Source;
+use crate::rules::refusal::{Refusal, Unreadable};
+use crate::rules::text;
 use crate::rules::{Instant, Outcome};
 use serde_json::Value;
 
@@ -28,7 +30,7 @@ pub fn parse(body: &Value, as_of: Instant) -> Result<CalendarEvent, Unreadable> 
     let change = match name {
         // A booking the lead made, whatever it still waits for: REQUESTED waits for the host's
         // confirmation, PAYMENT_INITIATED for payment; each holds the number through it
-        // (README: Calendars). PAID and the CREATED sent on confirmation name no lead (Cal.com
+        // (docs/guides/calendars.md). PAID and the CREATED sent on confirmation name no lead (Cal.com
         // replaces the metadata), so the booking must be known before them: they find its lead
         // through it, and book the same appointment again, which changes nothing.
         "BOOKING_CREATED" | "BOOKING_REQUESTED" | "BOOKING_PAYMENT_INITIATED" | "BOOKING_PAID" => Change::Book,
@@ -75,8 +77,8 @@ fn lead(payload: &Value) -> Option<Result<[u8; 16], Refusal>> {
     match (lead_field(at(payload, &["metadata", "lead_id"])), lead_field(answer)) {
         (Some(Ok(a)), Some(Ok(b))) if a != b => Some(Err(Refusal(format!(
             "payload.metadata.lead_id ({}) and payload.responses.lead_id ({}) disagree",
-            lead_id::show(&a),
-            lead_id::show(&b)
+            text::lead_id(&a),
+            text::lead_id(&b)
         )))),
         (Some(metadata), _) => Some(metadata),
         (None, answer) => answer,

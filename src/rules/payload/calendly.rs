@@ -3,10 +3,11 @@
 //! with `rescheduled: true` for the old booking and `invitee.created` with `old_invitee` for
 //! the new one; only the second moves the hold. Shapes: ../shared/reference/webhook-formats.md.
 
-use super::calendar::{lead_field, time_field, CalendarEvent, Change};
+use super::calendar::{lead_field, time_field};
 use super::fields::{at, text};
-use super::Unreadable;
+use crate::rules::calendar::{CalendarEvent, Change};
 use crate::rules::origin::Source;
+use crate::rules::refusal::Unreadable;
 use crate::rules::{Instant, Outcome};
 use serde_json::Value;
 

@@ -11,7 +11,9 @@
 
 use super::fields::{at, field, text, unambiguous};
 use super::tool_calls::message;
-use super::{lead_id, quote, timestamp, Refusal, Unreadable, Request};
+use super::{lead_id, timestamp, Request};
+use crate::rules::refusal::{Refusal, Unreadable};
+use crate::rules::text::quote;
 use crate::rules::Instant;
 use serde_json::Value;
 

@@ -1,7 +1,8 @@
 //! Reading named fields out of loosely shaped JSON: VAPI, LLM tool arguments and hand-built
 //! n8n bodies spell the same field `leadId`, `lead_id` or `leadID`.
 
-use super::{quote, Refusal};
+use crate::rules::refusal::Refusal;
+use crate::rules::text::quote;
 use serde_json::Value;
 
 fn fold(s: &str) -> String {

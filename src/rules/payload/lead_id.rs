@@ -5,7 +5,8 @@
 //! than guessed. The nil UUID is what a template sends when its variable was empty; it is
 //! nobody's lead.
 
-use super::{quote, Refusal};
+use crate::rules::refusal::Refusal;
+use crate::rules::text::quote;
 
 const EXAMPLE: &str = "07f26a19-e9dc-422c-b61d-030e3c7971bb";
 
@@ -33,19 +34,14 @@ pub fn parse(raw: &str) -> Result<[u8; 16], Refusal> {
     Ok(bytes)
 }
 
-/// `bytes` in the usual lower-case 8-4-4-4-12 form.
-pub fn show(bytes: &[u8; 16]) -> String {
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::text;
 
     #[test]
     fn shows_what_it_parses() {
-        assert_eq!(show(&parse(EXAMPLE).unwrap()), EXAMPLE);
+        assert_eq!(text::lead_id(&parse(EXAMPLE).unwrap()), EXAMPLE);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! during a call, and an informational one (a `conversation-update` carries the whole
 //! conversation so far) must be answered without parsing what it will not act on.
 
-use super::{body, Unreadable};
+use super::body;
+use crate::rules::refusal::Unreadable;
 use serde::Deserialize;
 use std::borrow::Cow;
 

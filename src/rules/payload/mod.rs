@@ -1,7 +1,13 @@
-//! What VAPI, Cal.com, Calendly and n8n post, parsed into hold requests: no pgrx, no database.
+//! What VAPI, Cal.com, Calendly and n8n post, parsed into hold requests, and the answers they
+//! get back in the shapes they expect: no pgrx, no database.
 //!
 //! Every value the caller sent is checked here, and every refusal quotes it, so the voice
 //! agent can say what was wrong and a person reading the log can see it.
+//!
+//! Only parsing and answer shapes live here: the events, records and decisions the parsers
+//! produce are the rest of `rules`' (`calendar`, `holder`, `refusal`, `text`), and this module
+//! only imports them. Nothing but `sql_api` imports this module: `lifecycle`, `spi` and the
+//! other rules never see a payload.
 
 pub mod assistant_reply;
 pub mod assistant_request;
@@ -17,6 +23,7 @@ pub mod message_type;
 pub mod reply;
 pub mod timestamp;
 pub mod tool_calls;
+pub mod webhook;
 
 use super::Instant;
 
@@ -45,51 +52,9 @@ pub enum Request {
     Reschedule { lead: [u8; 16], at: Instant },
 }
 
-/// Why a payload, or one call in it, cannot be acted on: a sentence that quotes the value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal(pub String);
-
-/// A payload phone_holds does not act on at all (not the message the function takes, too big,
-/// unreadable): why, quoting it, and what the sender can do. The SQL layer raises it as 22023.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unreadable {
-    pub why: String,
-    pub hint: String,
-}
-
-impl Unreadable {
-    /// A payload of another kind than the function takes.
-    pub fn not_this_message(why: String) -> Unreadable {
-        Unreadable {
-            why,
-            hint: "vapi_tool_calls() takes the body VAPI posts for tool calls; vapi_end_of_call() an end-of-call-report or {\"leadId\", \"outcome\", \"appointmentTime\"}. See examples/vapi/.".into(),
-        }
-    }
-}
-
-/// A caller's value as phone_holds echoes it back: at most 64 characters (see
-/// `rules::shortened`), control characters blanked, so a hostile payload can neither flood the
-/// agent or the log nor forge log lines, and the answer stays valid jsonb (no `\u0000`).
-pub fn shown(raw: &str) -> String {
-    super::shortened(raw).chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
-}
-
-/// [`shown`], in double quotes, for a sentence.
-pub fn quote(raw: &str) -> String {
-    format!("\"{}\"", shown(raw).replace('"', "'"))
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
-
-    #[test]
-    fn quoted_values_are_short_single_line_and_keep_their_shape() {
-        assert_eq!(super::quote("a\"b"), "\"a'b\"");
-        assert_eq!(super::quote("x\nERROR: forged\r"), "\"x ERROR: forged \"");
-        let long = super::quote(&"9".repeat(1000));
-        assert!(long.chars().count() <= 67 && long.ends_with("…\""), "{long}");
-    }
 
     /// Every file under examples/vapi/ is a fixture of some test; a new one must join this list
     /// (and a test), so the examples cannot drift from what the code accepts.
@@ -126,7 +91,7 @@ mod tests {
         assert_eq!(super::example_files("vapi"), FIXTURES);
     }
 
-    /// The phone-number setting README step 6 PATCHes into VAPI leaves the number without an
+    /// The phone-number setting docs/guides/inbound-calls.md PATCHes into VAPI leaves the number without an
     /// assistant (so VAPI sends assistant-request) and points it at the inbound workflow's path.
     #[test]
     fn the_inbound_phone_number_points_at_the_inbound_workflow() {

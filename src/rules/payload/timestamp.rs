@@ -8,7 +8,8 @@
 //! The offset `-00:00` is RFC 3339's way of saying the same ("UTC, local offset unknown"), so
 //! it is refused with it; `+00:00` and `Z` are UTC.
 
-use super::{quote, Refusal};
+use crate::rules::refusal::Refusal;
+use crate::rules::text::quote;
 use crate::rules::Instant;
 use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDateTime, Utc};
 

@@ -12,7 +12,9 @@
 //! puts it for an inbound call).
 
 use super::fields::{at, field, text, unambiguous};
-use super::{lead_id, timestamp, Refusal, Request, Unreadable};
+use super::{lead_id, timestamp, Request};
+use crate::rules::refusal::{Refusal, Unreadable};
+use crate::rules::text::quote;
 use crate::rules::{locality, Instant};
 use serde_json::Value;
 
@@ -60,7 +62,7 @@ pub fn parse(payload: &Value, as_of: Instant) -> Result<Vec<ToolCall>, Unreadabl
     if kind != Some("tool-calls") {
         return Err(Unreadable::not_this_message(format!(
             "expected a VAPI message of type \"tool-calls\", got {}",
-            kind.map_or("none".to_owned(), super::quote)
+            kind.map_or("none".to_owned(), quote)
         )));
     }
     let list = field(message, &["toolCallList"]).and_then(Value::as_array).ok_or_else(|| {
@@ -79,7 +81,7 @@ pub fn parse(payload: &Value, as_of: Instant) -> Result<Vec<ToolCall>, Unreadabl
 }
 
 /// The usable ids of the calls in a tool-calls list, in order, whatever else the message
-/// holds: what a failure of the whole message is answered to (rules::webhook).
+/// holds: what a failure of the whole message is answered to (rules::payload::webhook).
 pub fn ids(payload: &Value) -> Vec<String> {
     let list = field(message(payload), &["toolCallList"]).and_then(Value::as_array);
     list.into_iter()
@@ -135,9 +137,9 @@ fn arguments(function_object: &Value) -> Result<Value, Refusal> {
         Some(Value::String(s)) => serde_json::from_str::<Value>(s)
             .ok()
             .filter(Value::is_object)
-            .ok_or_else(|| Refusal(format!("the arguments {} are not a JSON object", super::quote(s)))),
+            .ok_or_else(|| Refusal(format!("the arguments {} are not a JSON object", quote(s)))),
         Some(v) if v.is_object() => Ok(v.clone()),
-        Some(v) => Err(Refusal(format!("the arguments {} are not a JSON object", super::quote(&v.to_string())))),
+        Some(v) => Err(Refusal(format!("the arguments {} are not a JSON object", quote(&v.to_string())))),
     }
 }
 
@@ -145,7 +147,7 @@ fn request(function: &Function, args: &Value, metadata_lead: Option<&Value>, as_
     if let Function::Unknown(name) = function {
         return Err(Refusal(format!(
             "this server has no function {}; it handles {}",
-            super::quote(name),
+            quote(name),
             FUNCTIONS.join(", ")
         )));
     }

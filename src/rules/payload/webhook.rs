@@ -3,7 +3,8 @@
 //! error and asks for this answer, so an n8n workflow can answer every failure with what the
 //! database said, SQLSTATE included (n8n's Postgres node drops the SQLSTATE of an error).
 
-use super::payload::{body, shown, tool_calls};
+use super::{body, tool_calls};
+use crate::rules::text::{cut_to, shown};
 use serde_json::{json, Value};
 
 /// What PostgreSQL said when the call failed.
@@ -59,7 +60,7 @@ pub fn answer(webhook: &str, payload: Option<&str>, failure: &Failure) -> (u16, 
 pub const MAX_MESSAGE_CHARS: usize = 500;
 
 fn cut(text: &str) -> String {
-    super::cut_to(text, MAX_MESSAGE_CHARS)
+    cut_to(text, MAX_MESSAGE_CHARS)
 }
 
 /// One line the agent can say for a failure that stopped the whole message. Nothing was
