@@ -22,6 +22,9 @@ RUST_TEST_THREADS=1 cargo pgrx test pg15 --runas postgres --pgdata "$PGRX_DATA" 
 cargo pgrx install --pg-config "$PG_CONFIG" >/tmp/phone_holds-install.log 2>&1 \
     || { cat /tmp/phone_holds-install.log; exit 1; }
 
+echo "== the pg_regress spec (test/sql, test/expected)"
+bash scripts/regress.sh 2>&1 | tee -a "$RESULTS"
+
 echo "== the benchmark's own unit tests (rounds and spreads, the profile's split), then a smoke run (smallest pool, two rounds, the debug build just installed: it proves the benchmark works; its figures mean nothing)"
 cargo test -p phone_holds_bench 2>&1 | tee -a "$RESULTS"
 PHONE_HOLDS_BUILD=debug bash bench/run.sh --pools 1000 --rounds 2 --seconds 1 --calls 3000 --backlog 10000 --inbound-pool 3000 --inbound-calls 1000 --vapi-calls 200 --local-pool 3000 --history-holds 25000 --out /tmp/phone_holds-bench-smoke.md
@@ -44,5 +47,5 @@ else
 fi
 
 # One closing line for the whole run (cargo's last line is the e2e crate's empty doc-test run).
-sed 's/\x1b\[[0-9;]*m//g' "$RESULTS" | awk '/^test result:|^n8n-live [a-z-]+: [0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+sed 's/\x1b\[[0-9;]*m//g' "$RESULTS" | awk '/^test result:|^n8n-live [a-z-]+: [0-9]+ passed|^pg_regress: [0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
     END { printf "tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }'
