@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what phone_holds needs on Debian 12, as root: PostgreSQL 15 with its headers and
-# pg_cron, libclang, and cargo-pgrx 0.18.1 pointed at Debian's pg_config.
+# pg_cron, libclang, python3 (scripts/upgrade_script.py), and cargo-pgrx 0.18.1 pointed at
+# Debian's pg_config.
 # Idempotent: each step is skipped when already done, so a second run takes seconds.
 # Extra Debian packages may be named as arguments (scripts/test.sh adds lintian).
 set -euo pipefail
@@ -17,7 +18,7 @@ if ! command -v cargo >/dev/null; then
     exit 1
 fi
 
-packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron libclang-dev sudo build-essential pkg-config "$@")
+packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron libclang-dev sudo build-essential pkg-config python3 "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,4 +1,4 @@
--- The pool over time, for a dashboard (README: Monitoring): phone_pool_history() from the
+-- The pool over time, for a dashboard (docs/operations/monitoring.md): phone_pool_history() from the
 -- ledger and the pool, and phone_release_runs(), the release job's runs with what each
 -- released.
 --

@@ -1,4 +1,4 @@
--- The pool by area code and by state or province (README: Local presence, Monitoring): where
+-- The pool by area code and by state or province (docs/guides/local-presence.md, docs/operations/monitoring.md): where
 -- free numbers are about to run out, which are resting, which are retired.
 --
 -- Functions, not views: a view made by phone_holds_setup() that called the extension's

@@ -1,4 +1,4 @@
--- Taking numbers out of rotation and back (README: Local presence, Retiring a number).
+-- Taking numbers out of rotation and back (docs/guides/local-presence.md).
 --
 -- A retired number keeps its row and its history; it is never handed to a lead (the takes in
 -- src/spi/statements.rs skip rows with retired_at set). One a lead holds stays with that lead

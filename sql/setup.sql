@@ -294,7 +294,7 @@ BEGIN
     END IF;
 
     -- The calendar bookings phone_holds has acted on: which lead each belongs to, its status,
-    -- and the last event applied (README: Calendars). Created empty, like the ledger; a role
+    -- and the last event applied (docs/guides/calendars.md). Created empty, like the ledger; a role
     -- that may write the ledger may write this too, so a workflow that books today books
     -- through a calendar once setup has run.
     IF pg_catalog.to_regclass('public.phone_hold_bookings') IS NULL THEN
@@ -326,7 +326,7 @@ BEGIN
         RETURN NEXT 'created table public.phone_hold_bookings';
     END IF;
 
-    -- Every appointment of every lead, from every source (README: Appointments): a hold lasts
+    -- Every appointment of every lead, from every source (docs/guides/hold-rules.md): a hold lasts
     -- through the latest live one, so a cancel or move of one leaves the others' protection.
     -- Created with the appointments the data already records: the calendar bookings still
     -- booked, and each hold's appointment that no booking of its lead accounts for (its

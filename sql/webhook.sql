@@ -1,4 +1,4 @@
--- phone_holds_webhook(): one webhook call as an HTTP answer, for n8n (README: n8n).
+-- phone_holds_webhook(): one webhook call as an HTTP answer, for n8n (docs/guides/n8n.md).
 -- Two forms: (webhook, payload, as_of, signature) for the calendars, whose bodies are signed,
 -- and VAPI, whose requests carry a server credential (signature: the request's headers as a
 -- JSON object); and (webhook, payload [, as_of]) for the rest, which calls the first. The signed form takes

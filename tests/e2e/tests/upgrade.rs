@@ -7,8 +7,19 @@ use phone_holds_e2e::{catalog, pg_config, Cluster};
 use postgres::Client;
 use std::path::PathBuf;
 
-/// Every released version, each with its install script frozen under fixtures/.
-const RELEASED: [&str; 11] = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0", "0.8.0", "0.9.0", "0.10.0", "0.11.0"];
+/// Every released version, oldest first: each has its install script frozen under fixtures/
+/// (phone_holds--<version>.sql), so a release whose script is frozen cannot be left out.
+fn released() -> Vec<String> {
+    let mut versions: Vec<String> = std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
+        .unwrap()
+        .filter_map(|entry| {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            Some(name.strip_prefix("phone_holds--")?.strip_suffix(".sql")?.to_owned())
+        })
+        .collect();
+    versions.sort_by_key(|v| Release::new(v));
+    versions
+}
 
 /// Everything the user owns, as text: every column of both tables, but the columns
 /// phone_holds_setup() adds to tables made before they existed, empty: the ledger's lead_phone
@@ -165,7 +176,9 @@ impl Drop for OldVersionInstalled {
 
 #[test]
 fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_install() {
-    for old in RELEASED {
+    let released = released();
+    assert!(released.len() >= 12 && released[0] == "0.1.0", "fixtures/ holds every release: {released:?}");
+    for old in released.iter().map(String::as_str) {
         let _old = OldVersionInstalled::new(old);
         let since = |release: &str| Release::new(old) >= Release::new(release);
         let cluster = Cluster::start(&format!("upgrade-{old}"), &[]);
@@ -220,6 +233,16 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                 // 0.9.0's README: as 0.8.0's, and the pool's history beside its summary; 0.10.0's
                 // and 0.11.0's the same.
                 "0.9.0" | "0.10.0" | "0.11.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
+                                              vapi_assistant_request(jsonb, timestamptz, text), vapi_assistant_request(text, timestamptz, text),
+                                              phone_holds_webhook(text, text, timestamptz), phone_holds_webhook(text, text, timestamptz, text),
+                                              calcom_webhook(text, text, timestamptz), calendly_webhook(text, text, timestamptz),
+                                              phone_holds_verify_signature(text, text, text, timestamptz),
+                                              phone_holds_webhook_failure(text, text, text, text, text),
+                                              phone_pool_by_area_code(timestamptz), phone_pool_by_region(timestamptz),
+                                              phone_pool_history(timestamptz, timestamptz, interval), phone_release_runs(timestamptz, timestamptz) TO caller;
+                 GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
+                // 0.12.0's: as 0.11.0's, and the one VAPI server URL.
+                "0.12.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz), vapi_webhook(text, timestamptz),
                                               vapi_assistant_request(jsonb, timestamptz, text), vapi_assistant_request(text, timestamptz, text),
                                               phone_holds_webhook(text, text, timestamptz), phone_holds_webhook(text, text, timestamptz, text),
                                               calcom_webhook(text, text, timestamptz), calendly_webhook(text, text, timestamptz),

@@ -1,0 +1,9 @@
+-- phone_holds 0.12.0 → 0.13.0
+--
+-- No behaviour changes: the documentation moved from README into docs/, and the comments of the
+-- functions below point there. No table the user owns, and no row, is touched; nothing changes
+-- for phone_holds_setup() to do.
+--
+-- The first upgrade script written by scripts/upgrade_script.py: this delta holds what a
+-- release changes by hand (nothing, this time); the statements after it are the objects of
+-- sql/ that 0.12.0 installed otherwise.
