@@ -106,13 +106,14 @@ def generate(old, new):
         fail(f"{baseline_path.relative_to(ROOT)} is missing: freeze {old}'s install script there first (CONTRIBUTING.md)")
     delta = delta_path.read_text()
     baseline = baseline_path.read_text()
+    files = object_files()
     handled = {f for line in delta.splitlines() if line.startswith("-- handled:") for f in line.split(":", 1)[1].split()}
-    unknown = handled - set(object_files())
+    unknown = handled - set(files)
     if unknown:
         fail(f"{delta_path.name} handles {sorted(unknown)}, which are not object files")
 
     generated, sources = [], []
-    for name in object_files():
+    for name in files:
         changed = [(c, s) for c, s in statements((SQL / name).read_text()) if s not in baseline]
         if not changed or name in handled:
             continue

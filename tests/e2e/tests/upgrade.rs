@@ -197,7 +197,7 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         c.batch_execute(&format!(
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'caller') THEN CREATE ROLE caller; END IF; END $$;
              GRANT EXECUTE ON FUNCTION release_expired_phone_numbers(timestamptz), {} TO caller;
-             {} {} {}",
+             {} {} {} {}",
             // 0.8.0 gave the assignment its lead_phone argument.
             if since("0.8.0") { "assign_phone_to_lead(uuid, timestamptz, text)" } else { "assign_phone_to_lead(uuid, timestamptz)" },
             // The pool's summary view, once it is the user's (before 0.3.0 it was the extension's,
@@ -230,19 +230,9 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                                               phone_holds_webhook_failure(text, text, text, text, text),
                                               phone_pool_by_area_code(timestamptz), phone_pool_by_region(timestamptz) TO caller;
                  GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
-                // 0.9.0's README: as 0.8.0's, and the pool's history beside its summary; 0.10.0's
-                // and 0.11.0's the same.
-                "0.9.0" | "0.10.0" | "0.11.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
-                                              vapi_assistant_request(jsonb, timestamptz, text), vapi_assistant_request(text, timestamptz, text),
-                                              phone_holds_webhook(text, text, timestamptz), phone_holds_webhook(text, text, timestamptz, text),
-                                              calcom_webhook(text, text, timestamptz), calendly_webhook(text, text, timestamptz),
-                                              phone_holds_verify_signature(text, text, text, timestamptz),
-                                              phone_holds_webhook_failure(text, text, text, text, text),
-                                              phone_pool_by_area_code(timestamptz), phone_pool_by_region(timestamptz),
-                                              phone_pool_history(timestamptz, timestamptz, interval), phone_release_runs(timestamptz, timestamptz) TO caller;
-                 GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
-                // 0.12.0's: as 0.11.0's, and the one VAPI server URL.
-                "0.12.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz), vapi_webhook(text, timestamptz),
+                // 0.9.0's README: as 0.8.0's, and the pool's history beside its summary; 0.10.0's,
+                // 0.11.0's and 0.12.0's the same (0.12.0's one VAPI server URL: below).
+                "0.9.0" | "0.10.0" | "0.11.0" | "0.12.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
                                               vapi_assistant_request(jsonb, timestamptz, text), vapi_assistant_request(text, timestamptz, text),
                                               phone_holds_webhook(text, text, timestamptz), phone_holds_webhook(text, text, timestamptz, text),
                                               calcom_webhook(text, text, timestamptz), calendly_webhook(text, text, timestamptz),
@@ -252,7 +242,9 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                                               phone_pool_history(timestamptz, timestamptz, interval), phone_release_runs(timestamptz, timestamptz) TO caller;
                  GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
                 _ => "",
-            }
+            },
+            // 0.12.0's README grants its one VAPI server URL beside the tool calls.
+            if since("0.12.0") { "GRANT EXECUTE ON FUNCTION vapi_webhook(text, timestamptz) TO caller;" } else { "" }
         ))
         .unwrap();
         let before = snapshot(&mut c);

@@ -18,10 +18,10 @@ fn said(out: &Output) -> String {
 }
 
 /// A copy of what the generator reads, to break on purpose.
-struct Copy(PathBuf);
+struct Tree(PathBuf);
 
-impl Copy {
-    fn new(name: &str) -> Copy {
+impl Tree {
+    fn new(name: &str) -> Tree {
         let dir = std::env::temp_dir().join(format!("phone_holds-upgrade-scripts-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         for sub in ["sql/updates", "src", "scripts", "tests/e2e/fixtures"] {
@@ -39,7 +39,7 @@ impl Copy {
         for file in ["src/lib.rs", "scripts/upgrade_script.py"] {
             std::fs::copy(root.join(file), dir.join(file)).unwrap();
         }
-        Copy(dir)
+        Tree(dir)
     }
 
     fn edit(&self, file: &str, f: impl FnOnce(String) -> String) {
@@ -48,7 +48,7 @@ impl Copy {
     }
 }
 
-impl Drop for Copy {
+impl Drop for Tree {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
@@ -75,7 +75,7 @@ fn every_generated_upgrade_script_is_what_its_delta_makes() {
 
 #[test]
 fn a_script_edited_by_hand_is_found() {
-    let copy = Copy::new("edited");
+    let copy = Tree::new("edited");
     let (from, to) = newest_delta(&copy.0);
     copy.edit(&format!("sql/phone_holds--{from}--{to}.sql"), |s| s + "SELECT 1;\n");
     let out = generator(&copy.0, &["--check"]);
@@ -85,7 +85,7 @@ fn a_script_edited_by_hand_is_found() {
 
 #[test]
 fn a_changed_function_is_replaced_and_a_changed_table_is_refused() {
-    let copy = Copy::new("changed");
+    let copy = Tree::new("changed");
     let (from, to) = newest_delta(&copy.0);
     // A function's body: carried as CREATE OR REPLACE.
     copy.edit("sql/cron.sql", |s| s.replacen("'*/15 * * * *'", "'*/10 * * * *'", 1));
