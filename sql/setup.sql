@@ -462,6 +462,17 @@ BEGIN
             'One row: available (free, in rotation; resting ones included), assigned, held for an appointment, due now, utilisation (assigned / assigned + available), next release time, resting (released less than phone_holds.min_rest ago), retired (out of rotation, held or not).';
     END IF;
 
+    -- The shape the tables now have, which the library checks once per backend
+    -- (src/spi/shape.rs): 1, every column its statements use. Recorded without a line of
+    -- output: it changes no table. A constant anyone may read; nothing needs to call it.
+    IF (SELECT p.prosrc FROM pg_catalog.pg_proc AS p
+         WHERE p.oid = pg_catalog.to_regprocedure('public.phone_holds_table_shape()')) IS DISTINCT FROM 'SELECT 1' THEN
+        CREATE OR REPLACE FUNCTION public.phone_holds_table_shape() RETURNS integer
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT 1';
+        COMMENT ON FUNCTION public.phone_holds_table_shape() IS
+            'phone_holds: the shape phone_holds_setup() gave the pool and ledger tables (docs/reference/tables.md). The library refuses tables older than it serves (55000).';
+    END IF;
+
     -- (A replaced summary keeps the grants it had, as CREATE OR REPLACE does.)
     IF status_made THEN
         revoked := revoked || public.phone_holds_make_private('public.phone_pool_status');

@@ -37,6 +37,9 @@ pub enum HoldError {
     TableMissing { relation: String },
     /// 42703: a column the statements use is gone from one of the tables (renamed, dropped).
     ColumnMissing { relation: String, column: String },
+    /// 55000: tables older than this library serves (spi::shape): the shape setup recorded,
+    /// or, unrecorded, the columns they lack.
+    TablesTooOld { recorded: Option<i32>, missing: Vec<String> },
     /// 22023: a payload not acted on at all: not the message the function takes, more tool
     /// calls or bytes than the limits, not JSON (see rules::payload, rules::refusal).
     Unreadable(Unreadable),
@@ -82,7 +85,7 @@ impl HoldError {
             }
             HoldError::PoolExhausted | HoldError::PoolResting { .. } => ERRCODE_INSUFFICIENT_RESOURCES,
             HoldError::TableMissing { .. } => ERRCODE_UNDEFINED_TABLE,
-            HoldError::AssistantNotSet | HoldError::AssistantIdInvalid { from_setting: true, .. } => {
+            HoldError::AssistantNotSet | HoldError::TablesTooOld { .. } | HoldError::AssistantIdInvalid { from_setting: true, .. } => {
                 ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE
             }
             HoldError::AssistantIdInvalid { from_setting: false, .. } => ERRCODE_INVALID_PARAMETER_VALUE,
@@ -142,6 +145,9 @@ impl HoldError {
             HoldError::ColumnMissing { relation, column } => {
                 format!("phone_holds: table {relation} has no column {column:?}")
             }
+            HoldError::TablesTooOld { .. } => {
+                "phone_holds: the pool and ledger tables are older than this version of phone_holds serves".into()
+            }
             HoldError::Unreadable(u) => format!("phone_holds: {}", u.why),
             HoldError::AssistantNotSet => {
                 "phone_holds: no VAPI assistant to answer inbound calls with: phone_holds.vapi_assistant_id is not set".into()
@@ -174,6 +180,14 @@ impl HoldError {
                 iso(free_at)
             )),
             HoldError::SignatureRefused { .. } => Some("Nothing was changed.".into()),
+            HoldError::TablesTooOld { recorded: Some(shape), .. } => Some(format!(
+                "phone_holds_setup() recorded table shape {shape}; this version serves shape {} and later. Nothing was changed.",
+                crate::spi::shape::SERVED_FROM
+            )),
+            HoldError::TablesTooOld { recorded: None, missing } => Some(format!(
+                "They were set up by a release before 0.8.0: they have no {}. Nothing was changed.",
+                missing.join(", ")
+            )),
             _ => None,
         }
     }
@@ -237,6 +251,12 @@ impl HoldError {
                  webhook role SELECT, INSERT, UPDATE on it (README: Privileges)."
                     .into()
             }
+            HoldError::TableMissing { relation } if relation.ends_with("phone_hold_claims") => {
+                "It is the extension's own: ALTER EXTENSION phone_holds UPDATE makes it (docs/UPGRADING.md).".into()
+            }
+            HoldError::TablesTooOld { .. } => "Run ALTER EXTENSION phone_holds UPDATE, then SELECT phone_holds_setup(): it adds what is \
+                 missing, empty, and changes no row (docs/UPGRADING.md). Every call is refused until then."
+                .into(),
             HoldError::TableMissing { relation } => format!(
                 "If it was renamed or moved, move it back (ALTER TABLE <its name> RENAME TO {table}, then SET SCHEMA public): \
                  its rows are still there. In a database never set up for phone_holds, run SELECT phone_holds_setup(). \

@@ -30,7 +30,7 @@ fn held_or_assigned(pool: &mut Pool, lead: Uuid, as_of: Instant, w: &Windows, or
     let release_at = storable_end(hold.release_at.expect("fresh holds have a release time"))?;
     // No row to lock yet: serialise on the lead itself, then look again, since a concurrent
     // call may have assigned a number between the first look and the claim.
-    pool.claim_lead(lead);
+    pool.claim_lead(lead)?;
     if let Some(held) = pool.held_by(lead)? {
         return Ok((held, false));
     }

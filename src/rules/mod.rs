@@ -15,7 +15,6 @@ pub mod country_code;
 pub mod country_codes;
 pub mod hold;
 pub mod holder;
-pub mod lead_lock;
 pub mod locality;
 pub mod nanp;
 pub mod nanp_regions;

@@ -10,8 +10,8 @@ use crate::rules::Instant;
 use crate::time::to_pg;
 use pgrx::datum::{DatumWithOid, Uuid};
 
-/// First key of the booking lock, `pg_advisory_xact_lock(int4, int4)`: ASCII "PHLB", beside
-/// the lead lock's "PHLD" (rules::lead_lock).
+/// First key of the booking lock, `pg_advisory_xact_lock(int4, int4)`: ASCII "PHLB". (Up to
+/// 0.3.0, "PHLD" locked a lead's first assignment; a claim row does that now: Pool::claim_lead.)
 const BOOKING_LOCK_NAMESPACE: i32 = 0x5048_4C42;
 
 impl Pool<'_, '_> {

@@ -7,6 +7,6 @@ mod bookings;
 mod events;
 mod plans;
 pub mod pool;
-mod shape;
+pub mod shape;
 mod statements;
 

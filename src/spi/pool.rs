@@ -3,7 +3,6 @@
 use super::as_owner::AsOwner;
 use super::events;
 use super::plans::plan;
-use super::shape::noting;
 use super::statements::Statement;
 use crate::errors::HoldError;
 use crate::rules::change_event::ChangeEvent;
@@ -11,13 +10,14 @@ use crate::rules::hold::Completion;
 use crate::rules::holder::LocalTime;
 use crate::rules::locality::{Search, Tier};
 use crate::rules::origin::Origin;
-use crate::rules::{lead_lock, Hold, Instant};
+use crate::rules::{Hold, Instant};
 use crate::time::{instant, to_pg};
 use chrono::TimeDelta;
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone, Uuid};
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
 use pgrx::spi::{SpiClient, SpiTupleTable};
+use std::cell::Cell;
 use std::panic::AssertUnwindSafe;
 
 /// A number a lead holds, as the row says now.
@@ -83,13 +83,18 @@ pub struct Pool<'a, 'conn> {
     client: &'a mut SpiClient<'conn>,
 }
 
-/// Runs `f` with an SPI connection. A table or column gone from under the extension surfaces
+/// Runs `f` with an SPI connection, once the tables are a shape this library serves
+/// (spi::shape: 55000 otherwise). A table or column gone from under the extension surfaces
 /// as [`HoldError::TableMissing`] / [`HoldError::ColumnMissing`] with a hint that says how to
 /// get it back, instead of a bare "relation does not exist". Only our fixed statements run
 /// here (and whatever triggers the user put on the tables), so these codes mean that.
 pub fn with_pool<R>(f: impl FnOnce(&mut Pool<'_, '_>) -> Result<R, HoldError>) -> Result<R, HoldError> {
     // One handler for both codes: each handler is an allocation on every call, caught or not.
-    PgTryBuilder::new(AssertUnwindSafe(|| Spi::connect_mut(|client| f(&mut Pool { client }))))
+    PgTryBuilder::new(AssertUnwindSafe(|| Spi::connect_mut(|client| {
+        let mut pool = Pool { client };
+        pool.check_shape()?;
+        f(&mut pool)
+    })))
         .catch_others(|caught| match caught {
             CaughtError::PostgresError(ref report) if report.sql_error_code() == PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE => {
                 Err(HoldError::TableMissing { relation: missing_relation(report.message()) })
@@ -161,18 +166,23 @@ impl Pool<'_, '_> {
     /// EXTENSION): no caller is granted the table, so nobody can hold a lead's claim open or
     /// fill the table but through these two statements, which delete what they insert.
     ///
-    /// A database still on 0.3.0's catalog (the new library is installed, `ALTER EXTENSION
-    /// phone_holds UPDATE` not yet run) has no claims table; there the lead is locked as 0.3.0
-    /// did, so no call fails in between. Once seen, the table is not looked for again.
-    pub fn claim_lead(&mut self, lead: Uuid) {
-        if let Some(owner) = self.claims_owner() {
-            let _owner = AsOwner::become_(owner);
-            self.run(Statement::ClaimLead, &[lead.into()]);
-            self.run(Statement::Unclaim, &[lead.into()]);
-        } else {
-            let key = lead_lock::key_for(lead.as_bytes());
-            self.run(Statement::LockLead, &[lead_lock::NAMESPACE.into(), key.into()]);
+    /// ALTER EXTENSION phone_holds UPDATE made the table in 0.4.0; a catalog older than that
+    /// comes with tables older than the library serves, refused before this (spi::shape).
+    pub fn claim_lead(&mut self, lead: Uuid) -> Result<(), HoldError> {
+        let owner = self.claims_owner().ok_or_else(|| HoldError::TableMissing { relation: "public.phone_hold_claims".into() })?;
+        let _owner = AsOwner::become_(owner);
+        self.run(Statement::ClaimLead, &[lead.into()]);
+        self.run(Statement::Unclaim, &[lead.into()]);
+        Ok(())
+    }
+
+    /// The claims table's owner; `None` while the catalog predates it.
+    fn claims_owner(&mut self) -> Option<pg_sys::Oid> {
+        thread_local!(static CLAIMS_OWNER: Cell<Option<pg_sys::Oid>> = const { Cell::new(None) });
+        if CLAIMS_OWNER.get().is_none() {
+            CLAIMS_OWNER.set(self.first::<pg_sys::Oid>(Statement::ClaimsOwner, &[]));
         }
+        CLAIMS_OWNER.get()
     }
 
     /// The number `lead` holds, locked against concurrent changes and the release job.
@@ -183,45 +193,17 @@ impl Pool<'_, '_> {
         Ok(Some(Held { number, hold: Hold { release_at: got_instant(&row, 2)?, appointment_at: got_instant(&row, 3)? }, outcome: got(&row, 4), version }))
     }
 
-    /// Assigns a free number to `lead` with hold `release_at`, writing its ledger row (noted
-    /// with `origin` when the ledger can hold it): the lead's previous number if that one is
-    /// free, else the first `searches` finds (rules::locality), rested at least `min_rest`.
-    /// Until phone_holds_setup() has added PLACED's columns (spi::statements), the previous
-    /// number or the one rested longest, as 0.7.0 did.
+    /// Assigns a free number to `lead` with hold `release_at`, writing its ledger row with
+    /// `origin`: the lead's previous number if that one is free, else the first `searches` finds
+    /// (rules::locality), rested at least `min_rest`.
     pub fn take_free_number(&mut self, lead: Uuid, release_at: Instant, as_of: Instant, origin: &Origin<'_>, place: &Placement) -> Result<(String, RowVersion), HoldError> {
-        let shape = self.table_shape();
-        // Every take binds ($1 lead, $2 release_at, $3 as_of); the 0.7.0 TakeNumber adds $4,
-        // the number, and the noted forms bind NOTED's values last; PLACED's bind NOTED's as
-        // $4-$6, the tier as $7, then their own.
-        // Room for the most any take binds (nine), so none reallocates on the way.
-        let hold = || -> Vec<DatumWithOid<'static>> {
+        let assigning = |tier: Tier| Assigning { lead, release_at, as_of, source: origin.source.as_str(), tier: tier.as_str() };
+        let previous = self.first::<String>(Statement::PreviousNumber, &[lead.into()]);
+        // Every take binds ($1 lead, $2 release_at, $3 as_of, $4 phone, $5 source, $6 reference,
+        // $7 tier), then its own; room for the most any binds (nine), so none reallocates.
+        let placed = |tier: Tier| -> Vec<DatumWithOid<'_>> {
             let mut args = Vec::with_capacity(9);
             args.extend([lead.into(), to_pg(release_at).into(), to_pg(as_of).into()]);
-            args
-        };
-        let assigning = |tier: Option<Tier>| Assigning {
-            lead,
-            release_at,
-            as_of,
-            source: shape.noted.then(|| origin.source.as_str()),
-            tier: tier.map(Tier::as_str),
-        };
-        let previous = self.first::<String>(Statement::PreviousNumber, &[lead.into()]);
-        if !shape.placed {
-            if let Some(number) = previous {
-                let mut args: Vec<DatumWithOid> = hold();
-                args.push(number.as_str().into());
-                let statement = noting(Statement::TakeNumber, &mut args, shape, origin);
-                if let Some(taken) = self.take(statement, &args, assigning(None)) {
-                    return Ok(taken);
-                }
-            }
-            let mut args: Vec<DatumWithOid> = hold();
-            let statement = noting(Statement::TakeRested, &mut args, shape, origin);
-            return self.take(statement, &args, assigning(None)).ok_or(HoldError::PoolExhausted);
-        }
-        let placed = |tier: Tier| -> Vec<DatumWithOid<'_>> {
-            let mut args = hold();
             args.extend([origin.lead_phone.into(), origin.source.as_str().into(), origin.reference.into(), tier.as_str().into()]);
             args
         };
@@ -229,7 +211,7 @@ impl Pool<'_, '_> {
         if let Some(number) = previous {
             let mut args = placed(Tier::Previous);
             args.extend([number.as_str().into(), ts_arg(rested_since)]);
-            if let Some(taken) = self.take(Statement::TakePrevious, &args, assigning(Some(Tier::Previous))) {
+            if let Some(taken) = self.take(Statement::TakePrevious, &args, assigning(Tier::Previous)) {
                 return Ok(taken);
             }
         }
@@ -246,7 +228,7 @@ impl Pool<'_, '_> {
                 args.extend(prefix.map(|p| -> DatumWithOid<'_> { p.into() }));
                 args
             };
-            let tier = Some(search.tier());
+            let tier = search.tier();
             let taken = match search {
                 Search::Any => self.take(Statement::TakeAny, &take(None), assigning(tier)),
                 _ => prefixes.iter().find_map(|prefix| self.take(Statement::TakeInArea, &take(Some(prefix)), assigning(tier))),
@@ -282,11 +264,11 @@ impl Pool<'_, '_> {
             lead_id: Some(a.lead.to_string()),
             release_at: Some(a.release_at),
             appointment_at: None,
-            source: a.source,
+            source: Some(a.source),
             at: a.as_of,
             ledger_id,
             outcome: None,
-            geo_tier: a.tier,
+            geo_tier: Some(a.tier),
         }]);
         Some((number, version))
     }
@@ -310,7 +292,7 @@ impl Pool<'_, '_> {
     }
 
     /// Stores `new` as the hold of `held` (which `lead` holds and this transaction has locked),
-    /// with its ledger row (noted with `origin` when the ledger can hold it). `outcome` is
+    /// with its ledger row (with `origin`). `outcome` is
     /// recorded when given and kept otherwise. A change that changes nothing (a repeated
     /// booking, say) writes nothing: no row, no ledger entry.
     #[allow(clippy::too_many_arguments)]
@@ -318,9 +300,7 @@ impl Pool<'_, '_> {
         if new == held.hold && outcome.is_none_or(|o| held.outcome.as_deref() == Some(o)) {
             return;
         }
-        let shape = self.table_shape();
-        let mut args: Vec<DatumWithOid> = Vec::with_capacity(11);
-        args.extend([
+        let args: [DatumWithOid; 11] = [
             held.version.0.into(),
             lead.into(),
             ts_arg(new.release_at),
@@ -329,9 +309,11 @@ impl Pool<'_, '_> {
             to_pg(as_of).into(),
             event.as_str().into(),
             ts_arg(held.hold.release_at),
-        ]);
-        let statement = noting(Statement::WriteHold, &mut args, shape, origin);
-        let written = self.run(statement, &args);
+            origin.lead_phone.into(),
+            origin.source.as_str().into(),
+            origin.reference.into(),
+        ];
+        let written = self.run(Statement::WriteHold, &args);
         assert_eq!(written.len(), 1, "phone_holds: the hold of {} must be written exactly once", held.number);
         let ledger_id = got::<i64>(&written.first(), 1).expect("a ledger row has an id");
         if !events::wanted() {
@@ -343,7 +325,7 @@ impl Pool<'_, '_> {
             lead_id: Some(lead.to_string()),
             release_at: new.release_at,
             appointment_at: new.appointment_at,
-            source: shape.noted.then(|| origin.source.as_str()),
+            source: Some(origin.source.as_str()),
             at: as_of,
             ledger_id,
             outcome: outcome.map(str::to_owned),
@@ -351,17 +333,22 @@ impl Pool<'_, '_> {
         }]);
     }
 
-    /// Applies an outcome to the number `lead` holds, with its ledger row (noted with
-    /// `origin`'s source and reference: an outcome proves no phone); the new release time, or
+    /// Applies an outcome to the number `lead` holds, with its ledger row (with `origin`'s
+    /// source and reference: an outcome proves no phone); the new release time, or
     /// `None` when the lead holds no number.
     pub fn complete_hold(&mut self, lead: Uuid, c: Completion, outcome: &str, as_of: Instant, origin: &Origin<'_>) -> Result<Option<Instant>, HoldError> {
-        let shape = self.table_shape();
-        // Room for NOTED's three: no reallocation on the way.
-        let mut args: Vec<DatumWithOid> = Vec::with_capacity(8);
-        args.extend([lead.into(), to_pg(c.release_at).into(), c.keeps_appointment.into(), outcome.into(), to_pg(as_of).into()]);
-        let write = noting(Statement::CompleteWrite, &mut args, shape, &Origin { lead_phone: None, ..*origin });
-        let exact = if shape.noted { Statement::CompleteHold.noted() } else { Statement::CompleteHold };
-        let source = shape.noted.then(|| origin.source.as_str());
+        let no_phone: Option<&str> = None;
+        let args: [DatumWithOid; 8] = [
+            lead.into(),
+            to_pg(c.release_at).into(),
+            c.keeps_appointment.into(),
+            outcome.into(),
+            to_pg(as_of).into(),
+            no_phone.into(),
+            origin.source.as_str().into(),
+            origin.reference.into(),
+        ];
+        let source = Some(origin.source.as_str());
         let event = |row: &SpiTupleTable<'_>, first: usize| -> Result<Option<ChangeEvent>, HoldError> {
             let Some(ledger_id) = got::<i64>(row, first) else { return Ok(None) };
             Ok(Some(ChangeEvent {
@@ -378,7 +365,7 @@ impl Pool<'_, '_> {
             }))
         };
         // The usual call changes the hold: one statement, which says so with its ledger row.
-        if let Some(row) = self.first_row(write, &args) {
+        if let Some(row) = self.first_row(Statement::CompleteWrite, &args) {
             if events::wanted() {
                 events::send(event(&row, 1)?);
             }
@@ -388,7 +375,7 @@ impl Pool<'_, '_> {
         // another change to the row committed meanwhile. Asked again in the statement that locks
         // the row first and tells which; should a number have been assigned in between, that one
         // completes it.
-        let Some(row) = self.first_row(exact, &args) else { return Ok(None) };
+        let Some(row) = self.first_row(Statement::CompleteHold, &args) else { return Ok(None) };
         let release_at = got_instant(&row, 1)?;
         if events::wanted() {
             events::send(event(&row, 2)?);
@@ -407,9 +394,6 @@ impl Pool<'_, '_> {
                 Statement::ReleaseDueBatch
             }
         };
-        // The noted forms write the source as a constant ('sql'): no value to bind.
-        let noted = self.table_shape().noted;
-        let statement = if noted { statement.noted() } else { statement };
         // The events are built as they are sent: not at all with phone_holds.notify off.
         let released = self.run(statement, &args);
         let count = i32::try_from(released.len()).expect("a release is counted in int4");
@@ -419,7 +403,7 @@ impl Pool<'_, '_> {
             lead_id: row.get::<Uuid>(3).unwrap_or_else(|e| spi_failed(e)).map(|lead| lead.to_string()),
             release_at: None,
             appointment_at: None,
-            source: noted.then_some("sql"),
+            source: Some("sql"),
             at: as_of,
             ledger_id: row.get::<i64>(1).unwrap_or_else(|e| spi_failed(e)).expect("a ledger row has an id"),
             outcome: None,
@@ -459,9 +443,6 @@ impl Pool<'_, '_> {
 
     /// The phone recorded last for `lead` at or before `as_of`.
     pub fn lead_phone(&mut self, lead: Uuid, as_of: Instant) -> Option<String> {
-        if !self.table_shape().phone {
-            return None;
-        }
         self.first(Statement::LeadPhone, &[lead.into(), to_pg(as_of).into()])
     }
 }
@@ -472,8 +453,8 @@ struct Assigning {
     lead: Uuid,
     release_at: Instant,
     as_of: Instant,
-    source: Option<&'static str>,
-    tier: Option<&'static str>,
+    source: &'static str,
+    tier: &'static str,
 }
 
 /// Where a new number is looked for: the searches in order (rules::locality), and how long a

@@ -1,79 +1,63 @@
-//! The table shapes this library serves, looked for in one place.
+//! The one table-shape check: whether the pool and ledger tables are a shape this library serves.
 //!
-//! The tables are the user's, and `phone_holds_setup()` brings them to the current shape; the
-//! extension's own claims table comes with `ALTER EXTENSION phone_holds UPDATE`. Between
-//! installing a new library and running those two, an older catalog and older tables run on
-//! this library, and no call may fail for it (tests/e2e/tests/upgrade.rs proves it from every
-//! release). The window served is every shape a release made, 0.1.0's on:
+//! The tables are the user's, and `phone_holds_setup()` brings them to the current shape, which
+//! it records as `public.phone_holds_table_shape()` (a constant). Between installing a new
+//! library and running `ALTER EXTENSION phone_holds UPDATE` and setup, the tables are whatever
+//! the last setup made. This library serves one window of shapes, one set of statements for
+//! all of them (spi::statements); older tables are refused, every call with 55000 and a hint
+//! naming setup, before anything is read or written (tests/e2e/tests/upgrade.rs, from every
+//! release).
 //!
-//! | what is missing | made by | until then |
+//! | shape | made by | what it has |
 //! |---|---|---|
-//! | the claims table | the update to 0.4.0 | a lead is locked with an advisory lock, as 0.3.0 did |
-//! | the ledger's lead_phone | setup, 0.6.0 | phones are neither read nor written |
-//! | its source, source_ref | setup, 0.7.0 | ledger rows are written without NOTED's columns |
-//! | its geo_tier, the pool's retired_at | setup, 0.8.0 | numbers are taken as 0.7.0 took them (PLACED) |
+//! | 1 | setup of 0.14.0 on (recorded); of 0.8.0 to 0.13.0 (not recorded: read from the columns) | every column the statements use, [`NEEDED`] |
 //!
-//! (NOTED and PLACED: spi::statements.) A table setup has not made at all (the bookings, the
-//! appointments) is refused where it is needed, with 42P01 and a hint naming setup
-//! (Pool::run). Each probe runs until the shape is complete, then never again in the backend:
-//! an up-to-date database pays nothing.
+//! The window is shape 1 and later, so tables set up by 0.8.0 and later are served and those
+//! of 0.1.0 to 0.7.0 are refused until setup. A table setup has not made at all (the pool, the
+//! ledger, the bookings, the appointments) is refused where it is needed, with 42P01 and a hint
+//! naming setup (Pool::run). Once served, the check never runs again in the backend: an
+//! up-to-date database pays one catalog read per connection; refused tables are looked at
+//! again on every call, so setup run in another session is seen at once.
 
 use super::pool::{got, Pool};
 use super::statements::Statement;
-use crate::rules::origin::Origin;
-use pgrx::datum::DatumWithOid;
-use pgrx::pg_sys;
+use crate::errors::HoldError;
 use std::cell::Cell;
 
-/// Which of NOTED's columns the ledger has: `phone` for reading phones, `noted` (all of them)
-/// for writing rows with them; `placed`: NOTED's and PLACED's, for choosing numbers by area
-/// code, rest and retirement.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct TableShape {
-    pub phone: bool,
-    pub noted: bool,
-    pub placed: bool,
-}
+/// The oldest table shape this library serves.
+pub const SERVED_FROM: i32 = 1;
 
-impl TableShape {
-    const CURRENT: TableShape = TableShape { phone: true, noted: true, placed: true };
-}
+/// The columns shape 1 added to what setup had made before (0.6.0's lead_phone, 0.7.0's
+/// source and source_ref, 0.8.0's geo_tier and retired_at), by table: tables that have them
+/// and no record were set up by 0.8.0 to 0.13.0.
+const NEEDED: [(&str, &str); 5] = [
+    ("public.phone_hold_ledger", "lead_phone"),
+    ("public.phone_hold_ledger", "source"),
+    ("public.phone_hold_ledger", "source_ref"),
+    ("public.phone_hold_ledger", "geo_tier"),
+    ("public.signalwire_phone_numbers", "retired_at"),
+];
 
 impl Pool<'_, '_> {
-    /// The ledger's shape (see the table above).
-    pub(super) fn table_shape(&mut self) -> TableShape {
-        thread_local!(static CURRENT: Cell<bool> = const { Cell::new(false) });
-        if CURRENT.get() {
-            return TableShape::CURRENT;
+    /// Refuses tables older than [`SERVED_FROM`] (see the table above).
+    pub(super) fn check_shape(&mut self) -> Result<(), HoldError> {
+        thread_local!(static SERVED: Cell<bool> = const { Cell::new(false) });
+        if SERVED.get() {
+            return Ok(());
         }
-        let (phone, annotated, placed) = match self.first_row(Statement::LedgerShape, &[]) {
-            Some(row) => (got::<bool>(&row, 1) == Some(true), got::<bool>(&row, 2) == Some(true), got::<bool>(&row, 3) == Some(true)),
-            None => (false, false, false),
-        };
-        let noted = phone && annotated;
-        let shape = TableShape { phone, noted, placed: noted && placed };
-        CURRENT.set(shape.placed);
-        shape
-    }
-
-    /// The claims table's owner; `None` while the catalog predates it (see Pool::claim_lead).
-    pub(super) fn claims_owner(&mut self) -> Option<pg_sys::Oid> {
-        thread_local!(static CLAIMS_OWNER: Cell<Option<pg_sys::Oid>> = const { Cell::new(None) });
-        if CLAIMS_OWNER.get().is_none() {
-            CLAIMS_OWNER.set(self.first::<pg_sys::Oid>(Statement::ClaimsOwner, &[]));
+        let (tables, columns): (Vec<&str>, Vec<&str>) = NEEDED.into_iter().unzip();
+        let row = self.first_row(Statement::TableShape, &[tables.into(), columns.into()]).expect("the check returns one row");
+        let (recorded, set_up, missing) = (got::<i32>(&row, 1), got::<bool>(&row, 2) == Some(true), got::<Vec<String>>(&row, 3).unwrap_or_default());
+        if !set_up {
+            // Not set up (or a table gone): the statement that needs the table says which.
+            return Ok(());
         }
-        CLAIMS_OWNER.get()
+        match recorded {
+            Some(shape) if shape >= SERVED_FROM => {}
+            None if missing.is_empty() => {}
+            _ => return Err(HoldError::TablesTooOld { recorded, missing }),
+        }
+        SERVED.set(true);
+        Ok(())
     }
-}
-
-/// `statement`, or its noted form with `origin`'s values (phone, source, reference) bound after
-/// `args`, as the ledger allows.
-pub(super) fn noting<'a>(statement: Statement, args: &mut Vec<DatumWithOid<'a>>, shape: TableShape, origin: &Origin<'a>) -> Statement {
-    if !shape.noted {
-        return statement;
-    }
-    args.push(origin.lead_phone.into());
-    args.push(origin.source.as_str().into());
-    args.push(origin.reference.into());
-    statement.noted()
 }

@@ -32,8 +32,8 @@ macro_rules! ledger_at {
     };
 }
 
-/// Assigns the free number `$pick` selects to lead $1 with hold $2, logging it at $3; the
-/// ledger row gets the extra columns `$columns` with the values `$values` (see NOTED). Returns
+/// Assigns the free number `$pick` selects to lead $1 with hold $2, logging it at $3 with the
+/// lead's phone $4, source $5, its reference $6 and the tier the number was found in $7. Returns
 /// the number, the ledger row's id (for its change event, spi::events) and the ctid of the row
 /// version written (for a change later in the call: write_hold!).
 /// Picks lock with SKIP LOCKED: two callers never get the same number, and an assignment never
@@ -46,9 +46,6 @@ macro_rules! ledger_at {
 /// planner otherwise took the rested index for near-empty and walked all of it for one number.
 macro_rules! take_number {
     ($pick:expr) => {
-        take_number!($pick, "", "")
-    };
-    ($pick:expr, $columns:literal, $values:literal) => {
         concat!(
             "WITH taken AS (
                  UPDATE public.signalwire_phone_numbers AS n
@@ -59,37 +56,13 @@ macro_rules! take_number {
             ")
               RETURNING n.number, n.ctid, n.released_at),
              logged AS (
-                 INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at",
-            $columns,
-            ")
+                 INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, new_release_at, lead_phone, source, source_ref, geo_tier)
                  SELECT ",
             ledger_at!("$3", "taken.number", "taken.released_at"),
-            ", 'assigned', taken.number, $1, $2",
-            $values,
-            " FROM taken
+            ", 'assigned', taken.number, $1, $2, $4, $5, $6, $7 FROM taken
               RETURNING id)
              SELECT taken.number::pg_catalog.text, (SELECT logged.id FROM logged), taken.ctid FROM taken"
         )
-    };
-}
-
-/// Number $4, if free. The status test is written as in take_number!, for the same reason.
-macro_rules! previous_number {
-    () => {
-        "SELECT p.number FROM public.signalwire_phone_numbers AS p
-          WHERE p.number OPERATOR(pg_catalog.=) $4
-            AND coalesce(p.assignment_status OPERATOR(pg_catalog.=) 'available', false)
-            FOR UPDATE SKIP LOCKED"
-    };
-}
-
-/// The free number that has rested longest (never used first).
-macro_rules! rested_number {
-    () => {
-        "SELECT p.number FROM public.signalwire_phone_numbers AS p
-          WHERE p.assignment_status OPERATOR(pg_catalog.=) 'available'
-          ORDER BY p.released_at NULLS FIRST, p.number
-          LIMIT 1 FOR UPDATE SKIP LOCKED"
     };
 }
 
@@ -134,14 +107,14 @@ macro_rules! rested_where {
     };
 }
 
-/// A new hold for a number the lead holds and has locked, with its ledger row, which gets the
-/// extra columns `$columns` with the values `$values` (see NOTED); returns the row's id. The row
+/// A new hold for a number the lead holds and has locked, with its ledger row; returns the
+/// row's id. The row
 /// is found by the version this transaction locked or wrote ($1, its ctid: a TID scan, no
 /// lookup by number), which no other transaction can change or move until this one ends.
 /// ($1 the row's ctid, $2 lead, $3 release_at, $4 appointment, $5 outcome or NULL to keep, $6 as_of,
-///  $7 event, $8 previous release_at)
+///  $7 event, $8 previous release_at, $9 the lead's phone, $10 source, $11 its reference)
 macro_rules! write_hold {
-    ($columns:literal, $values:literal) => {
+    () => {
         concat!(
             "WITH changed AS (
                  UPDATE public.signalwire_phone_numbers AS n
@@ -150,21 +123,17 @@ macro_rules! write_hold {
                   WHERE n.ctid OPERATOR(pg_catalog.=) $1 AND n.currently_assigned_to OPERATOR(pg_catalog.=) $2 AND n.assignment_status OPERATOR(pg_catalog.=) 'assigned'
               RETURNING n.number)
              INSERT INTO public.phone_hold_ledger
-                    (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome",
-            $columns,
-            ")
+                    (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome, lead_phone, source, source_ref)
              SELECT ",
             ledger_at!("$6", "changed.number", "NULL::pg_catalog.timestamptz"),
-            ", $7, changed.number, $2, $8, $3, $4, $5",
-            $values,
-            " FROM changed
+            ", $7, changed.number, $2, $8, $3, $4, $5, $9, $10, $11 FROM changed
              RETURNING id"
         )
     };
 }
 
-/// Releases the due numbers `$pick` selects at $1, with their ledger rows (extra columns
-/// `$columns`, values `$values`); returns each row's id, number and lead. Due: hold
+/// Releases the due numbers `$pick` selects at $1, with their ledger rows (source 'sql': the
+/// release job and SQL calls); returns each row's id, number and lead. Due: hold
 /// over, and no appointment after the cutoff ($2 = as_of - follow-up window; see
 /// rules::release). Rows locked by a running hold change are skipped, left for the next run;
 /// so is a row a change committed after this statement's snapshot (its version is not the one
@@ -172,7 +141,7 @@ macro_rules! write_hold {
 /// snapshot either, and the release would be dated before them. A retire or restore of a held
 /// number does that without moving its hold.
 macro_rules! release_due {
-    ($pick:literal, $columns:literal, $values:literal) => {
+    ($pick:literal) => {
         concat!(
             "WITH due AS (
                  SELECT n.number, n.currently_assigned_to, n.release_at, ",
@@ -195,12 +164,8 @@ macro_rules! release_due {
                   WHERE n.number OPERATOR(pg_catalog.=) due.number
               RETURNING n.number, due.currently_assigned_to, due.release_at, due.at),
              logged AS (
-                 INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, old_release_at",
-            $columns,
-            ")
-                 SELECT released.at, 'released', released.number, released.currently_assigned_to, released.release_at",
-            $values,
-            "
+                 INSERT INTO public.phone_hold_ledger (at, event, number, lead_id, old_release_at, source)
+                 SELECT released.at, 'released', released.number, released.currently_assigned_to, released.release_at, 'sql'
                    FROM released
               RETURNING id, number, lead_id)
              SELECT logged.id, logged.number::pg_catalog.text, logged.lead_id FROM logged"
@@ -209,9 +174,9 @@ macro_rules! release_due {
 }
 
 /// An outcome, applied and logged in one statement: the lead's row is given release_at $2,
-/// keeps its appointment if $3, records outcome $4, logged at $5, the ledger row with the extra
-/// columns `$columns` and values `$values` (see NOTED). An outcome that changes nothing (a
-/// retried webhook) writes nothing. ($1 lead)
+/// keeps its appointment if $3, records outcome $4, logged at $5 with the lead's phone $6 (NULL:
+/// an outcome proves no phone), source $7 and its reference $8. An outcome that changes nothing
+/// (a retried webhook) writes nothing. ($1 lead)
 ///
 /// Two forms. complete_write! is the usual call's, and cheaper than the floor's statement
 /// (bench/floor.sql, bench/RESULTS.md): it reads the row and updates that same row version by
@@ -226,7 +191,7 @@ macro_rules! release_due {
 /// at the price of a join over two materialised results: no row when the lead holds no number;
 /// otherwise the release time, with the ledger row's columns when it wrote one.
 macro_rules! complete_write {
-    ($columns:literal, $values:literal) => {
+    () => {
         concat!(
             "WITH changed AS (
                      UPDATE public.signalwire_phone_numbers AS n
@@ -243,13 +208,13 @@ macro_rules! complete_write {
             "
                   RETURNING n.number, held.release_at AS old_release_at, n.release_at, n.appointment_scheduled_at)
                  ",
-            completion_insert!($columns, $values)
+            completion_insert!()
         )
     };
 }
 
 macro_rules! complete_hold {
-    ($columns:literal, $values:literal) => {
+    () => {
         concat!(
             "WITH held AS (
                      SELECT n.number, n.release_at FROM public.signalwire_phone_numbers AS n
@@ -267,7 +232,7 @@ macro_rules! complete_hold {
             "
                   RETURNING n.number, held.release_at AS old_release_at, n.release_at, n.appointment_scheduled_at),
                  logged AS (",
-            completion_insert!($columns, $values),
+            completion_insert!(),
             ")
                  SELECT $2, logged.id, logged.number, logged.appointment_at FROM held LEFT JOIN logged ON true"
         )
@@ -294,32 +259,19 @@ macro_rules! completion_changes {
 
 /// The change's ledger row (see complete_write!).
 macro_rules! completion_insert {
-    ($columns:literal, $values:literal) => {
+    () => {
         concat!(
             "INSERT INTO public.phone_hold_ledger
-                            (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome",
-            $columns,
-            ")
+                            (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome, lead_phone, source, source_ref)
                      SELECT ",
             ledger_at!("$5", "changed.number", "NULL::pg_catalog.timestamptz"),
             ", 'completed', changed.number, $1, changed.old_release_at, changed.release_at,
-                            changed.appointment_scheduled_at, $4",
-            $values,
-            "
+                            changed.appointment_scheduled_at, $4, $6, $7, $8
                        FROM changed
                   RETURNING id, number::pg_catalog.text, appointment_at"
         )
     };
 }
-
-// NOTED: the ledger columns phone_holds_setup() adds in 0.7.0, lead_phone (0.6.0), source and
-// source_ref. The `…Noted` forms of the statements that write ledger rows fill them; they are
-// used once the ledger has all three (see spi::shape), so a ledger from before 0.7.0
-// keeps working, unannotated, until setup runs.
-//
-// PLACED: the columns setup adds in 0.8.0, the ledger's geo_tier and the pool's retired_at. The
-// `Take…` forms that choose by area code, rest and retirement need them; until setup has
-// added them, numbers are taken as in 0.7.0.
 
 /// Declares every statement once: its name (with what it does, as its doc comment), whether it
 /// `reads` under the caller's snapshot or `writes` (runs read-write, under a snapshot of its own
@@ -354,8 +306,6 @@ statements! {
     /// The claims table's owner, whom its statements run as; no row while ALTER EXTENSION
     /// UPDATE has not made the table yet (see Pool::claim_lead).
     ClaimsOwner: reads [] => "SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.phone_hold_claims')";
-    /// Before it has: serialises on lead ($1 namespace, $2 key), as 0.3.0 did.
-    LockLead: writes [INT4OID, INT4OID] => "SELECT pg_catalog.pg_advisory_xact_lock($1, $2)";
     /// Serialises the first assignment of lead $1 with every other one until this
     /// transaction ends, without a lock-table entry (see Pool::claim_lead): a concurrent
     /// insert of the same lead waits for this transaction, whatever it does next.
@@ -373,21 +323,9 @@ statements! {
     /// release reaches the same number if it is free.
     PreviousNumber: writes [UUIDOID] => "SELECT l.number FROM public.phone_hold_ledger AS l
                   WHERE l.lead_id OPERATOR(pg_catalog.=) $1 ORDER BY l.id DESC LIMIT 1";
-    /// The lead's previous number $4, if free. ($1 lead, $2 release_at, $3 as_of)
-    TakeNumber: writes [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID] => take_number!(previous_number!());
-    /// The number that has rested longest. ($1 lead, $2 release_at, $3 as_of)
-    TakeRested: writes [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID] => take_number!(rested_number!());
     /// See write_hold!.
-    WriteHold: writes [TIDOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID] => write_hold!("", "");
-    /// The same three writing NOTED's columns: the lead's phone, the source and its
-    /// reference, bound after the others (as in every noted form but the releases').
-    TakeNumberNoted: writes [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID] => take_number!(previous_number!(), ", lead_phone, source, source_ref", ", $5, $6, $7");
-    /// TakeRested, writing NOTED's columns.
-    TakeRestedNoted: writes [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID] => take_number!(rested_number!(), ", lead_phone, source, source_ref", ", $4, $5, $6");
-    /// WriteHold, writing NOTED's columns.
-    WriteHoldNoted: writes [TIDOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID] => write_hold!(", lead_phone, source, source_ref", ", $9, $10, $11");
-    /// PLACED's takes: noted, with the tier as $7. ($1 lead, $2 release_at, $3 as_of,
-    /// $4 phone, $5 source, $6 reference, $7 tier.) The previous number $8 if free and
+    WriteHold: writes [TIDOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID] => write_hold!();
+    /// The takes (see take_number!). The previous number $8 if free and
     /// in rotation, and rested since $9 unless no other lead held it since: its own lead
     /// may have it back at once, but a number another lead just let go rests, or that
     /// lead's callback would reach this one. (The number's last assignment is found
@@ -403,15 +341,11 @@ statements! {
                                   ORDER BY l.at DESC, l.id DESC
                                   LIMIT 1) OPERATOR(pg_catalog.=) $1)
                         FOR UPDATE SKIP LOCKED"
-                ),
-                ", lead_phone, source, source_ref, geo_tier",
-                ", $4, $5, $6, $7"
+                )
             );
     /// Rested since $8, of area code $9 (`+1415`).
     TakeInArea: writes [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID] => take_number!(
-                rested_where!(concat!(area_of!(), " OPERATOR(pg_catalog.=) $9")),
-                ", lead_phone, source, source_ref, geo_tier",
-                ", $4, $5, $6, $7"
+                rested_where!(concat!(area_of!(), " OPERATOR(pg_catalog.=) $9"))
             );
     /// The area codes $1 (`+1310`, …) that have a free number rested since $2 (any, when
     /// NULL), the one whose best number has rested longest first: one index probe each.
@@ -431,28 +365,20 @@ statements! {
                   ORDER BY best.released_at NULLS FIRST, best.number"
             );
     /// Rested since $8, any number in rotation (the last tier).
-    TakeAny: writes [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID] => take_number!(rested_where!("true"), ", lead_phone, source, source_ref, geo_tier", ", $4, $5, $6, $7");
+    TakeAny: writes [UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID] => take_number!(rested_where!("true"));
     /// The free numbers in rotation still resting at $1, and when the first rested.
     Resting: reads [TIMESTAMPTZOID] => "SELECT pg_catalog.count(*)::pg_catalog.int8, pg_catalog.min(p.released_at)
                    FROM public.signalwire_phone_numbers AS p
                   WHERE p.assignment_status OPERATOR(pg_catalog.=) 'available' AND p.retired_at IS NULL
                     AND p.released_at OPERATOR(pg_catalog.>) $1";
     /// See complete_hold!.
-    CompleteHold: writes [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID] => complete_hold!("", "");
-    /// CompleteHold, writing NOTED's columns.
-    CompleteHoldNoted: writes [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID] => complete_hold!(", lead_phone, source, source_ref", ", $6, $7, $8");
+    CompleteHold: writes [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID] => complete_hold!();
     /// See complete_write!.
-    CompleteWrite: writes [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID] => complete_write!("", "");
-    /// CompleteWrite, writing NOTED's columns.
-    CompleteWriteNoted: writes [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID] => complete_write!(", lead_phone, source, source_ref", ", $6, $7, $8");
+    CompleteWrite: writes [UUIDOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID] => complete_write!();
     /// The seed's four priority rules as one set-based statement: every due number.
-    ReleaseDue: writes [TIMESTAMPTZOID, TIMESTAMPTZOID] => release_due!("", "", "");
+    ReleaseDue: writes [TIMESTAMPTZOID, TIMESTAMPTZOID] => release_due!("");
     /// At most $3 due numbers, oldest hold first: one batch of the batched release.
-    ReleaseDueBatch: writes [TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID] => release_due!("ORDER BY n.release_at LIMIT $3", "", "");
-    /// The same, the ledger rows saying the release came from SQL (the release job).
-    ReleaseDueNoted: writes [TIMESTAMPTZOID, TIMESTAMPTZOID] => release_due!("", ", source", ", 'sql'");
-    /// ReleaseDueBatch, writing NOTED's columns.
-    ReleaseDueBatchNoted: writes [TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID] => release_due!("ORDER BY n.release_at LIMIT $3", ", source", ", 'sql'");
+    ReleaseDueBatch: writes [TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID] => release_due!("ORDER BY n.release_at LIMIT $3");
     /// Who held $1 at $2, from the ledger: the latest event at or before that moment.
     HolderAt: reads [TEXTOID, TIMESTAMPTZOID] => "SELECT CASE WHEN l.event OPERATOR(pg_catalog.=) 'released' THEN NULL ELSE l.lead_id END
                    FROM public.phone_hold_ledger AS l
@@ -489,19 +415,18 @@ statements! {
                     AND l.event OPERATOR(pg_catalog.<>) ALL ('{retired,restored}'::pg_catalog.text[])
                   ORDER BY l.at DESC, l.id DESC
                   LIMIT 1";
-    /// Which of NOTED's columns the ledger has: lead_phone, and source with source_ref;
-    /// and whether PLACED's are there, the ledger's geo_tier and the pool's retired_at
-    /// (see spi::shape).
-    LedgerShape: reads [] => "SELECT pg_catalog.bool_or(a.attname OPERATOR(pg_catalog.=) 'lead_phone'),
-                        pg_catalog.count(*) FILTER (WHERE a.attname OPERATOR(pg_catalog.=) ANY ('{source,source_ref}'::pg_catalog.name[]))
-                            OPERATOR(pg_catalog.=) 2,
-                        pg_catalog.bool_or(a.attname OPERATOR(pg_catalog.=) 'geo_tier')
-                            AND EXISTS (SELECT FROM pg_catalog.pg_attribute AS r
-                                         WHERE r.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.signalwire_phone_numbers')
-                                           AND r.attname OPERATOR(pg_catalog.=) 'retired_at' AND NOT r.attisdropped)
-                   FROM pg_catalog.pg_attribute AS a
-                  WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('public.phone_hold_ledger')
-                    AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped";
+    /// The table shape phone_holds_setup() recorded (NULL before 0.14.0's), whether the
+    /// pool and the ledger exist, and which of the columns $2 of tables $1 they lack
+    /// (spi::shape::NEEDED), as `table.column`.
+    TableShape: reads [TEXTARRAYOID, TEXTARRAYOID] => "SELECT (SELECT pg_catalog.substring(p.prosrc, '[0-9]+')::pg_catalog.int4 FROM pg_catalog.pg_proc AS p
+                         WHERE p.oid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure('public.phone_holds_table_shape()')),
+                        pg_catalog.to_regclass('public.signalwire_phone_numbers') IS NOT NULL
+                            AND pg_catalog.to_regclass('public.phone_hold_ledger') IS NOT NULL,
+                        ARRAY(SELECT n.t OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) n.c
+                                FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS n(t, c)
+                               WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+                                                  WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(n.t)
+                                                    AND a.attname OPERATOR(pg_catalog.=) n.c::pg_catalog.name AND NOT a.attisdropped))";
     /// The phone of lead $1 recorded last, as of $2.
     LeadPhone: reads [UUIDOID, TIMESTAMPTZOID] => "SELECT l.lead_phone::pg_catalog.text FROM public.phone_hold_ledger AS l
                   WHERE l.lead_id OPERATOR(pg_catalog.=) $1 AND l.lead_phone IS NOT NULL AND l.at OPERATOR(pg_catalog.<=) $2
@@ -597,20 +522,6 @@ impl Statement {
     /// Whether the statement runs read-write (see statements!).
     pub fn writes(self) -> bool {
         Statement::TABLE[self as usize].writes
-    }
-
-    /// The form of a statement writing ledger rows that also fills NOTED's columns.
-    pub fn noted(self) -> Statement {
-        match self {
-            Statement::TakeNumber => Statement::TakeNumberNoted,
-            Statement::TakeRested => Statement::TakeRestedNoted,
-            Statement::WriteHold => Statement::WriteHoldNoted,
-            Statement::CompleteHold => Statement::CompleteHoldNoted,
-            Statement::CompleteWrite => Statement::CompleteWriteNoted,
-            Statement::ReleaseDue => Statement::ReleaseDueNoted,
-            Statement::ReleaseDueBatch => Statement::ReleaseDueBatchNoted,
-            other => panic!("phone_holds: {other:?} writes no ledger row"),
-        }
     }
 
     pub fn arg_oids(self) -> Vec<PgOid> {

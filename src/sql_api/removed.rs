@@ -3,10 +3,13 @@
 //! A release that replaces a C function keeps its old symbol here, with no SQL generated for it
 //! (`sql = false`): between installing the new library and `ALTER EXTENSION phone_holds UPDATE`,
 //! the old catalog's functions still point at it, and without it every call of theirs would fail
-//! (tests/e2e/tests/upgrade.rs calls them on every release's catalog before the update). Each
-//! says since when it is kept and until when: as long as an update from the release that last
-//! named it is supported, which today is every release back to 0.1.0. Drop one only together
-//! with updates from that release, in a release whose notes say so (docs/UPGRADING.md).
+//! with "could not find function" (tests/e2e/tests/upgrade.rs calls them on every release's
+//! catalog before the update). A catalog older than 0.8.0 comes with tables older than the
+//! library serves (spi::shape), so there the symbol only delivers that refusal, 55000 with its
+//! hint; the same code serves both. Each says since when it is kept and until when: as long as
+//! an update from the release that last named it is supported, which today is every release
+//! back to 0.1.0. Drop one only together with updates from that release, in a release whose
+//! notes say so (docs/UPGRADING.md).
 
 use pgrx::datum::{JsonB, Timestamp, TimestampWithTimeZone, Uuid};
 use pgrx::prelude::*;

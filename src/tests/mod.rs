@@ -21,6 +21,7 @@ mod release_rule;
 mod scenarios;
 mod security;
 mod support;
+mod table_shape;
 mod vapi;
 mod vapi_server_url;
 mod webhook;

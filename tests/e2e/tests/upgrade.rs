@@ -45,16 +45,26 @@ fn phones_recorded(c: &mut Client) -> i64 {
         .get(0)
 }
 
+/// Asserts `e` is the refusal of tables older than the library serves: 55000, with a hint
+/// naming setup (src/spi/shape.rs).
+fn refused(e: postgres::Error, when: &str) {
+    let e = e.as_db_error().unwrap_or_else(|| panic!("{when}: {e}"));
+    assert_eq!(e.code().code(), "55000", "{when}: {e:?}");
+    assert!(e.hint().unwrap_or_default().contains("SELECT phone_holds_setup()"), "{when}: {e:?}");
+}
+
 /// VAPI books for a lead on an outbound call (so the message proves the lead's phone), and an
-/// inbound call asks who holds a number: inside a transaction that is rolled back.
-fn vapi_round_trip(c: &mut Client, when: &str) {
+/// inbound call asks who holds a number: inside a transaction that is rolled back. On tables
+/// the library does not serve (not `served`), the booking is refused.
+fn vapi_round_trip(c: &mut Client, when: &str, served: bool) {
     let book = include_str!("../../../examples/vapi/tool-calls-book.json");
     let held = include_str!("../../../examples/vapi/assistant-request-held.json");
     let mut t = c.transaction().unwrap();
-    let said: serde_json::Value = t
-        .query_one("SELECT vapi_tool_calls($1::text::jsonb, '2025-10-18 12:00+00')", &[&book])
-        .unwrap_or_else(|e| panic!("{when}: booking: {e}"))
-        .get(0);
+    let booked = t.query_one("SELECT vapi_tool_calls($1::text::jsonb, '2025-10-18 12:00+00')", &[&book]);
+    if !served {
+        return refused(booked.map(|_| ()).expect_err(when), when);
+    }
+    let said: serde_json::Value = booked.unwrap_or_else(|e| panic!("{when}: booking: {e}")).get(0);
     assert!(said["results"][0]["result"].as_str().unwrap().starts_with("Booked"), "{when}: {said}");
     if let Ok(row) = t.query_one(
         "SELECT vapi_assistant_request($1::text, '2025-10-18 13:00+00', '5b0a4c1e-8f7d-4e2a-9c3b-1d2e3f4a5b6c')",
@@ -69,11 +79,16 @@ fn vapi_round_trip(c: &mut Client, when: &str) {
 }
 
 /// A Cal.com booking, inside a transaction that is rolled back: it works once setup has made
-/// the bookings table, and until then says what to run.
-fn calendar_round_trip(c: &mut Client, when: &str, set_up: bool) {
+/// the bookings table, and until then says what to run. On tables the library does not serve
+/// (not `served`), it is refused.
+fn calendar_round_trip(c: &mut Client, when: &str, set_up: bool, served: bool) {
     let created = include_str!("../../../examples/calcom/booking-created.json");
     let mut t = c.transaction().unwrap();
-    match t.query_one("SELECT calcom_webhook($1, NULL, '2025-10-18 12:00+00')", &[&created]) {
+    let booked = t.query_one("SELECT calcom_webhook($1, NULL, '2025-10-18 12:00+00')", &[&created]);
+    if !served {
+        return refused(booked.map(|_| ()).expect_err(when), when);
+    }
+    match booked {
         Ok(row) => {
             assert!(set_up, "{when}: the booking worked without the bookings table");
             let answer: serde_json::Value = row.get(0);
@@ -91,26 +106,25 @@ fn calendar_round_trip(c: &mut Client, when: &str, set_up: bool) {
     t.rollback().unwrap();
 }
 
-/// A lead with a San Francisco phone gets a San Francisco number once setup has made the
-/// columns local presence needs; until then any number, and retiring says what to run. Inside
-/// a transaction that is rolled back.
-fn local_round_trip(c: &mut Client, when: &str, set_up: bool) {
+/// A lead with a San Francisco phone gets a San Francisco number on tables that have the
+/// columns local presence needs, and the number can be retired. On tables the library does not
+/// serve (not `served`), the assignment is refused, and retiring says what to run. Inside a
+/// transaction that is rolled back.
+fn local_round_trip(c: &mut Client, when: &str, served: bool) {
     let mut t = c.transaction().unwrap();
     // Both never used: without local presence the first by number, +1212.
     t.batch_execute("SET LOCAL phone_holds.min_rest = 0; INSERT INTO signalwire_phone_numbers (number) VALUES ('+12125550100'), ('+14155550100')").unwrap();
-    let number: String = t
-        .query_one("SELECT assign_phone_to_lead('ffffffff-0000-4000-8000-000000000006', '2025-10-19 07:00+00', lead_phone => '+14155557000')", &[])
-        .unwrap_or_else(|e| panic!("{when}: {e}"))
-        .get(0);
-    assert_eq!(number == "+14155550100", set_up, "{when}: {number}");
-    match t.query_one("SELECT retire_phone_number('+14155550100', 'test')", &[]) {
-        Ok(_) => assert!(set_up, "{when}: retired without the columns"),
-        Err(e) => {
-            let e = e.as_db_error().unwrap_or_else(|| panic!("{when}: {e}"));
-            assert!(!set_up, "{when}: {e:?}");
-            assert_eq!(e.code().code(), "55000", "{when}: {e:?}");
-            assert!(e.hint().unwrap_or_default().contains("phone_holds_setup()"), "{when}: {e:?}");
-        }
+    t.batch_execute("SAVEPOINT assign").unwrap();
+    let assigned = t.query_one("SELECT assign_phone_to_lead('ffffffff-0000-4000-8000-000000000006', '2025-10-19 07:00+00', lead_phone => '+14155557000')", &[]);
+    if served {
+        let number: String = assigned.unwrap_or_else(|e| panic!("{when}: {e}")).get(0);
+        assert_eq!(number, "+14155550100", "{when}");
+        t.query_one("SELECT retire_phone_number('+14155550100', 'test')", &[]).unwrap_or_else(|e| panic!("{when}: {e}"));
+    } else {
+        refused(assigned.map(|_| ()).expect_err(when), when);
+        t.batch_execute("ROLLBACK TO SAVEPOINT assign").unwrap();
+        let retired = t.query_one("SELECT retire_phone_number('+14155550100', 'test')", &[]);
+        refused(retired.map(|_| ()).expect_err(when), when);
     }
     t.rollback().unwrap();
 }
@@ -126,6 +140,36 @@ fn fill(c: &mut Client) {
          SELECT complete_appointment_for_phone('cccccccc-0000-4000-8000-000000000003', 'no_show', '2025-10-20 15:00+00');
          SELECT assign_phone_to_lead('dddddddd-0000-4000-8000-000000000004', '2025-10-18 12:00+00');
          SELECT release_expired_phone_numbers('2025-10-19 06:00+00');",
+    )
+    .unwrap();
+}
+
+/// The rows fill() makes, written as releases before 0.8.0 wrote them, for their tables, which
+/// this library refuses until setup: the same pool and the same ledger rows, in the columns
+/// every release's ledger has.
+fn fill_by_hand(c: &mut Client) {
+    c.batch_execute(
+        "SET TimeZone = 'UTC';
+         INSERT INTO signalwire_phone_numbers (number, name) SELECT '+1555' || lpad(i::text, 7, '0'), 'Line ' || i FROM generate_series(1, 6) AS i;
+         UPDATE signalwire_phone_numbers SET released_at = '2025-10-19 06:00+00' WHERE number IN ('+15550000001', '+15550000004');
+         UPDATE signalwire_phone_numbers
+            SET assignment_status = 'assigned', currently_assigned_to = 'bbbbbbbb-0000-4000-8000-000000000002',
+                release_at = '2025-10-21 14:00+00', appointment_scheduled_at = '2025-10-20 14:00+00'
+          WHERE number = '+15550000002';
+         UPDATE signalwire_phone_numbers
+            SET assignment_status = 'assigned', currently_assigned_to = 'cccccccc-0000-4000-8000-000000000003',
+                release_at = '2025-10-21 15:00+00', appointment_scheduled_at = '2025-10-20 14:00+00', last_call_outcome = 'no_show'
+          WHERE number = '+15550000003';
+         INSERT INTO phone_hold_ledger (at, event, number, lead_id, old_release_at, new_release_at, appointment_at, outcome) VALUES
+             ('2025-10-18 12:00+00', 'assigned', '+15550000001', 'aaaaaaaa-0000-4000-8000-000000000001', NULL, '2025-10-19 06:00+00', NULL, NULL),
+             ('2025-10-18 12:00+00', 'assigned', '+15550000002', 'bbbbbbbb-0000-4000-8000-000000000002', NULL, '2025-10-19 06:00+00', NULL, NULL),
+             ('2025-10-18 12:00+00', 'extended', '+15550000002', 'bbbbbbbb-0000-4000-8000-000000000002', '2025-10-19 06:00+00', '2025-10-21 14:00+00', '2025-10-20 14:00+00', NULL),
+             ('2025-10-18 12:00+00', 'assigned', '+15550000003', 'cccccccc-0000-4000-8000-000000000003', NULL, '2025-10-19 06:00+00', NULL, NULL),
+             ('2025-10-18 12:00+00', 'extended', '+15550000003', 'cccccccc-0000-4000-8000-000000000003', '2025-10-19 06:00+00', '2025-10-21 14:00+00', '2025-10-20 14:00+00', NULL),
+             ('2025-10-20 15:00+00', 'completed', '+15550000003', 'cccccccc-0000-4000-8000-000000000003', '2025-10-21 14:00+00', '2025-10-21 15:00+00', '2025-10-20 14:00+00', 'no_show'),
+             ('2025-10-18 12:00+00', 'assigned', '+15550000004', 'dddddddd-0000-4000-8000-000000000004', NULL, '2025-10-19 06:00+00', NULL, NULL),
+             ('2025-10-19 06:00+00', 'released', '+15550000001', 'aaaaaaaa-0000-4000-8000-000000000001', '2025-10-19 06:00+00', NULL, NULL, NULL),
+             ('2025-10-19 06:00+00', 'released', '+15550000004', 'dddddddd-0000-4000-8000-000000000004', '2025-10-19 06:00+00', NULL, NULL, NULL);",
     )
     .unwrap();
 }
@@ -148,8 +192,8 @@ fn works(c: &mut Client) {
         .unwrap()
         .get(0);
     assert_eq!(buckets, 48);
-    vapi_round_trip(c, "after setup");
-    calendar_round_trip(c, "after setup", true);
+    vapi_round_trip(c, "after setup", true);
+    calendar_round_trip(c, "after setup", true, true);
     local_round_trip(c, "after setup", true);
     let released: i64 = c.query_one("CALL drain_expired_phone_numbers('2025-10-19 08:00+00')", &[]).unwrap().get(0);
     assert!(released >= 0);
@@ -181,6 +225,9 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
     for old in released.iter().map(String::as_str) {
         let _old = OldVersionInstalled::new(old);
         let since = |release: &str| Release::new(old) >= Release::new(release);
+        // The tables setup made from 0.8.0 on are served until setup runs again; older ones
+        // are refused, every call, until it has (src/spi/shape.rs).
+        let served = since("0.8.0");
         let cluster = Cluster::start(&format!("upgrade-{old}"), &[]);
         let mut c = cluster.connect();
         // Until 0.3.0, CREATE EXTENSION made the tables: an old install is filled straight away.
@@ -188,7 +235,11 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         if since("0.3.0") {
             c.batch_execute("SELECT phone_holds_setup()").unwrap();
         }
-        fill(&mut c);
+        if served {
+            fill(&mut c);
+        } else {
+            fill_by_hand(&mut c);
+        }
         // A caller that may release and answer VAPI may still do so after the update: the
         // routines that now stand beside those (or that they now call) are granted to it too.
         // The fresh database below gets the grants README documents for the same caller, and
@@ -231,8 +282,8 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                                               phone_pool_by_area_code(timestamptz), phone_pool_by_region(timestamptz) TO caller;
                  GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
                 // 0.9.0's README: as 0.8.0's, and the pool's history beside its summary; 0.10.0's,
-                // 0.11.0's and 0.12.0's the same (0.12.0's one VAPI server URL: below).
-                "0.9.0" | "0.10.0" | "0.11.0" | "0.12.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
+                // 0.11.0's, 0.12.0's and 0.13.0's the same (0.12.0's one VAPI server URL: below).
+                "0.9.0" | "0.10.0" | "0.11.0" | "0.12.0" | "0.13.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
                                               vapi_assistant_request(jsonb, timestamptz, text), vapi_assistant_request(text, timestamptz, text),
                                               phone_holds_webhook(text, text, timestamptz), phone_holds_webhook(text, text, timestamptz, text),
                                               calcom_webhook(text, text, timestamptz), calendly_webhook(text, text, timestamptz),
@@ -249,16 +300,18 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         .unwrap();
         let before = snapshot(&mut c);
         // The new library serves the old catalog until the update: every C symbol an old
-        // install script names is still there, and a booking works on a ledger without
-        // lead_phone.
+        // install script names is still there. On tables it serves, a booking works; on older
+        // ones, every call that reads or writes them is refused (an outcome that changes no
+        // hold reads none).
         if since("0.2.0") {
-            for call in [
-                "SELECT vapi_end_of_call('{\"leadId\": \"aaaaaaaa-0000-4000-8000-000000000001\", \"outcome\": \"no_answer\"}'::jsonb)",
-                "SELECT vapi_tool_calls('{\"message\": {\"type\": \"tool-calls\", \"toolCallList\": []}}'::jsonb)",
-            ] {
-                c.batch_execute(call).unwrap_or_else(|e| panic!("{old}, before the update: {call}: {e}"));
+            c.batch_execute("SELECT vapi_end_of_call('{\"leadId\": \"aaaaaaaa-0000-4000-8000-000000000001\", \"outcome\": \"no_answer\"}'::jsonb)")
+                .unwrap_or_else(|e| panic!("{old}, before the update: {e}"));
+            let listed = c.batch_execute("SELECT vapi_tool_calls('{\"message\": {\"type\": \"tool-calls\", \"toolCallList\": []}}'::jsonb)");
+            match served {
+                true => listed.unwrap_or_else(|e| panic!("{old}, before the update: {e}")),
+                false => refused(listed.expect_err(old), &format!("{old}, before the update")),
             }
-            vapi_round_trip(&mut c, &format!("before the update from {old}"));
+            vapi_round_trip(&mut c, &format!("before the update from {old}"), served);
         }
         assert_eq!(snapshot(&mut c), before);
 
@@ -270,12 +323,12 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
         assert_ne!(installed, old);
         assert_eq!(installed, current, "updated from {old} to the current version");
         assert_eq!(snapshot(&mut c), before, "the update from {old} touched no row");
-        // Until setup adds the new columns, VAPI calls work and record no phone, the calendar
-        // webhooks say to run setup until it has made the appointments table (0.10.0), numbers
-        // are assigned as before (a lead phone changes nothing), and retiring says to run setup.
-        vapi_round_trip(&mut c, &format!("after the update from {old}, before setup"));
-        calendar_round_trip(&mut c, &format!("after the update from {old}, before setup"), since("0.10.0"));
-        local_round_trip(&mut c, &format!("after the update from {old}, before setup"), since("0.8.0"));
+        // Until setup, tables from 0.8.0 on are served: VAPI calls work, the calendar webhooks
+        // say to run setup until it has made the appointments table (0.10.0), numbers are
+        // chosen near the lead and retired. Older tables are refused, with a hint naming setup.
+        vapi_round_trip(&mut c, &format!("after the update from {old}, before setup"), served);
+        calendar_round_trip(&mut c, &format!("after the update from {old}, before setup"), since("0.10.0"), served);
+        local_round_trip(&mut c, &format!("after the update from {old}, before setup"), served);
         let added: Vec<String> = c.query("SELECT * FROM phone_holds_setup()", &[]).unwrap().iter().map(|r| r.get(0)).collect();
         let mut expected = vec![];
         if !since("0.8.0") {

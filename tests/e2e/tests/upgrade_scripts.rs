@@ -1,6 +1,6 @@
 //! The upgrade scripts from 0.13.0 on are generated from their deltas (scripts/upgrade_script.py,
-//! CONTRIBUTING.md): each committed one must be what the generator writes, and the generator
-//! must refuse a change it cannot carry.
+//! CONTRIBUTING.md): the one in the making must be what the generator writes, a released one
+//! what its release installed, and the generator must refuse a change it cannot carry.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -81,6 +81,24 @@ fn a_script_edited_by_hand_is_found() {
     let out = generator(&copy.0, &["--check"]);
     assert!(!out.status.success(), "{}", said(&out));
     assert!(said(&out).contains(&format!("phone_holds--{from}--{to}.sql differ")), "{}", said(&out));
+}
+
+/// A released script (its `to`'s install script frozen) is not written again, since the object
+/// files have moved on; it must still be its delta and what that release installed.
+#[test]
+fn a_released_script_edited_by_hand_is_found() {
+    let copy = Tree::new("released");
+    copy.edit("sql/phone_holds--0.12.0--0.13.0.sql", |s| s.replacen("Two setups at once", "Three setups at once", 1));
+    let out = generator(&copy.0, &["--check"]);
+    assert!(!out.status.success(), "{}", said(&out));
+    assert!(said(&out).contains("released phone_holds--0.12.0--0.13.0.sql: 'CREATE OR REPLACE FUNCTION public.phone_holds_setup()"), "{}", said(&out));
+    // The object files moving on after the release changes nothing for it.
+    let copy = Tree::new("moved-on");
+    copy.edit("sql/setup.sql", |s| s.replacen("Two setups at once", "Three setups at once", 1));
+    let (from, to) = newest_delta(&copy.0);
+    assert!(generator(&copy.0, &[&from, &to]).status.success());
+    let out = generator(&copy.0, &["--check"]);
+    assert!(out.status.success(), "{}", said(&out));
 }
 
 #[test]

@@ -1,0 +1,8 @@
+-- phone_holds 0.13.0 → 0.14.0
+--
+-- One window of table shapes. phone_holds_setup() now records the shape it made as
+-- public.phone_holds_table_shape() (a constant, the user's like the tables it describes), and
+-- the library serves tables from shape 1 on: those set up by 0.8.0 and later. Tables set up
+-- before 0.8.0 are refused, every call, with 55000 and a hint naming setup, until setup has run
+-- (docs/UPGRADING.md). No table the user owns, and no row, is touched here; setup records the
+-- shape the next time it runs.
