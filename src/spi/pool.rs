@@ -292,9 +292,9 @@ impl Pool<'_, '_> {
     }
 
     /// Stores `new` as the hold of `held` (which `lead` holds and this transaction has locked),
-    /// with its ledger row (with `origin`). `outcome` is
-    /// recorded when given and kept otherwise. A change that changes nothing (a repeated
-    /// booking, say) writes nothing: no row, no ledger entry.
+    /// with its ledger row (with `origin`). `outcome` is recorded when given and kept otherwise.
+    /// A change that changes nothing (a repeated booking, say) writes nothing: no row, no ledger
+    /// entry.
     #[allow(clippy::too_many_arguments)]
     pub fn write_hold(&mut self, lead: Uuid, held: &Held, new: Hold, outcome: Option<&str>, event: Event, as_of: Instant, origin: &Origin<'_>) {
         if new == held.hold && outcome.is_none_or(|o| held.outcome.as_deref() == Some(o)) {
