@@ -70,6 +70,20 @@ SELECT phone_holds_set_webhook_secret('calcom', NULL);
 -- 55000 object_not_in_prerequisite_state: scheduling the release job without pg_cron.
 SELECT schedule_phone_release();
 \echo :LAST_ERROR_SQLSTATE
+-- ... and any call on tables older than this version serves: set up before 0.8.0 (here: no
+-- recorded shape, and a pool without retired_at). The check runs once per connection, so on a
+-- new one; rolled back after.
+\c phone_holds_errors
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+SET IntervalStyle = 'postgres';
+BEGIN;
+SET LOCAL client_min_messages = warning;
+DROP FUNCTION phone_holds_table_shape();
+ALTER TABLE signalwire_phone_numbers DROP COLUMN retired_at CASCADE;
+SELECT release_expired_phone_numbers('2025-10-19 07:00+00');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
 
 -- 42501 insufficient_privilege (PostgreSQL's own): a role without EXECUTE on the functions.
 CREATE ROLE regress_phone_holds_nobody;
