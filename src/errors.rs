@@ -136,11 +136,6 @@ impl HoldError {
                 if *resting == 1 { "its" } else { "their" }
             ),
             HoldError::LeadPhoneInvalid { why, .. } => format!("phone_holds: {why}"),
-            HoldError::TableMissing { relation } if relation.ends_with("phone_hold_bookings") => {
-                "It is new in 0.7.0: SELECT phone_holds_setup() creates it (and changes no row), then grant the \
-                 webhook role SELECT, INSERT, UPDATE on it (README: Privileges)."
-                    .into()
-            }
             HoldError::TableMissing { relation } => format!("phone_holds: table {relation} does not exist"),
             HoldError::ColumnMissing { relation, column } => {
                 format!("phone_holds: table {relation} has no column {column:?}")

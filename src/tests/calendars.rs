@@ -97,6 +97,17 @@ mod tests {
             + &format!("\n{:?}", hold())
     }
 
+    /// A bookings table gone (or not made yet: setup makes it since 0.7.0) is named, with what
+    /// brings it back; nothing changes.
+    #[pg_test]
+    fn a_missing_bookings_table_is_named_with_what_to_run() {
+        pool_of(2);
+        Spi::run("DROP TABLE public.phone_hold_bookings").unwrap();
+        let call = format!("SELECT calcom_webhook($json${}$json$, NULL, {})", calcom!("booking-created.json"), ts(0));
+        let f = assert_refused(&call, "42P01", "phone_holds: table public.phone_hold_bookings does not exist");
+        assert!(f.hint.contains("SELECT phone_holds_setup() creates it"), "{f:?}");
+    }
+
     #[pg_test]
     fn calcom_bookings_move_the_hold() {
         pool_of(2);
