@@ -38,8 +38,8 @@ pub enum HoldError {
     /// 42703: a column the statements use is gone from one of the tables (renamed, dropped).
     ColumnMissing { relation: String, column: String },
     /// 55000: tables older than this library serves (spi::shape): the shape setup recorded,
-    /// or, unrecorded, the columns they lack.
-    TablesTooOld { recorded: Option<i32>, missing: Vec<String> },
+    /// or, unrecorded, the columns they lack; and the oldest shape served.
+    TablesTooOld { recorded: Option<i32>, missing: Vec<String>, served_from: i32 },
     /// 22023: a payload not acted on at all: not the message the function takes, more tool
     /// calls or bytes than the limits, not JSON (see rules::payload, rules::refusal).
     Unreadable(Unreadable),
@@ -175,11 +175,10 @@ impl HoldError {
                 iso(free_at)
             )),
             HoldError::SignatureRefused { .. } => Some("Nothing was changed.".into()),
-            HoldError::TablesTooOld { recorded: Some(shape), .. } => Some(format!(
-                "phone_holds_setup() recorded table shape {shape}; this version serves shape {} and later. Nothing was changed.",
-                crate::spi::shape::SERVED_FROM
+            HoldError::TablesTooOld { recorded: Some(shape), served_from, .. } => Some(format!(
+                "phone_holds_setup() recorded table shape {shape}; this version serves shape {served_from} and later. Nothing was changed."
             )),
-            HoldError::TablesTooOld { recorded: None, missing } => Some(format!(
+            HoldError::TablesTooOld { recorded: None, missing, .. } => Some(format!(
                 "They were set up by a release before 0.8.0: they have no {}. Nothing was changed.",
                 missing.join(", ")
             )),

@@ -7,6 +7,6 @@ mod bookings;
 mod events;
 mod plans;
 pub mod pool;
-pub mod shape;
+mod shape;
 mod statements;
 

@@ -25,7 +25,7 @@ use crate::errors::HoldError;
 use std::cell::Cell;
 
 /// The oldest table shape this library serves.
-pub const SERVED_FROM: i32 = 1;
+const SERVED_FROM: i32 = 1;
 
 /// The columns shape 1 added to what setup had made before (0.6.0's lead_phone, 0.7.0's
 /// source and source_ref, 0.8.0's geo_tier and retired_at), by table: tables that have them
@@ -55,7 +55,7 @@ impl Pool<'_, '_> {
         match recorded {
             Some(shape) if shape >= SERVED_FROM => {}
             None if missing.is_empty() => {}
-            _ => return Err(HoldError::TablesTooOld { recorded, missing }),
+            _ => return Err(HoldError::TablesTooOld { recorded, missing, served_from: SERVED_FROM }),
         }
         SERVED.set(true);
         Ok(())
