@@ -15,7 +15,7 @@
 //! The window is shape 1 and later, so tables set up by 0.8.0 and later are served and those
 //! of 0.1.0 to 0.7.0 are refused until setup. A table setup has not made at all (the pool, the
 //! ledger, the bookings, the appointments) is refused where it is needed, with 42P01 and a hint
-//! naming setup (Pool::run). Once served, the check never runs again in the backend: an
+//! naming setup (with_pool). Once served, the check never runs again in the backend: an
 //! up-to-date database pays one catalog read per connection; refused tables are looked at
 //! again on every call, so setup run in another session is seen at once.
 
