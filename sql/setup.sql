@@ -40,6 +40,7 @@ DECLARE
     revoked text[] := '{}';
     exposed text;
     status_made boolean := false;
+    grantee name;
 BEGIN
     -- Two setups at once would both see "absent" and then collide.
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('phone_holds_setup'));
@@ -464,11 +465,22 @@ BEGIN
 
     -- The shape the tables now have, which the library checks once per backend
     -- (src/spi/shape.rs): 1, every column its statements use. Recorded without a line of
-    -- output: it changes no table. A constant anyone may read; nothing needs to call it.
+    -- output: it changes no table. The library reads it from the catalog, so nobody needs to
+    -- call it: only its owner may, whatever PUBLIC or the schema's default privileges got.
     IF (SELECT p.prosrc FROM pg_catalog.pg_proc AS p
          WHERE p.oid = pg_catalog.to_regprocedure('public.phone_holds_table_shape()')) IS DISTINCT FROM 'SELECT 1' THEN
         CREATE OR REPLACE FUNCTION public.phone_holds_table_shape() RETURNS integer
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT 1';
+        REVOKE ALL ON FUNCTION public.phone_holds_table_shape() FROM PUBLIC;
+        FOR grantee IN
+            SELECT DISTINCT r.rolname
+              FROM pg_catalog.pg_proc AS p
+             CROSS JOIN LATERAL pg_catalog.aclexplode(p.proacl) AS a
+              JOIN pg_catalog.pg_roles AS r ON r.oid = a.grantee
+             WHERE p.oid = 'public.phone_holds_table_shape()'::pg_catalog.regprocedure AND a.grantee <> p.proowner
+        LOOP
+            EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION public.phone_holds_table_shape() FROM %I', grantee);
+        END LOOP;
         COMMENT ON FUNCTION public.phone_holds_table_shape() IS
             'phone_holds: the shape phone_holds_setup() gave the pool and ledger tables (docs/reference/tables.md). The library refuses tables older than it serves (55000).';
     END IF;
