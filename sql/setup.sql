@@ -16,7 +16,9 @@
 --     and bookings already record;
 --   * the indexes the functions' statements are written against (src/spi/statements.rs);
 --   * the monitoring views (a view from an older version that lacks columns added since is
---     replaced by the current one).
+--     replaced by the current one);
+--   * public.phone_holds_table_shape(), the shape it made, which the library checks
+--     (src/spi/shape.rs); callable by its owner only, and said in no line.
 --
 -- It returns one line per thing it did; a second call returns none. It never creates an empty
 -- table where rows may be missing: while the ledger remembers numbers, or a table shaped like
@@ -510,4 +512,4 @@ BEGIN
 END
 $setup$;
 COMMENT ON FUNCTION public.phone_holds_setup() IS
-    'Creates or adopts public.signalwire_phone_numbers, creates public.phone_hold_ledger, public.phone_hold_bookings, public.phone_hold_appointments (with the appointments already recorded), the indexes and the monitoring views; one line per thing done, none when all exist. Run once after CREATE EXTENSION in a new database; a restored dump brings all of it and needs no call. Refuses (55000) to create an empty pool or ledger while their rows may sit elsewhere.';
+    'Creates or adopts public.signalwire_phone_numbers, creates public.phone_hold_ledger, public.phone_hold_bookings, public.phone_hold_appointments (with the appointments already recorded), the indexes and the monitoring views, and records their shape as public.phone_holds_table_shape() (no line for it: the library refuses tables older than it serves, 55000); one line per thing done, none when all exist. Run once after CREATE EXTENSION in a new database; a restored dump brings all of it and needs no call. Refuses (55000) to create an empty pool or ledger while their rows may sit elsewhere.';
