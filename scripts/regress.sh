@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The spec in SQL: runs test/sql/*.sql with PostgreSQL 15's pg_regress against the installed
-# extension (/usr/lib/postgresql/15, as `cargo pgrx install` or the Debian package put it) and
-# compares each output with test/expected/*.out. pg_regress makes a throwaway instance (initdb
-# as the `postgres` user, which it refuses to run as root), listening on a unix socket in a
+# The spec in SQL: runs test/sql/*.sql with pg_regress against the installed extension and
+# compares each output with test/expected/*.out. The PostgreSQL is the one whose pg_config
+# PHONE_HOLDS_PG_CONFIG names (Debian's 15 when it is not set), with the extension installed in
+# it (`cargo pgrx install`, or the Debian package for 15). pg_regress makes a throwaway instance
+# (initdb as the `postgres` user, which it refuses to run as root), listening on a unix socket in a
 # temporary directory only, on a private port, and stops it when done; the trap below stops it
 # and removes everything also when the run is cut short. On a failure it prints
 # regression.diffs. Its last line is always `pg_regress: N passed, M failed`, which
@@ -10,8 +11,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-PG_BIN=/usr/lib/postgresql/15/bin
-PG_REGRESS=/usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress
+PG_CONFIG=${PHONE_HOLDS_PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PG_BIN=$("$PG_CONFIG" --bindir)
+PG_REGRESS=$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress
 TESTS=(quick_start seed_scenarios errors)   # in this order: each file makes its own database
 
 as_postgres() {
@@ -24,8 +26,8 @@ summary() {
     echo "pg_regress: $1 passed, $2 failed"
 }
 
-if [[ ! -x $PG_REGRESS ]] || [[ ! -f /usr/share/postgresql/15/extension/phone_holds.control ]]; then
-    echo "pg_regress or the installed extension is missing (install postgresql-server-dev-15, then cargo pgrx install)"
+if [[ ! -x $PG_REGRESS ]] || [[ ! -f $("$PG_CONFIG" --sharedir)/extension/phone_holds.control ]]; then
+    echo "pg_regress or the installed extension is missing in $("$PG_CONFIG" --version) (scripts/setup.sh, then cargo pgrx install --pg-config $PG_CONFIG)"
     summary 0 "${#TESTS[@]}"
     exit 1
 fi
@@ -71,9 +73,10 @@ status=$?
 regress_pid=
 cat "$WORK/pg_regress.log"
 
-# pg_regress prints one line per test: `test NAME ... ok` or `test NAME ... FAILED`.
-passed=$(grep -cE '^(test |     )?[[:space:]]*[a-z_]+[[:space:]]+\.\.\. ok' "$WORK/pg_regress.log")
-failed=$(grep -ciE '^(test |     )?[[:space:]]*[a-z_]+[[:space:]]+\.\.\. failed' "$WORK/pg_regress.log")
+# pg_regress prints one line per test: `test NAME ... ok` or `test NAME ... FAILED` up to 15,
+# TAP's `ok 1 - NAME` or `not ok 1 - NAME` from 16 on.
+passed=$(grep -cE '^(test |     )?[[:space:]]*[a-z_]+[[:space:]]+\.\.\. ok|^ok [0-9]+ ' "$WORK/pg_regress.log")
+failed=$(grep -ciE '^(test |     )?[[:space:]]*[a-z_]+[[:space:]]+\.\.\. failed|^not ok [0-9]+ ' "$WORK/pg_regress.log")
 if [[ $status -ne 0 ]]; then
     if [[ -s $WORK/regression.diffs ]]; then
         echo "== regression.diffs"

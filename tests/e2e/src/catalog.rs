@@ -26,6 +26,9 @@ pub fn rows(c: &mut Client) -> Vec<String> {
 /// The shape of everything in schema public: columns (in order, with defaults and identity),
 /// indexes, constraints, table and view privileges, view definitions and comments, and the
 /// extension's functions with their privileges and (for non-C ones) their definitions.
+/// Privileges are compared as what they grant: a NULL list as the default spelled out, the
+/// items sorted (pg_upgrade writes the default as NULL, or the same items in another order,
+/// where a fresh install spells them out).
 pub fn structure(c: &mut Client) -> Vec<String> {
     lines(
         c,
@@ -38,12 +41,16 @@ pub fn structure(c: &mut Client) -> Vec<String> {
          SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)
            FROM pg_constraint WHERE connamespace = 'public'::regnamespace
          UNION ALL
-         SELECT 'relation ' || relkind::text || ' ' || relname || ' ' || coalesce(relacl::text, '-')
+         SELECT 'relation ' || relkind::text || ' ' || relname || ' '
+                || coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text)
+                               FROM unnest(coalesce(relacl, acldefault(CASE relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\", relowner))) AS a), 'none')
                 || ' ' || coalesce(obj_description(oid, 'pg_class'), '-')
                 || coalesce(E'\\n' || pg_get_viewdef(oid), '')
            FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'v', 'S', 'p')
          UNION ALL
-         SELECT 'function ' || p.oid::regprocedure::text || ' ' || coalesce(p.proacl::text, '-')
+         SELECT 'function ' || p.oid::regprocedure::text || ' '
+                || coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text)
+                               FROM unnest(coalesce(p.proacl, acldefault('f'::\"char\", p.proowner))) AS a), 'none')
                 || ' ' || coalesce(obj_description(p.oid, 'pg_proc'), '-')
                 || CASE WHEN l.lanname = 'c' THEN '' ELSE E'\\n' || pg_get_functiondef(p.oid) END
            FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang

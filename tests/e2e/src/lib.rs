@@ -1,20 +1,45 @@
-//! A throwaway PostgreSQL 15 cluster for end-to-end tests.
+//! A throwaway PostgreSQL cluster for end-to-end tests.
 //!
 //! The cluster runs as the `postgres` user (initdb refuses root), listens only on a unix socket
 //! in its own directory under /tmp on a private port, and is stopped and removed when the
 //! [`Cluster`] is dropped, even when the test panics. The extension must already be installed
-//! (`cargo pgrx install`, as `scripts/test.sh` does).
+//! (`cargo pgrx install`, as `scripts/test.sh` does) in the PostgreSQL whose pg_config
+//! `PHONE_HOLDS_PG_CONFIG` names: Debian's PostgreSQL 15 when it is not set.
 
 use postgres::{Client, NoTls};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+const DEBIAN_PG_CONFIG: &str = "/usr/lib/postgresql/15/bin/pg_config";
+
+/// The pg_config of the PostgreSQL under test.
+pub fn pg_config_path() -> PathBuf {
+    std::env::var_os("PHONE_HOLDS_PG_CONFIG").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(DEBIAN_PG_CONFIG))
+}
+
+/// The programs of the PostgreSQL under test.
+pub fn pg_bin() -> PathBuf {
+    pg_config_path().parent().expect("pg_config lives in a bin folder").to_path_buf()
+}
+
+/// The major version under test (15, 16, …), from its pg_config.
+pub fn pg_major() -> u32 {
+    major_of(&pg_config_path())
+}
+
+/// The major version of the PostgreSQL `pg_config` belongs to.
+pub fn major_of(pg_config: &Path) -> u32 {
+    let out = Command::new(pg_config).arg("--version").output().unwrap_or_else(|e| panic!("run {pg_config:?}: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // "PostgreSQL 16.14", "PostgreSQL 18.6 (Debian …)"
+    text.split_whitespace().nth(1).and_then(|v| v.split('.').next()).and_then(|m| m.parse().ok()).unwrap_or_else(|| panic!("{pg_config:?} --version said {text:?}"))
+}
 
 pub struct Cluster {
     dir: PathBuf,
     port: u16,
+    bin: PathBuf,
 }
 
 /// Whether the tests run as root (then servers run as `postgres` through runuser).
@@ -22,9 +47,9 @@ pub fn is_root() -> bool {
     Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false)
 }
 
-/// Runs a PostgreSQL program as `postgres` (through runuser when we are root).
-fn as_postgres(program: &str, args: &[&str]) {
-    let path = Path::new(PG_BIN).join(program);
+/// Runs a PostgreSQL program from `bin` as `postgres` (through runuser when we are root).
+pub fn as_postgres(bin: &Path, program: &str, args: &[&str]) {
+    let path = bin.join(program);
     let mut cmd = if is_root() {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(&path);
@@ -41,9 +66,10 @@ fn as_postgres(program: &str, args: &[&str]) {
     );
 }
 
-/// One of PostgreSQL 15's directories as its pg_config names it (`--sharedir`, `--pkglibdir`).
+/// One of the directories of the PostgreSQL under test as its pg_config names it (`--sharedir`,
+/// `--pkglibdir`).
 pub fn pg_config(flag: &str) -> PathBuf {
-    let out = Command::new(Path::new(PG_BIN).join("pg_config")).arg(flag).output().expect("run pg_config");
+    let out = Command::new(pg_config_path()).arg(flag).output().expect("run pg_config");
     assert!(out.status.success(), "pg_config {flag}: {}", String::from_utf8_lossy(&out.stderr));
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
@@ -54,8 +80,22 @@ fn free_port() -> u16 {
 }
 
 impl Cluster {
-    /// Starts a fresh cluster; `settings` are extra `-c name=value` server settings.
+    /// Starts a fresh cluster of the PostgreSQL under test; `settings` are extra `-c name=value`
+    /// server settings.
     pub fn start(name: &str, settings: &[&str]) -> Cluster {
+        Cluster::start_with(&pg_bin(), name, &[], settings)
+    }
+
+    /// Starts a fresh cluster with the programs in `bin`, `initdb_flags` added to initdb's.
+    pub fn start_with(bin: &Path, name: &str, initdb_flags: &[&str], settings: &[&str]) -> Cluster {
+        let cluster = Cluster::init_with(bin, name, initdb_flags);
+        cluster.start_server(settings);
+        cluster
+    }
+
+    /// Makes a cluster with the programs in `bin` and does not start it (pg_upgrade wants its
+    /// new cluster stopped).
+    pub fn init_with(bin: &Path, name: &str, initdb_flags: &[&str]) -> Cluster {
         let dir = PathBuf::from(format!("/tmp/phone_holds-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -65,16 +105,43 @@ impl Cluster {
         }
         let port = free_port();
         let data = dir.join("data");
-        let log = dir.join("server.log");
-        as_postgres("initdb", &["-D", data.to_str().unwrap(), "-U", "postgres", "-A", "trust", "--no-sync"]);
-        let mut options = format!("-c listen_addresses='' -k {} -p {port} -c fsync=off", dir.display());
+        let mut args = vec!["-D", data.to_str().unwrap(), "-U", "postgres", "-A", "trust", "--no-sync"];
+        args.extend_from_slice(initdb_flags);
+        as_postgres(bin, "initdb", &args);
+        Cluster { dir, port, bin: bin.to_path_buf() }
+    }
+
+    /// Starts the server of a cluster made by [`Cluster::init_with`] or stopped by
+    /// [`Cluster::stop_server`].
+    pub fn start_server(&self, settings: &[&str]) {
+        let data = self.data();
+        let log = self.dir.join("server.log");
+        let mut options = format!("-c listen_addresses='' -k {} -p {} -c fsync=off", self.dir.display(), self.port);
         for s in settings {
             options.push_str(" -c ");
             options.push_str(s);
         }
-        let cluster = Cluster { dir, port };
-        as_postgres("pg_ctl", &["-D", data.to_str().unwrap(), "-l", log.to_str().unwrap(), "-w", "-o", &options, "start"]);
-        cluster
+        as_postgres(&self.bin, "pg_ctl", &["-D", data.to_str().unwrap(), "-l", log.to_str().unwrap(), "-w", "-o", &options, "start"]);
+    }
+
+    /// Stops the server cleanly (pg_upgrade wants a clean shutdown of the old cluster).
+    pub fn stop_server(&self) {
+        as_postgres(&self.bin, "pg_ctl", &["-D", self.data().to_str().unwrap(), "-m", "fast", "-w", "stop"]);
+    }
+
+    /// The data directory.
+    pub fn data(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    /// The port its server listens on (on its unix socket).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The programs this cluster runs with.
+    pub fn bin(&self) -> &Path {
+        &self.bin
     }
 
     pub fn connect(&self) -> Client {
@@ -112,7 +179,7 @@ impl Cluster {
             Command::new("env")
         };
         let out = cmd
-            .args([format!("PGHOST={dir}"), format!("PGPORT={port}"), "PGUSER=postgres".into(), format!("PATH={PG_BIN}:/usr/bin:/bin")])
+            .args([format!("PGHOST={dir}"), format!("PGPORT={port}"), "PGUSER=postgres".into(), format!("PATH={}:/usr/bin:/bin", self.bin.display())])
             .args(["bash", "-o", "pipefail", "-c", script])
             .current_dir("/tmp")
             .output()
@@ -143,8 +210,11 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        let data = self.dir.join("data");
-        as_postgres("pg_ctl", &["-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
+        // A server stopped already (pg_upgrade's old cluster) makes pg_ctl fail: nothing to do.
+        let data = self.data();
+        if data.join("postmaster.pid").exists() {
+            as_postgres(&self.bin, "pg_ctl", &["-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -155,5 +225,6 @@ pub fn sqlstate(e: &postgres::Error) -> String {
 }
 
 pub mod catalog;
+pub mod deployment;
 pub mod invariants;
 pub mod release;

@@ -139,7 +139,7 @@ fn the_provisioning_files_name_the_data_source_and_the_dashboard() {
 }
 
 #[test]
-fn every_panel_query_runs_as_the_dashboard_role_and_gives_its_panel_the_columns_it_needs() {
+fn every_panel_query_runs_as_the_dashboard_role_and_gives_its_panel_the_columns_it_needs_under_pg_cron() {
     let cluster = Cluster::start(
         "dashboard",
         &["shared_preload_libraries=pg_cron", "cron.database_name=postgres", "cron.use_background_workers=on", "max_worker_processes=16"],
@@ -316,7 +316,7 @@ fn the_dashboard_role_reads_the_monitoring_objects_and_changes_nothing() {
 /// pg_cron could not even connect for (no start time) shows as failed at its end, and a job of
 /// the same name planted by a role that may not release shows nothing.
 #[test]
-fn the_release_runs_show_runs_that_never_connected_and_only_the_real_job_s() {
+fn the_release_runs_show_runs_that_never_connected_and_only_the_real_job_s_under_pg_cron() {
     let cluster = Cluster::start("release-runs", &["shared_preload_libraries=pg_cron", "cron.database_name=postgres"]);
     let mut c = cluster.connect();
     a_week(&mut c);
