@@ -1,19 +1,26 @@
-//! The Debian package (scripts/package.sh) and the PGXN metadata (META.json).
+//! The Debian packages (scripts/package.sh) and the PGXN metadata (META.json).
 //!
-//! The metadata test runs everywhere. The package tests are `#[ignore]`d: they need the two
-//! packages scripts/test.sh builds (PHONE_HOLDS_DEB, this version; PHONE_HOLDS_DEB_PREVIOUS,
-//! the release before it), and one installs and removes a system package as root. While it
-//! runs, the files `cargo pgrx install` put in PostgreSQL's directories are moved aside, so
-//! PostgreSQL has only what the package brings; they are put back afterwards, also when the
-//! test fails. scripts/test.sh runs them with `cargo test --test package -- --ignored`.
+//! The metadata test runs everywhere. The package tests are `#[ignore]`d: they need the
+//! packages scripts/test.sh builds (PHONE_HOLDS_DEB, this version for the PostgreSQL under test;
+//! PHONE_HOLDS_DEB_PREVIOUS, the release before it, for 15), and run as root. One installs and
+//! removes the system package with dpkg (15 only: the only Debian server here); another copies
+//! the package's files into the directories of the PostgreSQL under test, whatever its layout,
+//! and uses them. While either runs, the files `cargo pgrx install` put in PostgreSQL's
+//! directories are moved aside, so PostgreSQL has only what the package brings; they are put
+//! back afterwards, also when the test fails. scripts/test.sh runs them with
+//! `cargo test --test package -- --ignored`, once per version.
 
 use phone_holds_e2e::release::Release;
-use phone_holds_e2e::{catalog, is_root, pg_config, sqlstate, Cluster};
+use phone_holds_e2e::{catalog, is_root, pg_config, pg_major, sqlstate, Cluster};
 use postgres::Client;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
 
-const PACKAGE: &str = "postgresql-15-phone-holds";
+/// The package's name for the PostgreSQL under test, as Debian names extension packages.
+fn package() -> String {
+    format!("postgresql-{}-phone-holds", pg_major())
+}
 
 fn repo(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
@@ -72,7 +79,7 @@ fn deb(var: &str) -> String {
 }
 
 fn installed_version() -> Option<String> {
-    let (ok, out) = run("dpkg-query", &["-W", "-f=${db:Status-Abbrev} ${Version}", PACKAGE]);
+    let (ok, out) = run("dpkg-query", &["-W", "-f=${db:Status-Abbrev} ${Version}", &package()]);
     // "ii " is installed; after `dpkg -r` dpkg may still list the package as not installed.
     (ok && out.starts_with("ii ")).then(|| out[3..].trim().to_owned())
 }
@@ -93,7 +100,7 @@ fn metadata_is_in_step_with_cargo_toml() {
     assert_eq!(meta["abstract"], cargo_field("description").as_str(), "META.json abstract is Cargo.toml's description");
     assert_eq!(cargo_field("license"), "MIT");
     assert_eq!(meta["license"], "mit");
-    assert_eq!(meta["prereqs"]["runtime"]["requires"]["PostgreSQL"], ">= 15.0.0, < 16.0.0");
+    assert_eq!(meta["prereqs"]["runtime"]["requires"]["PostgreSQL"], ">= 15.0.0, < 19.0.0");
 
     // A changelog entry per version: this one first, then every release the upgrade test
     // starts from (each with its install script frozen in fixtures/).
@@ -117,16 +124,19 @@ fn metadata_is_in_step_with_cargo_toml() {
 #[ignore = "needs the packages scripts/test.sh builds"]
 fn package_is_laid_out_like_debians_extension_packages() {
     let deb = deb("PHONE_HOLDS_DEB");
+    let (package, major) = (package(), pg_major());
     let version = cargo_field("version");
     let debian_version = changelog_versions()[0].clone();
-    assert!(deb.ends_with(&format!("/{PACKAGE}_{debian_version}_amd64.deb")), "{deb}");
-    assert_eq!(deb_field(&deb, "Package"), PACKAGE);
+    assert!(deb.ends_with(&format!("/{package}_{debian_version}_amd64.deb")), "{deb}");
+    assert_eq!(deb_field(&deb, "Package"), package);
     assert_eq!(deb_field(&deb, "Version"), debian_version);
     assert_eq!(deb_field(&deb, "Architecture"), "amd64");
     assert_eq!(deb_field(&deb, "Section"), "database");
-    assert_eq!(deb_field(&deb, "Recommends"), "postgresql-15-cron");
+    assert_eq!(deb_field(&deb, "Recommends"), format!("postgresql-{major}-cron"));
     let depends = deb_field(&deb, "Depends");
-    assert!(depends.starts_with("postgresql-15, libc6 (>= "), "{depends}");
+    assert!(depends.starts_with(&format!("postgresql-{major}, libc6 (>= ")), "{depends}");
+    let description = deb_field(&deb, "Description");
+    assert!(description.starts_with(&format!("PostgreSQL {major} extension")), "{description}");
 
     // Exactly the library, the control file, this version's install script, every upgrade
     // script in sql/, the copyright and the changelog; owned by root, not executable.
@@ -144,16 +154,16 @@ fn package_is_laid_out_like_debians_extension_packages() {
     }
     files.sort();
     let mut expected = vec![
-        "/usr/lib/postgresql/15/lib/phone_holds.so".to_owned(),
-        format!("/usr/share/doc/{PACKAGE}/changelog.Debian.gz"),
-        format!("/usr/share/doc/{PACKAGE}/copyright"),
-        "/usr/share/postgresql/15/extension/phone_holds.control".to_owned(),
-        format!("/usr/share/postgresql/15/extension/phone_holds--{version}.sql"),
+        format!("/usr/lib/postgresql/{major}/lib/phone_holds.so"),
+        format!("/usr/share/doc/{package}/changelog.Debian.gz"),
+        format!("/usr/share/doc/{package}/copyright"),
+        format!("/usr/share/postgresql/{major}/extension/phone_holds.control"),
+        format!("/usr/share/postgresql/{major}/extension/phone_holds--{version}.sql"),
     ];
     for entry in std::fs::read_dir(repo("sql")).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if name.starts_with("phone_holds--") {
-            expected.push(format!("/usr/share/postgresql/15/extension/{name}"));
+            expected.push(format!("/usr/share/postgresql/{major}/extension/{name}"));
         }
     }
     expected.sort();
@@ -162,11 +172,11 @@ fn package_is_laid_out_like_debians_extension_packages() {
     // The copyright file is the license's text, and the control file names this version.
     let dir = tempdir("layout");
     must("dpkg-deb", &["--extract", &deb, dir.to_str().unwrap()]);
-    let copyright = std::fs::read_to_string(dir.join(format!("usr/share/doc/{PACKAGE}/copyright"))).unwrap();
+    let copyright = std::fs::read_to_string(dir.join(format!("usr/share/doc/{package}/copyright"))).unwrap();
     let license = read("LICENSE");
     let permission = license.lines().find(|l| l.starts_with("Permission is hereby granted")).unwrap();
     assert!(copyright.contains(&format!(" {permission}")), "copyright carries LICENSE");
-    let control = std::fs::read_to_string(dir.join("usr/share/postgresql/15/extension/phone_holds.control")).unwrap();
+    let control = std::fs::read_to_string(dir.join(format!("usr/share/postgresql/{major}/extension/phone_holds.control"))).unwrap();
     assert!(control.contains(&format!("default_version = '{version}'")), "{control}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -188,41 +198,66 @@ fn tempdir(name: &str) -> PathBuf {
     dir
 }
 
-/// PostgreSQL 15 with no phone_holds file in its directories: what `cargo pgrx install` put
-/// there is moved aside until this is dropped, and the package is removed again then.
+/// The directories of the PostgreSQL under test that hold an extension's files.
+fn extension_dirs() -> [PathBuf; 2] {
+    [pg_config("--pkglibdir"), pg_config("--sharedir").join("extension")]
+}
+
+/// phone_holds's files in `dir`.
+fn phone_holds_files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap();
+            name == "phone_holds.so" || name == "phone_holds.control" || name.starts_with("phone_holds--")
+        })
+        .collect()
+}
+
+/// The PostgreSQL under test with no phone_holds file in its directories: what `cargo pgrx
+/// install` put there is moved aside until this is dropped; then the package is removed again
+/// (when dpkg installed it) or the files the test copied in are, and the moved ones come back.
+/// The tests that do are run one at a time: the guard is held until the files are back.
 struct PostgresWithoutPhoneHolds {
     aside: PathBuf,
     moved: Vec<PathBuf>,
+    _alone: MutexGuard<'static, ()>,
 }
+
+static DIRECTORIES: Mutex<()> = Mutex::new(());
 
 impl PostgresWithoutPhoneHolds {
     fn new() -> Self {
-        assert!(is_root(), "installing a package needs root");
+        let alone = DIRECTORIES.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        assert!(is_root(), "changing PostgreSQL's directories needs root");
         if let Some(v) = installed_version() {
-            panic!("{PACKAGE} {v} is installed on this machine; this test installs and removes it: remove it first (dpkg -r {PACKAGE})");
+            let package = package();
+            panic!("{package} {v} is installed on this machine; this test installs and removes it: remove it first (dpkg -r {package})");
         }
         let aside = tempdir("aside");
         let mut moved = vec![];
-        for dir in [pg_config("--pkglibdir"), pg_config("--sharedir").join("extension")] {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                let name = path.file_name().unwrap().to_str().unwrap();
-                if name == "phone_holds.so" || name == "phone_holds.control" || name.starts_with("phone_holds--") {
-                    // Copied then removed: /tmp may be another file system.
-                    std::fs::copy(&path, aside.join(name)).unwrap();
-                    std::fs::remove_file(&path).unwrap();
-                    moved.push(path);
-                }
+        for dir in extension_dirs() {
+            for path in phone_holds_files(&dir) {
+                // Copied then removed: /tmp may be another file system.
+                std::fs::copy(&path, aside.join(path.file_name().unwrap())).unwrap();
+                std::fs::remove_file(&path).unwrap();
+                moved.push(path);
             }
         }
-        PostgresWithoutPhoneHolds { aside, moved }
+        PostgresWithoutPhoneHolds { aside, moved, _alone: alone }
     }
 }
 
 impl Drop for PostgresWithoutPhoneHolds {
     fn drop(&mut self) {
         if installed_version().is_some() {
-            let _ = run("dpkg", &["--remove", PACKAGE]);
+            let _ = run("dpkg", &["--remove", &package()]);
+        }
+        for dir in extension_dirs() {
+            for path in phone_holds_files(&dir) {
+                let _ = std::fs::remove_file(path);
+            }
         }
         for path in &self.moved {
             let _ = std::fs::copy(self.aside.join(path.file_name().unwrap()), path);
@@ -287,6 +322,41 @@ fn user_rows(c: &mut Client) -> Vec<String> {
     .collect()
 }
 
+/// The package's files, copied from where Debian puts them into the PostgreSQL under test's own
+/// directories (the layout of a relocatable build), are the whole extension: it loads on that
+/// major version and answers the seed's calls.
+#[test]
+#[ignore = "needs the packages scripts/test.sh builds, and root"]
+fn package_files_in_the_server_s_own_layout_load_and_answer_the_seed_s_calls() {
+    let deb = deb("PHONE_HOLDS_DEB");
+    let major = pg_major();
+    let dir = tempdir("files");
+    must("dpkg-deb", &["--extract", &deb, dir.to_str().unwrap()]);
+    let _system = PostgresWithoutPhoneHolds::new();
+    let [libdir, extdir] = extension_dirs();
+    for (from, to) in [(format!("usr/lib/postgresql/{major}/lib"), libdir), (format!("usr/share/postgresql/{major}/extension"), extdir)] {
+        for entry in std::fs::read_dir(dir.join(&from)).unwrap_or_else(|e| panic!("{deb} has no {from}: {e}")) {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let cluster = Cluster::start("package-files", &[]);
+    let mut c = cluster.connect();
+    let server: i32 = c.query_one("SELECT current_setting('server_version_num')::int / 10000", &[]).unwrap().get(0);
+    assert_eq!(server as u32, major, "the cluster runs the version the package is for");
+    c.batch_execute(
+        "SET TimeZone = 'UTC'; CREATE EXTENSION phone_holds; SELECT phone_holds_setup();
+         INSERT INTO signalwire_phone_numbers (number, name) SELECT '+1555' || lpad(i::text, 7, '0'), 'Line ' || i FROM generate_series(1, 6) AS i;",
+    )
+    .unwrap();
+    assert_eq!(extension_version(&mut c), cargo_field("version"));
+    seed_calls(&mut c, "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002", &format!("the {major} package"));
+    let problems: i64 = c.query_one("SELECT count(*) FROM phone_holds_check()", &[]).unwrap().get(0);
+    assert_eq!(problems, 0);
+}
+
 #[test]
 #[ignore = "needs the packages scripts/test.sh builds, and root"]
 fn package_installs_upgrades_from_the_previous_one_and_removes_keeping_every_row() {
@@ -344,7 +414,7 @@ fn package_installs_upgrades_from_the_previous_one_and_removes_keeping_every_row
     // Removing the package takes its files away and leaves every row; a new session can no
     // longer run a function (the library is gone), and DROP EXTENSION still works.
     drop(c);
-    must("dpkg", &["--remove", PACKAGE]);
+    must("dpkg", &["--remove", &package()]);
     assert_eq!(installed_version(), None);
     for line in must("dpkg-deb", &["--contents", &current]).lines() {
         let path = line.split_whitespace().nth(5).unwrap().trim_start_matches('.');
