@@ -1,51 +1,115 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests of the rules and #[pg_test]s (cargo pgrx test), then the
-# end-to-end tests against a throwaway cluster (tests/e2e), with a smoke run of the benchmark
-# before them, then the Debian package (built, linted, installed, upgraded and removed), then the
-# n8n workflows in a real n8n (tests/n8n-live). Installs what it needs first.
+# Runs every test, on every PostgreSQL version phone_holds supports (scripts/postgres.sh):
+# per version, the unit tests of the rules and every #[pg_test] (cargo pgrx test), the
+# pg_regress spec, then the end-to-end tests against throwaway clusters (tests/e2e). On 15, which
+# has pg_cron, also a smoke run of the benchmark and the tests that need pg_cron; elsewhere those
+# are counted as skipped. Then a database carried from 15 to each newer version by pg_upgrade
+# and by pg_dumpall, the Debian package of each version (15's built, linted, installed,
+# upgraded and removed; the others' built, linted, and loaded from their files), and the n8n
+# workflows in a real n8n (tests/n8n-live). Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Every runner's output also goes to this log, so the last line can add up all the results.
-RESULTS=$(mktemp /tmp/phone_holds-test-results.XXXXXX)
-trap 'rm -f "$RESULTS"' EXIT
+# Every runner's output also goes to a log per part, so the last lines can add up the results.
+LOGS=$(mktemp -d /tmp/phone_holds-test-results.XXXXXX)
+trap 'rm -rf "$LOGS"' EXIT
 bash scripts/setup.sh lintian
 export PATH="$HOME/.cargo/bin:$PATH"
-PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+source scripts/postgres.sh
 
-echo "== unit tests and #[pg_test]s"
-# initdb refuses root: pgrx runs the test cluster as postgres in a directory it can write.
-PGRX_DATA=/tmp/phone_holds-pgdata
-install -d -o postgres -g postgres "$PGRX_DATA"
-# The pg_tests share leads and numbers, so they run one at a time.
-RUST_TEST_THREADS=1 cargo pgrx test pg15 --runas postgres --pgdata "$PGRX_DATA" 2>&1 | tee -a "$RESULTS"
+# The cargo features that build for version $1 (15 is the default feature).
+features_for() {
+    [[ $1 == 15 ]] || echo "--no-default-features --features pg$1"
+}
 
-cargo pgrx install --pg-config "$PG_CONFIG" >/tmp/phone_holds-install.log 2>&1 \
-    || { cat /tmp/phone_holds-install.log; exit 1; }
+declare -A SECONDS_OF
+for v in "${PG_VERSIONS[@]}"; do
+    started=$SECONDS
+    pg_config=$(pg_config_for "$v")
+    log=$LOGS/pg$v
 
-echo "== the pg_regress spec (test/sql, test/expected)"
-bash scripts/regress.sh 2>&1 | tee -a "$RESULTS"
+    echo "== PostgreSQL $v: unit tests and #[pg_test]s"
+    # initdb refuses root: pgrx runs the test cluster as postgres in a directory it can write.
+    data=/tmp/phone_holds-pgdata-$v
+    install -d -o postgres -g postgres "$data"
+    # The pg_tests share leads and numbers, so they run one at a time.
+    RUST_TEST_THREADS=1 cargo pgrx test "pg$v" --runas postgres --pgdata "$data" 2>&1 | tee -a "$log"
 
-echo "== the benchmark's own unit tests (rounds and spreads, the profile's split), then a smoke run (smallest pool, two rounds, the debug build just installed: it proves the benchmark works; its figures mean nothing)"
-cargo test -p phone_holds_bench 2>&1 | tee -a "$RESULTS"
-PHONE_HOLDS_BUILD=debug bash bench/run.sh --pools 1000 --rounds 2 --seconds 1 --calls 3000 --backlog 10000 --inbound-pool 3000 --inbound-calls 1000 --vapi-calls 200 --local-pool 3000 --history-holds 25000 --out /tmp/phone_holds-bench-smoke.md
+    # shellcheck disable=SC2046 # the features are words
+    cargo pgrx install --pg-config "$pg_config" $(features_for "$v") >/tmp/phone_holds-install.log 2>&1 \
+        || { cat /tmp/phone_holds-install.log; exit 1; }
 
-echo "== end-to-end tests (real cluster, extension installed as a user would)"
-# The stress harness runs 60 s by default; 20 s keeps the whole run short and still ~50,000 operations.
-PHONE_HOLDS_STRESS_SECONDS=${PHONE_HOLDS_STRESS_SECONDS:-20} cargo test -p phone_holds_e2e -- --nocapture 2>&1 | tee -a "$RESULTS"
+    echo "== PostgreSQL $v: the pg_regress spec (test/sql, test/expected)"
+    PHONE_HOLDS_PG_CONFIG=$pg_config bash scripts/regress.sh 2>&1 | tee -a "$log"
 
-echo "== the Debian package: this version's and the previous release's (from git history), linted, installed with dpkg, upgraded, removed"
+    if [[ $v == 15 ]]; then
+        echo "== the benchmark's own unit tests (rounds and spreads, the profile's split), then a smoke run (smallest pool, two rounds, the debug build just installed: it proves the benchmark works; its figures mean nothing)"
+        cargo test -p phone_holds_bench 2>&1 | tee -a "$log"
+        PHONE_HOLDS_BUILD=debug bash bench/run.sh --pools 1000 --rounds 2 --seconds 1 --calls 3000 --backlog 10000 --inbound-pool 3000 --inbound-calls 1000 --vapi-calls 200 --local-pool 3000 --history-holds 25000 --out /tmp/phone_holds-bench-smoke.md
+    fi
+
+    echo "== PostgreSQL $v: end-to-end tests (real clusters, the extension installed as a user would)"
+    # The stress harness runs 60 s by default; 20 s keeps the whole run short and still ~50,000
+    # operations on 15, 10 s on the others.
+    skip=()
+    stress=20
+    if [[ ! -f $("$pg_config" --sharedir)/extension/pg_cron.control ]]; then
+        skip=(--skip pg_cron)
+        stress=10
+        echo "PostgreSQL $v has no pg_cron here: the tests that need it (named *pg_cron*) are skipped"
+    fi
+    PHONE_HOLDS_PG_CONFIG=$pg_config PHONE_HOLDS_STRESS_SECONDS=${PHONE_HOLDS_STRESS_SECONDS:-$stress} \
+        cargo test -p phone_holds_e2e -- --nocapture "${skip[@]}" 2>&1 | tee -a "$log"
+    SECONDS_OF[$v]=$((SECONDS - started))
+done
+
+echo "== a database moved from PostgreSQL 15 to each newer version, by pg_upgrade and by pg_dumpall"
+newer=()
+for v in "${PG_VERSIONS[@]}"; do
+    [[ $v == 15 ]] || newer+=("$(pg_config_for "$v")")
+done
+# Upstream's 15 gets the library built for Debian's 15 (one build serves every minor release of
+# a major version, as Debian's package does).
+debian=$(pg_config_for 15)
+upstream=$(pg_config_for 15-upstream)
+install -m 644 "$("$debian" --pkglibdir)/phone_holds.so" "$("$upstream" --pkglibdir)/"
+install -m 644 "$("$debian" --sharedir)"/extension/phone_holds* "$("$upstream" --sharedir)/extension/"
+PHONE_HOLDS_UPGRADE_FROM=$upstream PHONE_HOLDS_UPGRADE_TO="${newer[*]}" cargo test -p phone_holds_e2e --test major_upgrade -- --ignored --nocapture 2>&1 | tee -a "$LOGS/upgrade"
+
+echo "== the Debian packages: 15's and the previous release's (from git history), linted, installed with dpkg, upgraded, removed; each newer version's linted and loaded from its files"
 deb=$(bash scripts/package.sh | tail -1)
 previous=$(dpkg-parsechangelog -l packaging/debian/changelog --offset 1 --count 1 -S Version)
 deb_previous=$(bash scripts/package.sh --release "${previous%-*}" | tail -1)
-PHONE_HOLDS_DEB=$deb PHONE_HOLDS_DEB_PREVIOUS=$deb_previous cargo test -p phone_holds_e2e --test package -- --ignored --nocapture 2>&1 | tee -a "$RESULTS"
+PHONE_HOLDS_DEB=$deb PHONE_HOLDS_DEB_PREVIOUS=$deb_previous cargo test -p phone_holds_e2e --test package -- --ignored --nocapture 2>&1 | tee -a "$LOGS/packages"
+for v in "${PG_VERSIONS[@]}"; do
+    [[ $v == 15 ]] && continue
+    deb=$(bash scripts/package.sh --pg "$v" | tail -1)
+    PHONE_HOLDS_DEB=$deb PHONE_HOLDS_PG_CONFIG=$(pg_config_for "$v") cargo test -p phone_holds_e2e --test package -- --ignored --nocapture \
+        --skip package_installs 2>&1 | tee -a "$LOGS/packages"
+done
 
 echo "== the n8n workflows in a real n8n (tests/n8n-live; the first run installs n8n from npm, about 10 minutes)"
 if [[ $(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0) -ge 20 ]]; then
-    PHONE_HOLDS_INSTALLED=1 bash tests/n8n-live/run.sh 2>&1 | tee -a "$RESULTS"
+    PHONE_HOLDS_INSTALLED=1 bash tests/n8n-live/run.sh 2>&1 | tee -a "$LOGS/n8n"
 else
     echo "SKIPPED: n8n 1.123 needs Node.js 20, and this machine has $(node --version 2>/dev/null || echo no Node.js)"
 fi
 
-# One closing line for the whole run (cargo's last line is the e2e crate's empty doc-test run).
-sed 's/\x1b\[[0-9;]*m//g' "$RESULTS" | awk '/^test result:|^n8n-live [a-z-]+: [0-9]+ passed|^pg_regress: [0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-    END { printf "tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }'
+# The closing lines: one per PostgreSQL version (the tests skipped are the ones a --skip left
+# out), then one for the whole run.
+count() {
+    sed 's/\x1b\[[0-9;]*m//g' "$@" | awk '/^test result:|^n8n-live [a-z-]+: [0-9]+ passed|^pg_regress: [0-9]+ passed/ {
+        for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) == "filtered") s += $i } }
+        END { printf "%d %d %d\n", p, f, s }'
+}
+echo
+for v in "${PG_VERSIONS[@]}"; do
+    read -r p f s < <(count "$LOGS/pg$v")
+    why=
+    ((s == 0)) || why=" (they need pg_cron, which this machine has for PostgreSQL 15 only)"
+    printf 'PostgreSQL %s: %d passed, %d failed, %d skipped%s, in %dm%02ds\n' "$v" "$p" "$f" "$s" "$why" $((SECONDS_OF[$v] / 60)) $((SECONDS_OF[$v] % 60))
+done
+read -r p f _ < <(count "$LOGS/upgrade" "$LOGS/packages")
+printf 'Major-version upgrades and packages: %d passed, %d failed\n' "$p" "$f"
+read -r p f _ < <(count "$LOGS"/*)
+printf 'tests: %d passed, %d failed\n' "$p" "$f"
+((f == 0 && p > 0))
