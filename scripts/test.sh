@@ -63,6 +63,7 @@ for v in "${PG_VERSIONS[@]}"; do
 done
 
 echo "== a database moved from PostgreSQL 15 to each newer version, by pg_upgrade and by pg_dumpall"
+started=$SECONDS
 newer=()
 for v in "${PG_VERSIONS[@]}"; do
     [[ $v == 15 ]] || newer+=("$(pg_config_for "$v")")
@@ -86,6 +87,7 @@ for v in "${PG_VERSIONS[@]}"; do
     PHONE_HOLDS_DEB=$deb PHONE_HOLDS_PG_CONFIG=$(pg_config_for "$v") cargo test -p phone_holds_e2e --test package -- --ignored --nocapture \
         --skip package_installs 2>&1 | tee -a "$LOGS/packages"
 done
+upgrades_and_packages=$((SECONDS - started))
 
 echo "== the n8n workflows in a real n8n (tests/n8n-live; the first run installs n8n from npm, about 10 minutes)"
 if [[ $(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0) -ge 20 ]]; then
@@ -109,7 +111,7 @@ for v in "${PG_VERSIONS[@]}"; do
     printf 'PostgreSQL %s: %d passed, %d failed, %d skipped%s, in %dm%02ds\n' "$v" "$p" "$f" "$s" "$why" $((SECONDS_OF[$v] / 60)) $((SECONDS_OF[$v] % 60))
 done
 read -r p f _ < <(count "$LOGS/upgrade" "$LOGS/packages")
-printf 'Major-version upgrades and packages: %d passed, %d failed\n' "$p" "$f"
+printf 'Major-version upgrades and packages: %d passed, %d failed, in %dm%02ds\n' "$p" "$f" $((upgrades_and_packages / 60)) $((upgrades_and_packages % 60))
 read -r p f _ < <(count "$LOGS"/*)
 printf 'tests: %d passed, %d failed\n' "$p" "$f"
 ((f == 0 && p > 0))
