@@ -82,6 +82,8 @@ fn release_while_booking(cluster: &Cluster, backlog: i64, release: &str, batch: 
             latencies
         })
     });
+    // A release that fails must not leave the booker booking for the rest of the run.
+    let _stop = Stop(done.clone());
     // Let the booker reach its steady pace first.
     std::thread::sleep(std::time::Duration::from_millis(200));
     let started = Instant::now();
@@ -100,6 +102,15 @@ fn release_while_booking(cluster: &Cluster, backlog: i64, release: &str, batch: 
     let held: i64 = c.query_one("SELECT count(*) FROM public.phone_holds_overdue", &[]).unwrap().get(0);
     assert_eq!(held, 0, "{release} left due numbers behind");
     (ms, latencies)
+}
+
+/// Sets its flag when dropped, on the way out of a panic too.
+struct Stop(Arc<AtomicBool>);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
