@@ -21,8 +21,7 @@ done
 if [[ "${PHONE_HOLDS_BUILD:-release}" == release ]]; then
     for v in ${versions//,/ }; do
         echo "bench: building and installing the release build of phone_holds into PostgreSQL $v (a few minutes)"
-        features=()
-        [[ $v == 15 ]] || features=(--no-default-features --features "pg$v")
+        mapfile -t features < <(features_for "$v")
         cargo pgrx install --release --pg-config "$(pg_config_for "$v")" "${features[@]}" >/tmp/phone_holds-install.log 2>&1 \
             || { cat /tmp/phone_holds-install.log; exit 1; }
     done

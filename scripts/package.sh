@@ -74,8 +74,7 @@ debversion=$(dpkg-parsechangelog -l "$CHANGELOG" --count 1000 --format rfc822 -S
 # cargo pgrx package lays the files out where pg_config says; for the relocatable builds of 16
 # to 18 that is their unpacked folder, so the files are moved to Debian's paths for NN.
 built=$WORK/built
-features=()
-[[ $pg == 15 ]] || features=(--no-default-features --features "pg$pg")
+mapfile -t features < <(features_for "$pg")
 (cd "$src" && CARGO_TARGET_DIR=$target cargo pgrx package --pg-config "$PG_CONFIG" --out-dir "$built" "${features[@]}") >&2
 stage=$WORK/stage
 install -d "$stage/$LIBDIR" "$stage/$EXTDIR"

