@@ -25,7 +25,8 @@ pub fn rows(c: &mut Client) -> Vec<String> {
 
 /// The shape of everything in schema public: columns (in order, with defaults and identity),
 /// indexes, constraints, table and view privileges, view definitions and comments, and the
-/// extension's functions with their privileges and (for non-C ones) their definitions.
+/// extension's functions with their arguments' names and defaults, their privileges, the initial
+/// privileges pg_dump measures theirs against, and (for non-C ones) their definitions.
 /// Privileges are compared as what they grant: a NULL list as the default spelled out, the
 /// items sorted (pg_upgrade writes the default as NULL, or the same items in another order,
 /// where a fresh install spells them out).
@@ -44,13 +45,19 @@ pub fn structure(c: &mut Client) -> Vec<String> {
          SELECT 'relation ' || relkind::text || ' ' || relname || ' '
                 || coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text)
                                FROM unnest(coalesce(relacl, acldefault(CASE relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\", relowner))) AS a), 'none')
+                || ' initial ' || coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text)
+                               FROM pg_init_privs AS i, unnest(i.initprivs) AS a
+                              WHERE i.objoid = pg_class.oid AND i.classoid = 'pg_class'::regclass AND i.objsubid = 0), 'none')
                 || ' ' || coalesce(obj_description(oid, 'pg_class'), '-')
                 || coalesce(E'\\n' || pg_get_viewdef(oid), '')
            FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'v', 'S', 'p')
          UNION ALL
-         SELECT 'function ' || p.oid::regprocedure::text || ' '
+         SELECT 'function ' || p.oid::regprocedure::text || ' (' || pg_get_function_arguments(p.oid) || ') '
                 || coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text)
                                FROM unnest(coalesce(p.proacl, acldefault('f'::\"char\", p.proowner))) AS a), 'none')
+                || ' initial ' || coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text)
+                               FROM pg_init_privs AS i, unnest(i.initprivs) AS a
+                              WHERE i.objoid = p.oid AND i.classoid = 'pg_proc'::regclass AND i.objsubid = 0), 'none')
                 || ' ' || coalesce(obj_description(p.oid, 'pg_proc'), '-')
                 || CASE WHEN l.lanname = 'c' THEN '' ELSE E'\\n' || pg_get_functiondef(p.oid) END
            FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
