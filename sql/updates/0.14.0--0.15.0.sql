@@ -1,5 +1,34 @@
 -- phone_holds 0.14.0 → 0.15.0
 --
+-- Every function resolves by the names of its arguments, as PostgREST picks one for
+-- POST /rpc/<name>: the twins that took the same names under other types get names of their
+-- own. Positional calls, the argument types, the grants and every row stay as they were.
+--   extend_phone_for_appointment(uuid, timestamp, timestamptz, text): appointment_time → appointment_time_utc
+--   vapi_tool_calls(jsonb, timestamptz), vapi_end_of_call(jsonb, timestamptz),
+--   vapi_assistant_request(jsonb, timestamptz, text): payload → body
+--
+-- CREATE OR REPLACE cannot rename a parameter, and DROP then CREATE would lose the user's grants
+-- in their dumps: a GRANT run inside an extension script becomes part of the function's initial
+-- privileges (pg_init_privs), which pg_dump leaves out. So the names are set in the catalog,
+-- and each function keeps its oid, grants, initial privileges and comment. The SQL bodies of
+-- the jsonb forms refer to their arguments by position; sql/vapi.sql's new text follows.
+
+DO $rename$
+DECLARE
+    renamed record;
+BEGIN
+    FOR renamed IN
+        SELECT f.routine::regprocedure AS routine, f.names
+          FROM (VALUES ('public.extend_phone_for_appointment(uuid, timestamp, timestamptz, text)', '{lead_id,appointment_time_utc,as_of,lead_phone}'::text[]),
+                       ('public.vapi_tool_calls(jsonb, timestamptz)', '{body,as_of}'),
+                       ('public.vapi_end_of_call(jsonb, timestamptz)', '{body,as_of}'),
+                       ('public.vapi_assistant_request(jsonb, timestamptz, text)', '{body,as_of,assistant_id}')) AS f(routine, names)
+    LOOP
+        UPDATE pg_catalog.pg_proc SET proargnames = renamed.names WHERE oid = renamed.routine;
+    END LOOP;
+END
+$rename$;
+
 -- Initial privileges name the owner and PUBLIC only, as a fresh install records them. The updates
 -- to 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.8.0, 0.9.0 and 0.12.0 granted new or replaced functions to
 -- the roles that could call the ones before. Run inside the update, those GRANTs were recorded

@@ -39,14 +39,21 @@ pub(super) fn extend_phone_for_appointment_near(
 
 /// The seed's call form `extend_phone_for_appointment(uuid, '…Z'::TIMESTAMP)`: PostgreSQL has
 /// already dropped the zone, so the wall-clock value is read as UTC, which is what the `Z` said.
+/// Its parameter has a name of its own (since 0.15.0): PostgREST picks a function by the names
+/// of its arguments, and two overloads with the same names are ambiguous there (PGRST203).
 #[pg_extern(volatile, parallel_unsafe, name = "extend_phone_for_appointment")]
 pub(super) fn extend_phone_for_appointment_utc_near(
     lead_id: Option<Uuid>,
-    appointment_time: Option<Timestamp>,
+    appointment_time_utc: Option<Timestamp>,
     as_of: default!(Option<TimestampWithTimeZone>, "now()"),
     lead_phone: default!(Option<&str>, "NULL"),
 ) -> TimestampWithTimeZone {
-    extend(lead_id, || instant_from_naive_utc(required(appointment_time, "appointment_time")?, "appointment_time"), as_of, lead_phone)
+    extend(
+        lead_id,
+        || instant_from_naive_utc(required(appointment_time_utc, "appointment_time_utc")?, "appointment_time_utc"),
+        as_of,
+        lead_phone,
+    )
 }
 
 /// Records how the appointment went: showed/no_show hold the number a follow-up window from

@@ -227,4 +227,5 @@ pub fn sqlstate(e: &postgres::Error) -> String {
 pub mod catalog;
 pub mod deployment;
 pub mod invariants;
+pub mod postgrest;
 pub mod release;
