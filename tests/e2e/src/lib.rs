@@ -227,5 +227,7 @@ pub fn sqlstate(e: &postgres::Error) -> String {
 pub mod catalog;
 pub mod deployment;
 pub mod invariants;
+pub mod pgbouncer;
 pub mod postgrest;
 pub mod release;
+pub mod workflows;

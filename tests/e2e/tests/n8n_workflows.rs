@@ -3,86 +3,16 @@
 //! every query working against the extension with the values n8n sends (as text). What they
 //! answer in a real n8n is tests/n8n-live/.
 
+use phone_holds_e2e::workflows::{node, nodes_of, placeholders, postgres_nodes, query_of, replacement_expressions, targets, webhook_workflows, workflows};
 use phone_holds_e2e::Cluster;
 use postgres::types::Type;
 use serde_json::Value;
 use std::collections::HashSet;
-use std::path::PathBuf;
-
-fn workflows() -> Vec<(String, Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/n8n");
-    let mut found: Vec<(String, Value)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|path| path.is_file())
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).unwrap();
-            let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?} is not JSON: {e}"));
-            (path.file_name().unwrap().to_string_lossy().into_owned(), json)
-        })
-        .collect();
-    found.sort_by(|a, b| a.0.cmp(&b.0));
-    found
-}
-
-/// The workflows a webhook starts (all but the change-events workflow, which a LISTEN starts).
-fn webhook_workflows() -> Vec<(String, Value)> {
-    workflows().into_iter().filter(|(_, w)| nodes_of(w, "n8n-nodes-base.webhook").next().is_some()).collect()
-}
-
-fn nodes_of<'a>(workflow: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Value> {
-    workflow["nodes"].as_array().unwrap().iter().filter(move |n| n["type"] == kind)
-}
-
-fn postgres_nodes(workflow: &Value) -> impl Iterator<Item = &Value> {
-    nodes_of(workflow, "n8n-nodes-base.postgres")
-}
-
-/// The nodes an output of `from` leads to: `output` 0 is a node's main (success) output, 1 its
-/// error output when its errors are routed to one.
-fn targets<'a>(workflow: &'a Value, from: &str, output: usize) -> Vec<&'a str> {
-    workflow["connections"][from]["main"][output].as_array().into_iter().flatten().map(|l| l["node"].as_str().unwrap()).collect()
-}
-
-fn node<'a>(workflow: &'a Value, name: &str) -> &'a Value {
-    workflow["nodes"].as_array().unwrap().iter().find(|n| n["name"] == name).unwrap_or_else(|| panic!("no node {name}"))
-}
 
 /// The credential template README's CLI step imports.
 fn credential_template() -> Value {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/n8n/credentials/Supabase_service_role.json")).unwrap();
     serde_json::from_str(&text).unwrap()
-}
-
-/// `={{ [ a, b ] }}` → `["a", "b"]`: the array form, which n8n binds element by element
-/// (the comma-separated string form splits values that contain commas, such as JSON).
-fn replacement_expressions(node: &Value) -> Vec<String> {
-    let raw = node["parameters"]["options"]["queryReplacement"].as_str().unwrap_or_default();
-    let inner = raw
-        .strip_prefix("={{ [")
-        .and_then(|s| s.strip_suffix("] }}"))
-        .unwrap_or_else(|| panic!("{}: queryReplacement must be an array expression, got {raw:?}", node["name"]));
-    let mut parts = Vec::new();
-    let (mut depth, mut current) = (0, String::new());
-    for c in inner.chars() {
-        match c {
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(current.trim().to_owned());
-                current.clear();
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    parts.push(current.trim().to_owned());
-    parts
-}
-
-fn placeholders(query: &str) -> usize {
-    (1..10).filter(|i| query.contains(&format!("${i}"))).count()
 }
 
 #[test]
@@ -301,13 +231,6 @@ fn the_events_workflow_listens_on_the_channel_and_leaves_signalwire_to_the_user(
     let put = node(&w, "SignalWire: re-point the number");
     assert_eq!(put["parameters"]["method"], "PUT");
     assert!(put["parameters"]["url"].as_str().unwrap().ends_with("/api/relay/rest/phone_numbers/{{ $json.data[0].id }}"));
-}
-
-/// The query of the workflow in `file`'s Postgres node.
-fn query_of(file: &str) -> String {
-    let (_, w) = workflows().into_iter().find(|(f, _)| f == file).unwrap();
-    let query = postgres_nodes(&w).next().unwrap()["parameters"]["query"].as_str().unwrap().to_owned();
-    query
 }
 
 /// A cluster with the extension set up and two numbers in the pool.
