@@ -3,7 +3,7 @@
 # out like Debian's own PostgreSQL extension packages:
 # target/debian/postgresql-NN-phone-holds_<version>-<revision>_amd64.deb, the library under
 # /usr/lib/postgresql/NN/lib/, the control file, install and upgrade scripts under
-# /usr/share/postgresql/NN/extension/, the copyright and changelog under /usr/share/doc/.
+# /usr/share/postgresql/NN/extension/, the copyright, changelog and pgTAP check under /usr/share/doc/.
 #
 #   bash scripts/package.sh                   this tree, for PostgreSQL 15
 #   bash scripts/package.sh --pg 18           this tree, for PostgreSQL 18 (built against the
@@ -91,6 +91,11 @@ install -d "$doc"
 install -m 644 packaging/debian/copyright "$doc/copyright"
 # This version's entry and every earlier one.
 awk -v head="phone-holds ($debversion)" 'index($0, head) == 1 { on = 1 } on' "$CHANGELOG" | gzip -9n >"$doc/changelog.Debian.gz"
+# The pgTAP check users run in their own database (docs/operations/pgtap.md), since 0.15.0.
+if [[ -f $src/test/pgtap/phone_holds.sql ]]; then
+    install -d "$doc/examples"
+    install -m 644 "$src/test/pgtap/phone_holds.sql" "$doc/examples/phone_holds.pgtap.sql"
+fi
 
 # The libraries the .so links (libc, libgcc) with their minimum versions, as dh_shlibdeps
 # computes them; PostgreSQL's own symbols come from the server, hence Depends: postgresql-NN.

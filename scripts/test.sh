@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test, on every PostgreSQL version phone_holds supports (scripts/postgres.sh):
 # per version, the unit tests of the rules and every #[pg_test] (cargo pgrx test), the
-# pg_regress spec, then the end-to-end tests against throwaway clusters (tests/e2e). On 15, which
-# has pg_cron, also a smoke run of the benchmark and the tests that need pg_cron; elsewhere those
-# are counted as skipped. Then a database carried from 15 to each newer version by pg_upgrade
+# pg_regress spec, then the end-to-end tests against throwaway clusters (tests/e2e), PgBouncer's
+# and PostgREST's included. On 15, which has pg_cron and pgTAP, also the pgTAP check users run, a
+# smoke run of the benchmark, and the tests that need pg_cron; elsewhere those are counted as
+# skipped. Then a database carried from 15 to each newer version by pg_upgrade
 # and by pg_dumpall, the Debian package of each version (15's built, linted, installed,
 # upgraded and removed; the others' built, linted, and loaded from their files), and the n8n
 # workflows in a real n8n (tests/n8n-live). Installs what it needs first.
@@ -12,7 +13,8 @@ cd "$(dirname "$0")/.."
 # Every runner's output also goes to a log per part, so the last lines can add up the results.
 LOGS=$(mktemp -d /tmp/phone_holds-test-results.XXXXXX)
 trap 'rm -rf "$LOGS"' EXIT
-bash scripts/setup.sh lintian
+# lintian for the packages, PgBouncer for the pooler test, pgTAP and pg_prove for the check users run.
+bash scripts/setup.sh lintian pgbouncer postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 export PATH="$HOME/.cargo/bin:$PATH"
 source scripts/postgres.sh
 
@@ -37,6 +39,9 @@ for v in "${PG_VERSIONS[@]}"; do
     PHONE_HOLDS_PG_CONFIG=$pg_config bash scripts/regress.sh 2>&1 | tee -a "$log"
 
     if [[ $v == 15 ]]; then
+        # Debian has pgTAP for 15 only.
+        echo "== PostgreSQL $v: the pgTAP check users run (test/pgtap), on a Supabase-shaped install and an adopted pool"
+        PHONE_HOLDS_PG_CONFIG=$pg_config bash scripts/pgtap.sh 2>&1 | tee -a "$log"
         echo "== the benchmark's own unit tests (rounds and spreads, the profile's split), then a smoke run (smallest pool, two rounds, the debug build just installed: it proves the benchmark works; its figures mean nothing)"
         cargo test -p phone_holds_bench 2>&1 | tee -a "$log"
         PHONE_HOLDS_BUILD=debug bash bench/run.sh --pools 1000 --rounds 2 --seconds 1 --calls 3000 --backlog 10000 --inbound-pool 3000 --inbound-calls 1000 --vapi-calls 200 --local-pool 3000 --history-holds 25000 --out /tmp/phone_holds-bench-smoke.md
@@ -94,7 +99,7 @@ fi
 # The closing lines: one per PostgreSQL version (the tests skipped are the ones a --skip left
 # out), then one for the whole run.
 count() {
-    sed 's/\x1b\[[0-9;]*m//g' "$@" | awk '/^test result:|^n8n-live [a-z-]+: [0-9]+ passed|^pg_regress: [0-9]+ passed/ {
+    sed 's/\x1b\[[0-9;]*m//g' "$@" | awk '/^test result:|^n8n-live [a-z0-9.-]+: [0-9]+ passed|^pg_regress: [0-9]+ passed|^pgtap: [0-9]+ passed/ {
         for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) == "filtered") s += $i } }
         END { printf "%d %d %d\n", p, f, s }'
 }

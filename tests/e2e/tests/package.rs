@@ -139,7 +139,8 @@ fn package_is_laid_out_like_debians_extension_packages() {
     assert!(description.starts_with(&format!("PostgreSQL {major} extension")), "{description}");
 
     // Exactly the library, the control file, this version's install script, every upgrade
-    // script in sql/, the copyright and the changelog; owned by root, not executable.
+    // script in sql/, the copyright, the changelog and the pgTAP check; owned by root, not
+    // executable.
     let listing = must("dpkg-deb", &["--contents", &deb]);
     let mut files: Vec<&str> = vec![];
     for line in listing.lines() {
@@ -157,6 +158,7 @@ fn package_is_laid_out_like_debians_extension_packages() {
         format!("/usr/lib/postgresql/{major}/lib/phone_holds.so"),
         format!("/usr/share/doc/{package}/changelog.Debian.gz"),
         format!("/usr/share/doc/{package}/copyright"),
+        format!("/usr/share/doc/{package}/examples/phone_holds.pgtap.sql"),
         format!("/usr/share/postgresql/{major}/extension/phone_holds.control"),
         format!("/usr/share/postgresql/{major}/extension/phone_holds--{version}.sql"),
     ];
