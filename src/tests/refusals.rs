@@ -21,7 +21,7 @@ mod tests {
             (format!("SELECT assign_phone_to_lead('{LEAD_B}', NULL)"), "as_of"),
             (format!("SELECT extend_phone_for_appointment(NULL, {})", ts(50)), "lead_id"),
             (format!("SELECT extend_phone_for_appointment('{LEAD_A}', NULL::timestamptz)"), "appointment_time"),
-            (format!("SELECT extend_phone_for_appointment('{LEAD_A}', NULL::timestamp)"), "appointment_time"),
+            (format!("SELECT extend_phone_for_appointment('{LEAD_A}', NULL::timestamp)"), "appointment_time_utc"),
             (format!("SELECT extend_phone_for_appointment('{LEAD_A}', {}, NULL)", ts(60)), "as_of"),
             ("SELECT complete_appointment_for_phone(NULL, 'showed')".to_string(), "lead_id"),
             (format!("SELECT complete_appointment_for_phone('{LEAD_A}', NULL)"), "outcome"),
