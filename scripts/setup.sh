@@ -4,7 +4,7 @@
 # scripts/postgres.sh); libclang, python3 (scripts/upgrade_script.py), and cargo-pgrx 0.18.1
 # pointed at every version's pg_config.
 # Idempotent: each step is skipped when already done, so a second run takes seconds.
-# Extra Debian packages may be named as arguments (scripts/test.sh adds lintian).
+# Extra Debian packages may be named as arguments (scripts/test.sh adds lintian, PgBouncer and pgTAP).
 set -euo pipefail
 
 PGRX_VERSION=0.18.1

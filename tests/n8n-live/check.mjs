@@ -257,5 +257,7 @@ if (mode === 'linked') {
     (b) => assert.equal(b.action, 'none'));
 }
 
-// The line scripts/test.sh adds up.
-console.log(`n8n-live ${mode}: ${checks} passed, 0 failed`);
+// The line scripts/test.sh adds up, naming the n8n version the checks ran in (run.sh sets it):
+// `n8n-live linked-2.41.1: 52 passed, 0 failed`.
+const version = process.env.LIVE_N8N_VERSION;
+console.log(`n8n-live ${mode}${version ? `-${version}` : ''}: ${checks} passed, 0 failed`);
