@@ -29,7 +29,9 @@ pub fn rows(c: &mut Client) -> Vec<String> {
 /// privileges pg_dump measures theirs against, and (for non-C ones) their definitions.
 /// Privileges are compared as what they grant: a NULL list as the default spelled out, the
 /// items sorted (pg_upgrade writes the default as NULL, or the same items in another order,
-/// where a fresh install spells them out).
+/// where a fresh install spells them out). So are an extension member's initial privileges:
+/// pg_upgrade records them only where they differ from the default (a helper granted to
+/// PUBLIC has none after it), and no row means the default.
 pub fn structure(c: &mut Client) -> Vec<String> {
     lines(
         c,
@@ -47,7 +49,11 @@ pub fn structure(c: &mut Client) -> Vec<String> {
                                FROM unnest(coalesce(relacl, acldefault(CASE relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\", relowner))) AS a), 'none')
                 || ' initial ' || coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text)
                                FROM pg_init_privs AS i, unnest(i.initprivs) AS a
-                              WHERE i.objoid = pg_class.oid AND i.classoid = 'pg_class'::regclass AND i.objsubid = 0), 'none')
+                              WHERE i.objoid = pg_class.oid AND i.classoid = 'pg_class'::regclass AND i.objsubid = 0),
+                            (SELECT string_agg(a::text, ',' ORDER BY a::text)
+                               FROM unnest(acldefault(CASE relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\", relowner)) AS a
+                              WHERE EXISTS (SELECT 1 FROM pg_depend AS d WHERE d.classid = 'pg_class'::regclass AND d.objid = pg_class.oid AND d.deptype = 'e')),
+                            'none')
                 || ' ' || coalesce(obj_description(oid, 'pg_class'), '-')
                 || coalesce(E'\\n' || pg_get_viewdef(oid), '')
            FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'v', 'S', 'p')
@@ -57,7 +63,11 @@ pub fn structure(c: &mut Client) -> Vec<String> {
                                FROM unnest(coalesce(p.proacl, acldefault('f'::\"char\", p.proowner))) AS a), 'none')
                 || ' initial ' || coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text)
                                FROM pg_init_privs AS i, unnest(i.initprivs) AS a
-                              WHERE i.objoid = p.oid AND i.classoid = 'pg_proc'::regclass AND i.objsubid = 0), 'none')
+                              WHERE i.objoid = p.oid AND i.classoid = 'pg_proc'::regclass AND i.objsubid = 0),
+                            (SELECT string_agg(a::text, ',' ORDER BY a::text)
+                               FROM unnest(acldefault('f'::\"char\", p.proowner)) AS a
+                              WHERE EXISTS (SELECT 1 FROM pg_depend AS d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')),
+                            'none')
                 || ' ' || coalesce(obj_description(p.oid, 'pg_proc'), '-')
                 || CASE WHEN l.lanname = 'c' THEN '' ELSE E'\\n' || pg_get_functiondef(p.oid) END
            FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
