@@ -6,6 +6,8 @@ CREATE FUNCTION public.schedule_phone_release(schedule text DEFAULT '*/15 * * * 
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- On a hot standby or in a READ ONLY transaction: 25006, before any work.
+    PERFORM public.phone_holds_require_writable('schedule_phone_release()');
     IF schedule IS NULL THEN
         RAISE EXCEPTION 'phone_holds: schedule must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass a cron schedule such as ''*/15 * * * *''.';
@@ -26,6 +28,8 @@ CREATE FUNCTION public.unschedule_phone_release() RETURNS boolean
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- On a hot standby or in a READ ONLY transaction: 25006, before any work.
+    PERFORM public.phone_holds_require_writable('unschedule_phone_release()');
     IF to_regclass('cron.job') IS NULL THEN
         RETURN false;
     END IF;

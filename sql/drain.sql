@@ -20,6 +20,8 @@ AS $drain$
 DECLARE
     batch integer;
 BEGIN
+    -- On a hot standby or in a READ ONLY transaction: 25006, before any work.
+    PERFORM public.phone_holds_require_writable('drain_expired_phone_numbers()');
     IF as_of IS NULL THEN
         RAISE EXCEPTION 'phone_holds: as_of must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass a value; as_of may be omitted to mean now().';

@@ -33,7 +33,8 @@ $revoke$;
 GRANT EXECUTE ON FUNCTION public.phone_holds_area_codes(), public.phone_holds_area_codes_source(),
                           public.phone_holds_area_code(text), public.phone_holds_number_problem(text),
                           public.phone_holds_min_rest(), public.phone_holds_rotation_ready(),
-                          public.phone_holds_number_unknown(text), public.phone_holds_exposed() TO PUBLIC;
+                          public.phone_holds_number_unknown(text), public.phone_holds_exposed(),
+                          public.phone_holds_require_writable(text) TO PUBLIC;
 
 COMMENT ON FUNCTION public.assign_phone_to_lead(uuid, timestamptz, text) IS
     'The lead''s phone number. A lead that holds one keeps it, its hold becoming greatest(release_at, as_of + phone_holds.initial_hold); otherwise it gets its previous number if free, else, when lead_phone is given (E.164; NULL or blank: not known; anything else 22023), a number of its area code, else of its state or province (phone_holds.geo_match), else any: within a tier the number in rotation released longest ago, and at least phone_holds.min_rest ago; held until as_of + initial_hold. The phone and the tier go in the ledger. Empty pool: SQLSTATE 53000.';
@@ -51,10 +52,13 @@ COMMENT ON FUNCTION public.phone_pool_history(timestamptz, timestamptz, interval
     'The pool over time, one row per bucket of step (aligned on multiples of step) from from_time to to_time: time (the bucket''s start), held, free (in rotation) and held_for_appointment at the bucket''s end, and the assignments, extensions (extended, rescheduled), completions and releases within it. The pool now, taken back through the ledger; at most 10000 buckets, within the years 1 to 9999 (22023).';
 
 COMMENT ON FUNCTION public.phone_release_runs(timestamptz, timestamptz) IS
-    'The release job''s runs that started from from_time to to_time, from pg_cron''s cron.job_run_details (time, finished_at, status) with how many numbers each released (ledger); a run that never connected shows at its end, failed, 0. The job is the one schedule_phone_release() makes, of a role that may release; without pg_cron, each release call the ledger shows. SECURITY DEFINER, so a monitoring role sees the job''s runs.';
+    'The release job''s runs that started from from_time to to_time, from pg_cron''s cron.job_run_details (time, finished_at, status) with how many numbers each released (ledger); a run that never connected shows at its end, failed, 0; one a failover, crash or restart cut off is interrupted. The job is the one schedule_phone_release() makes, of a role that may release; without pg_cron, each release call the ledger shows. SECURITY DEFINER, so a monitoring role sees the job''s runs.';
 
 COMMENT ON FUNCTION public.phone_holds_exposed() IS
     'The extension''s functions (but the helpers every role may run) and phone_holds'' tables and views that PUBLIC, anon or authenticated (Supabase''s roles for the public key and signed-in users) can reach: one row per role and object, none when all is private. phone_holds_check() reports them, phone_holds_setup() warns.';
+
+COMMENT ON FUNCTION public.phone_holds_require_writable(text) IS
+    'phone_holds internal: nothing when this transaction may write; 25006 naming the function when it may not (a hot standby, a READ ONLY transaction). The SQL-language functions that write call it first.';
 
 COMMENT ON FUNCTION public.phone_holds_make_private(regclass) IS
     'phone_holds internal: revokes every privilege on a table (and the sequences it owns) from PUBLIC and every role but its owner, as CREATE EXTENSION and phone_holds_setup() do for the tables they create; returns the roles revoked from.';

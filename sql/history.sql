@@ -181,7 +181,11 @@ $history$;
 -- time inside the run: a run's as_of is when it started). From pg_cron's
 -- cron.job_run_details when pg_cron is installed; otherwise every release call the ledger
 -- shows (its releases share one as_of), without status or end. A run that never connected
--- has no start time: it is shown at its end, failed, having released nothing. The job is the
+-- has no start time: it is shown at its end, failed, having released nothing. A run whose
+-- process is gone while pg_cron still says running (a failover cut it off: the new primary's
+-- pg_cron never ran it and does not look back) is interrupted, as is one pg_cron marked failed
+-- with "server restarted" at a restart. (A standby sees its own processes, not the primary's:
+-- there a run pg_cron says is running is shown running.) The job is the
 -- one schedule_phone_release() makes, of a role that may release (another role can name a
 -- job phone_holds_release too, and must not plant runs on the dashboard). SECURITY DEFINER:
 -- pg_cron shows a role only the runs of its own jobs, and the job is its scheduler's.
@@ -202,7 +206,13 @@ BEGIN
     END IF;
     IF pg_catalog.to_regclass('cron.job_run_details') IS NOT NULL AND pg_catalog.to_regclass('cron.job') IS NOT NULL THEN
         RETURN QUERY EXECUTE
-            'SELECT coalesce(d.start_time, d.end_time), d.end_time, d.status::pg_catalog.text,
+            'SELECT coalesce(d.start_time, d.end_time), d.end_time,
+                    CASE WHEN d.status OPERATOR(pg_catalog.=) ''running'' AND NOT pg_catalog.pg_is_in_recovery()
+                              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity AS a
+                                               WHERE a.pid OPERATOR(pg_catalog.=) d.job_pid
+                                                 AND a.backend_start OPERATOR(pg_catalog.<=) d.start_time)
+                           OR d.status OPERATOR(pg_catalog.=) ''failed'' AND d.return_message OPERATOR(pg_catalog.=) ''server restarted''
+                         THEN ''interrupted'' ELSE d.status::pg_catalog.text END,
                     (SELECT pg_catalog.count(*) FROM public.phone_hold_ledger AS l
                       WHERE d.start_time IS NOT NULL AND l.event OPERATOR(pg_catalog.=) ''released''
                         AND l.at OPERATOR(pg_catalog.>=) d.start_time

@@ -17,6 +17,8 @@ DECLARE
     target record;
     revoked text[] := '{}';
 BEGIN
+    -- On a hot standby or in a READ ONLY transaction: 25006, before any work.
+    PERFORM public.phone_holds_require_writable('phone_holds_make_private()');
     FOR target IN
         SELECT c.oid::regclass AS name,
                CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind,
@@ -66,7 +68,7 @@ AS $exposed$
            AND d.refobjid = (SELECT e.oid FROM pg_extension AS e WHERE e.extname = 'phone_holds')
            AND p.proname NOT IN ('phone_holds_area_codes', 'phone_holds_area_codes_source', 'phone_holds_area_code',
                                  'phone_holds_number_problem', 'phone_holds_min_rest', 'phone_holds_rotation_ready',
-                                 'phone_holds_number_unknown', 'phone_holds_exposed')
+                                 'phone_holds_number_unknown', 'phone_holds_exposed', 'phone_holds_require_writable')
     ),
     relations AS (
         SELECT c.oid, c.oid::regclass::text AS name, c.relacl, c.relowner

@@ -17,6 +17,8 @@ AS $retire$
 DECLARE
     found_row record;
 BEGIN
+    -- On a hot standby or in a READ ONLY transaction: 25006, before any work.
+    PERFORM public.phone_holds_require_writable('retire_phone_number()');
     IF retire_phone_number.phone_number IS NULL OR retire_phone_number.as_of IS NULL THEN
         RAISE EXCEPTION 'phone_holds: % must not be NULL', CASE WHEN retire_phone_number.phone_number IS NULL THEN 'phone_number' ELSE 'as_of' END
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass the number as the pool stores it, such as ''+14155550123''; as_of may be omitted to mean now().';
@@ -62,6 +64,8 @@ AS $restore$
 DECLARE
     found_row record;
 BEGIN
+    -- On a hot standby or in a READ ONLY transaction: 25006, before any work.
+    PERFORM public.phone_holds_require_writable('restore_phone_number()');
     IF restore_phone_number.phone_number IS NULL OR restore_phone_number.as_of IS NULL THEN
         RAISE EXCEPTION 'phone_holds: % must not be NULL', CASE WHEN restore_phone_number.phone_number IS NULL THEN 'phone_number' ELSE 'as_of' END
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass the number as the pool stores it, such as ''+14155550123''; as_of may be omitted to mean now().';

@@ -28,6 +28,8 @@ CREATE FUNCTION public.phone_holds_set_webhook_secret(source text, secret text) 
 LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = pg_catalog, pg_temp
 AS $set$
 BEGIN
+    -- On a hot standby or in a READ ONLY transaction: 25006, before any work.
+    PERFORM public.phone_holds_require_writable('phone_holds_set_webhook_secret()');
     IF source IS NULL OR source NOT IN ('calcom', 'calendly', 'vapi') THEN
         RAISE EXCEPTION 'phone_holds: % is not a sender phone_holds checks webhooks of', coalesce(quote_literal(left(source, 64)), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',

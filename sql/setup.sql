@@ -44,6 +44,8 @@ DECLARE
     status_made boolean := false;
     grantee name;
 BEGIN
+    -- On a hot standby or in a READ ONLY transaction: 25006, before any work.
+    PERFORM public.phone_holds_require_writable('phone_holds_setup()');
     -- Two setups at once would both see "absent" and then collide.
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('phone_holds_setup'));
     pool := pg_catalog.to_regclass('public.signalwire_phone_numbers');

@@ -49,6 +49,10 @@ pub enum HoldError {
     AssistantIdInvalid { value: String, from_setting: bool },
     /// 28000: a calendar webhook whose signature is missing or wrong while a secret is set.
     SignatureRefused { source: Source, why: String },
+    /// 25006: a call that changes holds in a read-only transaction: on a hot standby (in
+    /// recovery), where a webhook answers 503 so the sender retries against the primary, or in
+    /// a READ ONLY transaction on the primary. Raised before any work.
+    ReadOnly { function: String, standby: bool },
 }
 
 /// Long texts are cut in messages so a hostile payload cannot flood the log.
@@ -91,6 +95,7 @@ impl HoldError {
             HoldError::AssistantIdInvalid { from_setting: false, .. } => ERRCODE_INVALID_PARAMETER_VALUE,
             HoldError::ColumnMissing { .. } => ERRCODE_UNDEFINED_COLUMN,
             HoldError::SignatureRefused { .. } => ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
+            HoldError::ReadOnly { .. } => ERRCODE_READ_ONLY_SQL_TRANSACTION,
         }
     }
 
@@ -155,6 +160,12 @@ impl HoldError {
             HoldError::SignatureRefused { source, why } => {
                 format!("phone_holds: {} webhook refused: {why}", source.title())
             }
+            HoldError::ReadOnly { function, standby: true } => {
+                format!("phone_holds: {function} writes, and this server is a hot standby (in recovery)")
+            }
+            HoldError::ReadOnly { function, standby: false } => {
+                format!("phone_holds: {function} writes, and this transaction is read-only")
+            }
         }
     }
 
@@ -174,7 +185,7 @@ impl HoldError {
                 interval(min_rest),
                 iso(free_at)
             )),
-            HoldError::SignatureRefused { .. } => Some("Nothing was changed.".into()),
+            HoldError::SignatureRefused { .. } | HoldError::ReadOnly { .. } => Some("Nothing was changed.".into()),
             HoldError::TablesTooOld { recorded: Some(shape), served_from, .. } => Some(format!(
                 "phone_holds_setup() recorded table shape {shape}; this version serves shape {served_from} and later. Nothing was changed."
             )),
@@ -248,6 +259,14 @@ impl HoldError {
             HoldError::TableMissing { relation } if relation.ends_with("phone_hold_claims") => {
                 "It is the extension's own: ALTER EXTENSION phone_holds UPDATE makes it (docs/UPGRADING.md).".into()
             }
+            HoldError::ReadOnly { standby: true, .. } => "Call it on the primary: with libpq, list every node and add \
+                 target_session_attrs=read-write. phone_holds_webhook() answers this with 503, so the sender retries; \
+                 after a failover the new primary takes the call. A standby serves the reads: inbound routing, the pool, \
+                 history (docs/operations/replicas-and-failover.md)."
+                .into(),
+            HoldError::ReadOnly { standby: false, .. } => "Call it in a read-write transaction (not BEGIN READ ONLY, nor with \
+                 default_transaction_read_only on); over PostgREST, with POST, not GET."
+                .into(),
             HoldError::TablesTooOld { .. } => "Run ALTER EXTENSION phone_holds UPDATE, then SELECT phone_holds_setup(): it adds what is \
                  missing, empty, and changes no row (docs/UPGRADING.md). Every call is refused until then."
                 .into(),

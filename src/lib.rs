@@ -31,7 +31,7 @@ use pgrx::prelude::*;
 // pg_dump carries as the user's, and phone_holds_setup() (sql/setup.sql) makes them. The two
 // tables it creates are its own: phone_hold_claims, never anything but empty (sql/claims.sql),
 // and the webhook secrets, a configuration table pg_dump dumps the rows of (sql/secrets.sql).
-extension_sql_file!("../sql/privileges.sql", name = "privileges");
+extension_sql_file!("../sql/privileges.sql", name = "privileges", requires = [phone_holds_require_writable]);
 extension_sql_file!("../sql/setup.sql", name = "setup", requires = ["privileges"]);
 extension_sql_file!("../sql/claims.sql", name = "claims", requires = ["privileges"]);
 extension_sql_file!("../sql/drain.sql", name = "drain", requires = [release_expired_phone_numbers_batch]);

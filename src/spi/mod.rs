@@ -7,6 +7,7 @@ mod bookings;
 mod events;
 mod plans;
 pub mod pool;
+pub mod read_only;
 mod shape;
 mod statements;
 

@@ -108,6 +108,14 @@ pub fn with_pool<R>(f: impl FnOnce(&mut Pool<'_, '_>) -> Result<R, HoldError>) -
         .execute()
 }
 
+/// [`with_pool`] for a call that changes holds: refused with 25006 before any work when this
+/// transaction cannot write (a hot standby, a READ ONLY transaction). `function` names the
+/// SQL function in the message.
+pub fn with_pool_to_write<R>(function: &str, f: impl FnOnce(&mut Pool<'_, '_>) -> Result<R, HoldError>) -> Result<R, HoldError> {
+    super::read_only::refuse_if_read_only(function)?;
+    with_pool(f)
+}
+
 /// `relation "public.x" does not exist` → `public.x`.
 fn missing_relation(message: &str) -> String {
     message.split('"').nth(1).unwrap_or(message).to_owned()

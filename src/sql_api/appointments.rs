@@ -3,7 +3,7 @@ use crate::errors::{required, HoldError};
 use crate::rules::origin::Origin;
 use crate::rules::{Instant, Outcome};
 use crate::time::{instant, instant_from_naive_utc, to_pg};
-use crate::{gucs, lifecycle, spi::pool::with_pool};
+use crate::{gucs, lifecycle, spi::pool::with_pool_to_write};
 use pgrx::datum::{Timestamp, TimestampWithTimeZone, Uuid};
 use pgrx::prelude::*;
 
@@ -20,7 +20,7 @@ fn extend(
         let as_of = as_of_arg(as_of)?;
         let phone = lead_phone_arg(lead_phone)?;
         let origin = sql_origin(phone.as_deref());
-        with_pool(|pool| lifecycle::book(pool, lead, appointment, as_of, &gucs::windows(), &origin)).map(|(_, release)| to_pg(release))
+        with_pool_to_write("extend_phone_for_appointment()", |pool| lifecycle::book(pool, lead, appointment, as_of, &gucs::windows(), &origin)).map(|(_, release)| to_pg(release))
     })())
 }
 
@@ -68,7 +68,7 @@ fn complete_appointment_for_phone(
         let lead = required(lead_id, "lead_id")?;
         let outcome: Outcome = required(outcome, "outcome")?.parse()?;
         let as_of = as_of_arg(as_of)?;
-        with_pool(|pool| lifecycle::complete(pool, lead, outcome, as_of, &gucs::windows(), &Origin::SQL)).map(|r| r.map(to_pg))
+        with_pool_to_write("complete_appointment_for_phone()", |pool| lifecycle::complete(pool, lead, outcome, as_of, &gucs::windows(), &Origin::SQL)).map(|r| r.map(to_pg))
     })())
 }
 
@@ -88,6 +88,6 @@ pub(super) fn reschedule_appointment_for_phone_near(
         let as_of = as_of_arg(as_of)?;
         let phone = lead_phone_arg(lead_phone)?;
         let origin = sql_origin(phone.as_deref());
-        with_pool(|pool| lifecycle::reschedule(pool, lead, new_time, as_of, &gucs::windows(), &origin)).map(|(_, release)| to_pg(release))
+        with_pool_to_write("reschedule_appointment_for_phone()", |pool| lifecycle::reschedule(pool, lead, new_time, as_of, &gucs::windows(), &origin)).map(|(_, release)| to_pg(release))
     })())
 }

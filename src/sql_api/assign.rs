@@ -1,6 +1,6 @@
 use super::{answer, as_of_arg, lead_phone_arg, sql_origin};
 use crate::errors::required;
-use crate::{gucs, lifecycle, spi::pool::with_pool};
+use crate::{gucs, lifecycle, spi::pool::with_pool_to_write};
 use pgrx::datum::{TimestampWithTimeZone, Uuid};
 use pgrx::prelude::*;
 
@@ -19,6 +19,6 @@ pub(super) fn assign_phone_to_lead_near(
         let lead = required(lead_id, "lead_id")?;
         let as_of = as_of_arg(as_of)?;
         let phone = lead_phone_arg(lead_phone)?;
-        with_pool(|pool| lifecycle::assign(pool, lead, as_of, &gucs::windows(), &sql_origin(phone.as_deref())))
+        with_pool_to_write("assign_phone_to_lead()", |pool| lifecycle::assign(pool, lead, as_of, &gucs::windows(), &sql_origin(phone.as_deref())))
     })())
 }

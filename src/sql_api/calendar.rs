@@ -15,7 +15,7 @@ use crate::rules::payload::body;
 use crate::rules::refusal::Unreadable;
 use crate::rules::text::shown;
 use crate::rules::{rfc3339, Instant};
-use crate::spi::pool::with_pool;
+use crate::spi::pool::with_pool_to_write;
 use pgrx::datum::{JsonB, TimestampWithTimeZone};
 use pgrx::prelude::*;
 use serde_json::{json, Value};
@@ -29,7 +29,7 @@ pub(super) fn webhook(source: Source, parse: Parser, payload: Option<&str>, sign
         let text = required(payload, "body")?;
         body::check_size(text)?;
         let as_of = as_of_arg(as_of)?;
-        with_pool(|pool| {
+        with_pool_to_write(&format!("{}_webhook()", source.as_str()), |pool| {
             let verified = pool.verify_signature(source, text, signature, as_of);
             let event = parse(&body::parse(text)?, as_of)?;
             let done = lifecycle::calendar(pool, &event, as_of, &gucs::windows())?;

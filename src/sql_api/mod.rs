@@ -14,6 +14,7 @@ mod calendar;
 mod calendly;
 mod inbound;
 mod ledger;
+mod read_only;
 mod release;
 mod removed;
 mod signature;

@@ -1,5 +1,5 @@
 use super::{answer, as_of_arg};
-use crate::{gucs, lifecycle, spi::pool::with_pool};
+use crate::{gucs, lifecycle, spi::pool::with_pool_to_write};
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 
@@ -12,7 +12,7 @@ use pgrx::prelude::*;
 fn release_expired_phone_numbers(as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> i32 {
     answer((|| {
         let as_of = as_of_arg(as_of)?;
-        with_pool(|pool| Ok(lifecycle::release(pool, as_of, &gucs::windows(), None)))
+        with_pool_to_write("release_expired_phone_numbers()", |pool| Ok(lifecycle::release(pool, as_of, &gucs::windows(), None)))
     })())
 }
 
@@ -23,6 +23,6 @@ fn release_expired_phone_numbers(as_of: default!(Option<TimestampWithTimeZone>, 
 fn release_expired_phone_numbers_batch(as_of: default!(Option<TimestampWithTimeZone>, "now()")) -> i32 {
     answer((|| {
         let as_of = as_of_arg(as_of)?;
-        with_pool(|pool| Ok(lifecycle::release(pool, as_of, &gucs::windows(), Some(gucs::release_batch()))))
+        with_pool_to_write("release_expired_phone_numbers_batch()", |pool| Ok(lifecycle::release(pool, as_of, &gucs::windows(), Some(gucs::release_batch()))))
     })())
 }

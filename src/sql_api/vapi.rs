@@ -10,7 +10,7 @@ use crate::rules::payload::{end_of_call, lead_phone, reply, tool_calls, Request}
 use crate::rules::refusal::Refusal;
 use crate::rules::text::{quote, shown};
 use crate::rules::{rfc3339, Instant, Outcome, Windows};
-use crate::spi::pool::{with_pool, Pool};
+use crate::spi::pool::{with_pool_to_write, Pool};
 use crate::{gucs, lifecycle};
 use pgrx::datum::{JsonB, TimestampWithTimeZone, Uuid};
 use pgrx::prelude::*;
@@ -94,7 +94,7 @@ pub(super) fn tool_calls_answer(payload: &Value, as_of: Instant) -> Result<JsonB
     let vouched = lead_phone::vouched(payload);
     let w = gucs::windows();
     let mut refused = Vec::new();
-    let results = with_pool(|pool| {
+    let results = with_pool_to_write("vapi_tool_calls()", |pool| {
         Ok(calls
             .iter()
             .map(|call| {
@@ -161,7 +161,7 @@ pub(super) fn end_of_call_answer(payload: &Value, as_of: Instant) -> Result<Json
             let w = gucs::windows();
             let (dialed, caller) = (lead_phone::dialed(payload), lead_phone::caller(payload));
             let phones = Phones { lead: dialed.as_deref(), caller: caller.as_deref() };
-            with_pool(|pool| Ok(carry_out(pool, request, as_of, &w, report.call_id.as_deref(), phones)))?.map_err(|e| e.spoken())
+            with_pool_to_write("vapi_end_of_call()", |pool| Ok(carry_out(pool, request, as_of, &w, report.call_id.as_deref(), phones)))?.map_err(|e| e.spoken())
         }
     };
     match done {

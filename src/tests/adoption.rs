@@ -287,7 +287,7 @@ mod tests {
         );
         assert_eq!(
             public_can.as_deref(),
-            Some("phone_holds_area_code(text), phone_holds_area_codes(), phone_holds_area_codes_source(), phone_holds_exposed(), phone_holds_min_rest(), phone_holds_number_problem(text), phone_holds_number_unknown(text), phone_holds_rotation_ready()")
+            Some("phone_holds_area_code(text), phone_holds_area_codes(), phone_holds_area_codes_source(), phone_holds_exposed(), phone_holds_min_rest(), phone_holds_number_problem(text), phone_holds_number_unknown(text), phone_holds_require_writable(text), phone_holds_rotation_ready()")
         );
         // Every function runs with the caller's rights but two, each with a search_path of its
         // own: the signature check, which reads the webhook secrets the caller may not, and the

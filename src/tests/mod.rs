@@ -16,6 +16,7 @@ mod limits;
 mod locality;
 mod monitoring;
 mod privileges;
+mod read_only;
 mod refusals;
 mod release_rule;
 mod scenarios;

@@ -13,7 +13,7 @@ mod tests {
     /// The helpers every role may run: they read nothing of the user's.
     const PUBLIC_HELPERS: &str = "'phone_holds_area_codes', 'phone_holds_area_codes_source', 'phone_holds_area_code',
         'phone_holds_number_problem', 'phone_holds_min_rest', 'phone_holds_rotation_ready', 'phone_holds_number_unknown',
-        'phone_holds_exposed'";
+        'phone_holds_exposed', 'phone_holds_require_writable'";
 
     /// A database shaped like Supabase's: its API roles, and default privileges in public that
     /// grant them every new function, table and sequence. Then the extension, installed anew.

@@ -212,7 +212,7 @@ SELECT CASE WHEN x.role <> 'public' AND NOT EXISTS (SELECT 1 FROM pg_roles AS r 
                    AND d.refobjid = (SELECT e.oid FROM pg_extension AS e WHERE e.extname = 'phone_holds')
                    AND p.proname NOT IN ('phone_holds_area_codes', 'phone_holds_area_codes_source', 'phone_holds_area_code',
                                          'phone_holds_number_problem', 'phone_holds_min_rest', 'phone_holds_rotation_ready',
-                                         'phone_holds_number_unknown', 'phone_holds_exposed')
+                                         'phone_holds_number_unknown', 'phone_holds_exposed', 'phone_holds_require_writable')
                    AND has_function_privilege(%L, p.oid, 'EXECUTE')
                  ORDER BY 1$q$, x.role),
                 format('%s may execute none of phone_holds'' functions but its helpers', x.label)) END

@@ -16,16 +16,17 @@ pub struct Failure<'a> {
 }
 
 /// The HTTP status of a failure: 400 for refused input (class 22, data exception), 401 for a
-/// refused signature (class 28), 503 for
-/// what is worth retrying (a lock or serialization conflict, a timeout or cancel, no resources,
-/// a shutdown: the caller may try again), 500 for the rest (the server's set-up: a missing
+/// refused signature (class 28), 503 for what is worth retrying (a lock or serialization
+/// conflict, a timeout or cancel, no resources, a shutdown, a hot standby that cannot write:
+/// the caller may try again), 500 for the rest (the server's set-up: a missing
 /// table or privilege, a bug).
 pub fn status(sqlstate: &str) -> u16 {
     match sqlstate {
         s if s.starts_with("22") => 400,
         // invalid authorization: a calendar webhook whose signature was refused.
         s if s.starts_with("28") => 401,
-        "40001" | "40P01" | "55P03" | "57014" | "57P01" | "57P02" | "57P03" => 503,
+        // 25006: a hot standby (the primary takes the call once the sender retries).
+        "25006" | "40001" | "40P01" | "55P03" | "57014" | "57P01" | "57P02" | "57P03" => 503,
         s if s.starts_with("53") || s.starts_with("08") => 503,
         _ => 500,
     }
@@ -90,6 +91,7 @@ mod tests {
             ("22004", 400),
             ("22008", 400),
             ("28000", 401),
+            ("25006", 503),
             ("55P03", 503),
             ("40001", 503),
             ("57014", 503),

@@ -226,8 +226,10 @@ pub fn sqlstate(e: &postgres::Error) -> String {
 
 pub mod catalog;
 pub mod deployment;
+pub mod grafana;
 pub mod invariants;
 pub mod pgbouncer;
 pub mod postgrest;
 pub mod release;
+pub mod standby;
 pub mod workflows;

@@ -5,25 +5,13 @@
 //! cluster with pg_cron and a week of pool history; each answer has the columns its panel
 //! type needs. That role can read and can change nothing.
 
+use phone_holds_e2e::grafana::{dashboard, expand, repo, FROM, TO};
 use phone_holds_e2e::{sqlstate, Cluster};
 use postgres::types::Type;
 use postgres::{Client, NoTls, SimpleQueryMessage};
-use serde_json::Value;
-use std::path::PathBuf;
 
 /// The role README's "A role for dashboards" creates.
 const ROLE: &str = "phone_holds_grafana";
-/// The dashboard's time range in the test: the week the history below fills.
-const FROM: &str = "2025-10-18T00:00:00Z";
-const TO: &str = "2025-10-25T00:00:00Z";
-
-fn repo(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
-}
-
-fn dashboard() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(repo("examples/grafana/dashboards/phone_holds.json")).unwrap()).unwrap()
-}
 
 /// The SQL block README gives under `heading`, as written.
 fn readme_sql(heading: &str) -> String {
@@ -31,26 +19,6 @@ fn readme_sql(heading: &str) -> String {
     let section = &readme[readme.find(heading).unwrap_or_else(|| panic!("README has no {heading}"))..];
     let block = &section[section.find("```sql\n").expect("a sql block") + 7..];
     block[..block.find("```").unwrap()].to_owned()
-}
-
-/// `sql` as Grafana's PostgreSQL data source sends it for the range FROM..TO, with
-/// `$__interval` as `interval` (what Grafana computes from the range and the panel's width)
-/// and the number variable set to `number`.
-fn expand(sql: &str, interval: &str, number: &str) -> String {
-    let mut out = sql
-        .replace("$__timeFrom()", &format!("'{FROM}'"))
-        .replace("$__timeTo()", &format!("'{TO}'"))
-        .replace("$__interval", interval)
-        // sqlstring: quoted, with quotes doubled.
-        .replace("${number:sqlstring}", &format!("'{}'", number.replace('\'', "''")));
-    // $__timeFilter(col) → col BETWEEN 'from' AND 'to'
-    while let Some(start) = out.find("$__timeFilter(") {
-        let end = start + out[start..].find(')').unwrap();
-        let column = out[start + "$__timeFilter(".len()..end].to_owned();
-        out.replace_range(start..=end, &format!("{column} BETWEEN '{FROM}' AND '{TO}'"));
-    }
-    assert!(!out.contains('$'), "a macro or variable this test does not expand: {out}");
-    out
 }
 
 fn numeric(t: &Type) -> bool {
@@ -256,6 +224,7 @@ fn the_dashboard_role_reads_the_monitoring_objects_and_changes_nothing() {
             "phone_holds_min_rest",
             "phone_holds_number_problem",
             "phone_holds_number_unknown",
+            "phone_holds_require_writable",
             "phone_holds_rotation_ready",
             "phone_pool_by_area_code",
             "phone_pool_by_region",
@@ -364,4 +333,50 @@ fn the_release_runs_show_runs_that_never_connected_and_only_the_real_job_s_under
         assert_eq!(released, in_ledger, "{runs:?}");
     }
     assert!(runs[7].starts_with("10-24 23 failed 0/"), "a run that never started released nothing: {runs:?}");
+}
+
+/// A run whose process is gone is `interrupted`, not `running` for ever: one a failover cut off
+/// (its row was replicated while it ran; the new primary never ran it, and its pg_cron does not
+/// look back), and one pg_cron marked at a restart ("server restarted"). A run whose process
+/// is still there is `running`.
+#[test]
+fn a_run_cut_off_by_a_failover_or_a_restart_shows_as_interrupted_under_pg_cron() {
+    let cluster = Cluster::start("interrupted-runs", &["shared_preload_libraries=pg_cron", "cron.database_name=postgres"]);
+    let mut c = cluster.connect();
+    a_week(&mut c);
+    // A session standing in for a run's process, alive while the runs are read.
+    let mut live = cluster.connect();
+    let pid: i32 = live.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
+    c.batch_execute(&format!(
+        "INSERT INTO cron.job_run_details (jobid, job_pid, database, username, command, status, return_message, start_time, end_time)
+         SELECT jobid, p.pid, 'postgres', 'postgres', command, p.status, p.message, p.start_time::timestamptz, NULL
+           FROM cron.job,
+                (VALUES (2147483000, 'running', NULL, '2025-10-23 12:00+00'),
+                        (2147483001, 'failed', 'server restarted', '2025-10-23 13:00+00'),
+                        ({pid}, 'running', NULL, now()::text)) AS p(pid, status, message, start_time)
+          WHERE jobname = 'phone_holds_release';"
+    ))
+    .unwrap();
+    let runs = texts(
+        &mut c,
+        &format!("SELECT r.status FROM phone_release_runs('{FROM}', now() + interval '1 hour') AS r WHERE r.time > '2025-10-23 11:00+00' ORDER BY r.time"),
+    );
+    assert_eq!(runs[..2], ["interrupted", "interrupted"], "{runs:?}");
+    assert_eq!(runs.last().map(String::as_str), Some("running"), "a run whose process is alive: {runs:?}");
+    // A hot standby sees its own processes, not the primary's: a run pg_cron says is running
+    // stays running there (the one alive on the primary above is not cut off), and the one
+    // pg_cron marked at a restart is interrupted.
+    let standby = cluster.standby("interrupted-runs-standby", &["shared_preload_libraries=pg_cron", "cron.database_name=postgres"]);
+    standby.wait_for_replay(&mut c);
+    // The three planted runs only (a_week has succeeded ones, and the job may have run meanwhile).
+    let started: String = c.query_one(&format!("SELECT start_time::text FROM cron.job_run_details WHERE job_pid = {pid}"), &[]).unwrap().get(0);
+    let on_standby = texts(
+        &mut standby.connect(),
+        &format!(
+            "SELECT r.status FROM phone_release_runs('{FROM}', now() + interval '1 hour') AS r
+              WHERE r.time > '2025-10-23 11:00+00' AND (r.time < '2025-10-24' OR r.time = '{started}') AND r.status <> 'succeeded' ORDER BY r.time"
+        ),
+    );
+    assert_eq!(on_standby, ["running", "interrupted", "running"], "on the standby");
+    drop(live);
 }

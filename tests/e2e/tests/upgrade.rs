@@ -283,7 +283,7 @@ fn alter_extension_update_from_every_release_keeps_data_and_equals_a_fresh_insta
                  GRANT EXECUTE ON PROCEDURE drain_expired_phone_numbers(timestamptz, bigint) TO caller;",
                 // 0.9.0's README: as 0.8.0's, and the pool's history beside its summary; 0.10.0's,
                 // 0.11.0's to 0.14.0's the same (0.12.0's one VAPI server URL: below).
-                "0.9.0" | "0.10.0" | "0.11.0" | "0.12.0" | "0.13.0" | "0.14.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
+                "0.9.0" | "0.10.0" | "0.11.0" | "0.12.0" | "0.13.0" | "0.14.0" | "0.15.0" => "GRANT EXECUTE ON FUNCTION release_expired_phone_numbers_batch(timestamptz), vapi_tool_calls(text, timestamptz), vapi_end_of_call(text, timestamptz),
                                               vapi_assistant_request(jsonb, timestamptz, text), vapi_assistant_request(text, timestamptz, text),
                                               phone_holds_webhook(text, text, timestamptz), phone_holds_webhook(text, text, timestamptz, text),
                                               calcom_webhook(text, text, timestamptz), calendly_webhook(text, text, timestamptz),
