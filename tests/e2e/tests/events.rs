@@ -216,3 +216,45 @@ fn events_of_one_number_arrive_in_commit_order() {
     assert_eq!((events[0]["leadId"].as_str(), events[1]["leadId"].as_str()), (Some(SENTINEL), Some(B)));
     assert!(events[0]["ledgerId"].as_i64() > events[1]["ledgerId"].as_i64(), "commit order, not ledger order");
 }
+
+/// The catch-up docs/operations/monitoring.md gives a listener that lost its connection (a
+/// restart, a failover): LISTEN again, then read the ledger from a margin below the last
+/// ledgerId handled, skipping the ids already handled. Ledger ids are taken at insert and rows
+/// commit in another order, so a change whose id is below the last one heard can commit after
+/// the connection dropped: reading only `id > last` would miss it, as this test shows.
+const CATCH_UP: &str = "SELECT id FROM phone_hold_ledger WHERE id > $1::bigint - 1000 ORDER BY id";
+
+#[test]
+fn a_listener_that_lost_its_connection_catches_up_from_the_ledger_missing_nothing() {
+    let (cluster, mut writer, mut listener) = started("events-catch-up");
+    let mut heard: Vec<i64> = Vec::new();
+    writer.batch_execute(&format!("SELECT assign_phone_to_lead('{A}', '2025-10-18 12:00+00')")).unwrap();
+    heard.extend(next(&mut listener, 1).iter().map(|e| e["ledgerId"].as_i64().unwrap()));
+
+    // A change takes its ledger id, then commits only after a later change was heard, and
+    // after the listener's connection is gone; another change comes while it is gone.
+    let mut slow = writer.transaction().unwrap();
+    slow.batch_execute(&format!("SELECT extend_phone_for_appointment('{A}', '2025-10-20 15:00+00', '2025-10-18 13:00+00')")).unwrap();
+    cluster.connect().batch_execute(&format!("SELECT assign_phone_to_lead('{B}', '2025-10-18 13:00+00')")).unwrap();
+    heard.extend(next(&mut listener, 1).iter().map(|e| e["ledgerId"].as_i64().unwrap()));
+    drop(listener);
+    slow.commit().unwrap();
+    writer.batch_execute(&format!("SELECT complete_appointment_for_phone('{A}', 'showed', '2025-10-20 16:00+00')")).unwrap();
+
+    // Reconnected: LISTEN first, so nothing falls between the catch-up and the events.
+    let mut listener = cluster.connect();
+    listener.batch_execute("LISTEN phone_holds").unwrap();
+    let last = *heard.iter().max().unwrap();
+    let ids = |c: &mut Client, sql: &str| -> Vec<i64> { c.query(sql, &[&last]).unwrap().iter().map(|r| r.get(0)).collect() };
+    let naive: Vec<i64> = ids(&mut listener, "SELECT id FROM phone_hold_ledger WHERE id > $1 ORDER BY id");
+    let caught_up: Vec<i64> = ids(&mut listener, CATCH_UP).into_iter().filter(|id| !heard.contains(id)).collect();
+    let mut handled = heard.clone();
+    handled.extend(&caught_up);
+    handled.sort();
+    let every = ledger_ids(&mut writer);
+    assert_eq!(handled, every, "heard {heard:?}, caught up {caught_up:?}");
+    assert!(every.iter().any(|id| *id < last && !heard.contains(id) && !naive.contains(id)), "the slow change is below the last id heard: {every:?}, {heard:?}");
+    // From here the events come again.
+    writer.batch_execute(&format!("SELECT assign_phone_to_lead('{SENTINEL}', '2025-10-21 12:00+00')")).unwrap();
+    assert_eq!(next(&mut listener, 1)[0]["leadId"], SENTINEL);
+}
