@@ -2,8 +2,9 @@
 # Runs every test, on every PostgreSQL version phone_holds supports (scripts/postgres.sh):
 # per version, the unit tests of the rules and every #[pg_test] (cargo pgrx test), the
 # pg_regress spec, then the end-to-end tests against throwaway clusters (tests/e2e), PgBouncer's
-# and PostgREST's included. On 15, which has pg_cron and pgTAP, also the pgTAP check users run, a
-# smoke run of the benchmark, and the tests that need pg_cron; elsewhere those are counted as
+# and PostgREST's included, and a hot standby's. On 15, which has pg_cron and pgTAP, also the pgTAP
+# check users run, a smoke run of the benchmark, and the tests that need pg_cron (a Patroni
+# cluster's failover among them); elsewhere those are counted as
 # skipped. Then a database carried from 15 to each newer version by pg_upgrade
 # and by pg_dumpall, the Debian package of each version (15's built, linted, installed,
 # upgraded and removed; the others' built, linted, and loaded from their files), and the n8n
@@ -17,6 +18,9 @@ trap 'rm -rf "$LOGS"' EXIT
 bash scripts/setup.sh lintian pgbouncer postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 export PATH="$HOME/.cargo/bin:$PATH"
 source scripts/postgres.sh
+# etcd and Patroni for the failover test (tests/e2e/tests/failover.rs): about 20 s once, cached.
+PHONE_HOLDS_PATRONI=$(bash scripts/patroni.sh)
+export PHONE_HOLDS_PATRONI
 
 # n8n (both versions, and n8n 2's Node.js 24) installs from npm in the background while the
 # suites build and run: on a machine that has none of it that is 10 to 20 minutes of mostly

@@ -228,6 +228,7 @@ pub mod catalog;
 pub mod deployment;
 pub mod grafana;
 pub mod invariants;
+pub mod patroni;
 pub mod pgbouncer;
 pub mod postgrest;
 pub mod release;
