@@ -21,7 +21,13 @@ impl Cluster {
         let data = standby.data();
         let (host, port) = (self.dir.display().to_string(), self.port.to_string());
         as_postgres(&self.bin, "pg_basebackup", &["-D", data.to_str().unwrap(), "-h", &host, "-p", &port, "-U", "postgres", "-R", "-X", "stream", "--no-sync"]);
-        standby.start_server(settings);
+        // -R writes every option its own libpq knows into primary_conninfo; the relocatable 17
+        // build's walreceiver loads the machine's libpq (Debian's, 15), which refuses 17's
+        // sslnegotiation and never connects. The three options that matter, set on the command
+        // line, win over the file.
+        let conninfo = format!("primary_conninfo='host={host} port={port} user=postgres'");
+        let settings: Vec<&str> = settings.iter().copied().chain([conninfo.as_str()]).collect();
+        standby.start_server(&settings);
         standby
     }
 
