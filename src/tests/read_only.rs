@@ -24,10 +24,6 @@ mod tests {
         format!("SELECT set_config('transaction_read_only', 'on', true), ({sql})")
     }
 
-    fn literal(text: &str) -> String {
-        format!("'{}'", text.replace('\'', "''"))
-    }
-
     /// A pool where lead A holds a number through an appointment, and one number is due.
     fn busy_pool() {
         pool_of(3);

@@ -41,7 +41,7 @@ mod tests {
         busy_pool();
         for outcome in ["", "   ", "show", "done", "showed!", "'; DROP TABLE public.signalwire_phone_numbers; --"] {
             let f = assert_refused(
-                &format!("SELECT complete_appointment_for_phone('{LEAD_A}', {})", quote_literal(outcome)),
+                &format!("SELECT complete_appointment_for_phone('{LEAD_A}', {})", literal(outcome)),
                 "22023",
                 "unknown appointment outcome",
             );
@@ -142,10 +142,5 @@ mod tests {
         let f = failure("DO $$ BEGIN UPDATE public.signalwire_phone_numbers SET name = 'x'; RAISE EXCEPTION 'undo'; END $$");
         assert_eq!(f.sqlstate, "P0001");
         assert!(writes_attempted() > before);
-    }
-
-    /// Quotes a literal the way PostgreSQL does, for building test statements.
-    fn quote_literal(s: &str) -> String {
-        Spi::get_one_with_args::<String>("SELECT quote_literal($1)", &[s.into()]).unwrap().unwrap()
     }
 }

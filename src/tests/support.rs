@@ -15,6 +15,11 @@ pub fn at(hours: i64) -> String {
     (t0 + TimeDelta::hours(hours)).format("%Y-%m-%d %H:%M:%S+00").to_string()
 }
 
+/// `text` as an SQL string literal, for building test statements.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 /// `at(hours)` as a SQL literal.
 pub fn ts(hours: i64) -> String {
     format!("'{}'::timestamptz", at(hours))

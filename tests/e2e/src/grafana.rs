@@ -2,17 +2,12 @@
 //! the dashboard file, and each query with Grafana's macros and variables expanded
 //! (tests/e2e/tests/dashboard.rs runs them as the dashboard role; standby.rs on a hot standby).
 
+use crate::{repo, sql_literal};
 use serde_json::Value;
-use std::path::PathBuf;
 
 /// The dashboard's time range in the tests: the week they fill.
 pub const FROM: &str = "2025-10-18T00:00:00Z";
 pub const TO: &str = "2025-10-25T00:00:00Z";
-
-/// A file of the repository.
-pub fn repo(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
-}
 
 pub fn dashboard() -> Value {
     serde_json::from_str(&std::fs::read_to_string(repo("examples/grafana/dashboards/phone_holds.json")).unwrap()).unwrap()
@@ -27,7 +22,7 @@ pub fn expand(sql: &str, interval: &str, number: &str) -> String {
         .replace("$__timeTo()", &format!("'{TO}'"))
         .replace("$__interval", interval)
         // sqlstring: quoted, with quotes doubled.
-        .replace("${number:sqlstring}", &format!("'{}'", number.replace('\'', "''")));
+        .replace("${number:sqlstring}", &sql_literal(number));
     // $__timeFilter(col) → col BETWEEN 'from' AND 'to'
     while let Some(start) = out.find("$__timeFilter(") {
         let end = start + out[start..].find(')').unwrap();

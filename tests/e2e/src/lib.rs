@@ -75,8 +75,47 @@ pub fn pg_config(flag: &str) -> PathBuf {
 }
 
 /// A port nobody listens on now; the socket file is named after it.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+pub fn free_port() -> u16 {
+    free_ports(1)[0]
+}
+
+/// `n` distinct ports nobody listens on now (all bound at once, so no two are the same).
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
+}
+
+/// A file of the repository.
+pub fn repo(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+}
+
+/// The text of `examples/<path>`: the payloads and workflows the docs show.
+pub fn example(path: &str) -> String {
+    std::fs::read_to_string(repo(&format!("examples/{path}"))).unwrap_or_else(|e| panic!("examples/{path}: {e}"))
+}
+
+/// `text` as an SQL string literal (standard_conforming_strings on, the default).
+pub fn sql_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// A test's own directory, `/tmp/phone_holds-e2e-<name>-<pid>`, made empty.
+pub fn test_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(format!("/tmp/phone_holds-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Gives `paths`, and all below them, to the `postgres` user when the tests run as root: the
+/// servers run as `postgres`.
+pub fn give_to_postgres<'a>(paths: impl IntoIterator<Item = &'a Path>) {
+    if is_root() {
+        let paths: Vec<&Path> = paths.into_iter().collect();
+        let ok = Command::new("chown").args(["-R", "postgres:postgres"]).args(&paths).status().unwrap().success();
+        assert!(ok, "chown {paths:?}");
+    }
 }
 
 impl Cluster {
@@ -96,13 +135,8 @@ impl Cluster {
     /// Makes a cluster with the programs in `bin` and does not start it (pg_upgrade wants its
     /// new cluster stopped).
     pub fn init_with(bin: &Path, name: &str, initdb_flags: &[&str]) -> Cluster {
-        let dir = PathBuf::from(format!("/tmp/phone_holds-e2e-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        if is_root() {
-            let ok = Command::new("chown").args(["postgres:postgres"]).arg(&dir).status().unwrap().success();
-            assert!(ok, "chown {dir:?}");
-        }
+        let dir = test_dir(name);
+        give_to_postgres([dir.as_path()]);
         let port = free_port();
         let data = dir.join("data");
         let mut args = vec!["-D", data.to_str().unwrap(), "-U", "postgres", "-A", "trust", "--no-sync"];

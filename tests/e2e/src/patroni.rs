@@ -17,11 +17,11 @@
 //! Patroni comes from `scripts/patroni.sh` (a virtualenv under /var/cache/phone_holds);
 //! `PHONE_HOLDS_PATRONI` names another patroni program.
 
-use crate::is_root;
+use crate::{free_ports, give_to_postgres, is_root, test_dir};
 use postgres::{Client, NoTls};
 use serde_json::Value;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -39,12 +39,6 @@ pub const DATABASE: &str = "holds";
 /// The patroni program the tests run.
 pub fn patroni_program() -> PathBuf {
     std::env::var_os("PHONE_HOLDS_PATRONI").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(DEFAULT_PATRONI))
-}
-
-/// `n` distinct ports nobody listens on now (all bound at once, so no two are the same).
-fn free_ports(n: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
-    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
 }
 
 /// One Patroni node: its PostgreSQL port, REST API port, directory and running process.
@@ -87,9 +81,7 @@ impl Patroni {
         let patroni = patroni_program();
         assert!(patroni.exists(), "{} is missing: run scripts/patroni.sh (or set PHONE_HOLDS_PATRONI)", patroni.display());
         assert!(Path::new(ETCD).exists(), "{ETCD} is missing: run scripts/patroni.sh");
-        let dir = PathBuf::from(format!("/tmp/phone_holds-e2e-patroni-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = test_dir(&format!("patroni-{name}"));
         let ports = free_ports(2 + 2 * count);
         let mut cluster = Patroni { dir: dir.clone(), etcd: None, etcd_port: ports[0], nodes: Vec::new() };
 
@@ -124,10 +116,7 @@ impl Patroni {
             std::fs::write(node.config(), cluster.node_config(&node, name)).unwrap();
             cluster.nodes.push(node);
         }
-        if is_root() {
-            let ok = Command::new("chown").args(["-R", "postgres:postgres"]).args(cluster.nodes.iter().map(|n| &n.dir)).status().unwrap().success();
-            assert!(ok, "chown the nodes' directories");
-        }
+        give_to_postgres(cluster.nodes.iter().map(|n| n.dir.as_path()));
         for i in 0..count {
             cluster.start_node(i);
         }

@@ -6,10 +6,9 @@
 //! socket in a directory of its own, and is killed and its directory removed when the
 //! [`PgBouncer`] is dropped, even when the test panics. Debian's package installs the program.
 
-use crate::{is_root, Cluster};
+use crate::{free_port, give_to_postgres, is_root, test_dir, Cluster};
 use postgres::config::Host;
 use postgres::{Client, NoTls};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -31,10 +30,8 @@ impl PgBouncer {
     /// `[pgbouncer]` section (`default_pool_size = 1`, say), none of those written below.
     pub fn start(name: &str, cluster: &Cluster, users: &[&str], settings: &[&str]) -> PgBouncer {
         assert!(Path::new(PROGRAM).exists(), "{PROGRAM} is missing: apt-get install pgbouncer");
-        let dir = PathBuf::from(format!("/tmp/phone_holds-e2e-pgbouncer-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = test_dir(&format!("pgbouncer-{name}"));
+        let port = free_port();
 
         let mut listed = vec![ADMIN];
         listed.extend(users.iter().filter(|u| **u != ADMIN));
@@ -65,10 +62,7 @@ impl PgBouncer {
             extra = settings.join("\n"),
         );
         std::fs::write(dir.join("pgbouncer.ini"), ini).unwrap();
-        if is_root() {
-            let ok = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status().unwrap().success();
-            assert!(ok, "chown {dir:?}");
-        }
+        give_to_postgres([dir.as_path()]);
 
         // In the foreground, so that a failed start is this child's exit; the pid file names
         // the pgbouncer process itself, which runuser (when we are root) only waits for.

@@ -3,6 +3,7 @@
 //! then sends. No PostgREST server can be had on this machine; this is what the tests can run
 //! instead, against the real catalog and a real server.
 
+use crate::sql_literal as literal;
 use postgres::types::ToSql;
 use postgres::{Client, Transaction};
 use serde_json::Value;
@@ -229,6 +230,3 @@ fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}

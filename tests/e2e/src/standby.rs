@@ -1,22 +1,16 @@
 //! A hot standby of a test cluster: `pg_basebackup -R` of the primary, started on a port of its
 //! own and streaming from it, stopped and removed like any [`Cluster`] when dropped.
 
-use crate::{as_postgres, free_port, is_root, Cluster};
+use crate::{as_postgres, free_port, give_to_postgres, test_dir, Cluster};
 use postgres::Client;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 impl Cluster {
     /// Makes a streaming hot standby of this cluster (which must be running) and starts it with
     /// `settings`. The primary's trust rule for local replication (initdb -A trust) lets it in.
     pub fn standby(&self, name: &str, settings: &[&str]) -> Cluster {
-        let dir = PathBuf::from(format!("/tmp/phone_holds-e2e-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        if is_root() {
-            let ok = std::process::Command::new("chown").args(["postgres:postgres"]).arg(&dir).status().unwrap().success();
-            assert!(ok, "chown {dir:?}");
-        }
+        let dir = test_dir(name);
+        give_to_postgres([dir.as_path()]);
         let standby = Cluster { dir, port: free_port(), bin: self.bin.clone() };
         let data = standby.data();
         let (host, port) = (self.dir.display().to_string(), self.port.to_string());

@@ -5,8 +5,8 @@
 //! cluster with pg_cron and a week of pool history; each answer has the columns its panel
 //! type needs. That role can read and can change nothing.
 
-use phone_holds_e2e::grafana::{dashboard, expand, repo, FROM, TO};
-use phone_holds_e2e::{sqlstate, Cluster};
+use phone_holds_e2e::grafana::{dashboard, expand, FROM, TO};
+use phone_holds_e2e::{repo, sqlstate, Cluster};
 use postgres::types::Type;
 use postgres::{Client, NoTls, SimpleQueryMessage};
 

@@ -11,7 +11,7 @@
 //! `cargo test --test package -- --ignored`, once per version.
 
 use phone_holds_e2e::release::Release;
-use phone_holds_e2e::{catalog, is_root, pg_config, pg_major, sqlstate, Cluster};
+use phone_holds_e2e::{catalog, is_root, pg_config, pg_major, repo, sqlstate, Cluster};
 use postgres::Client;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,10 +20,6 @@ use std::sync::{Mutex, MutexGuard};
 /// The package's name for the PostgreSQL under test, as Debian names extension packages.
 fn package() -> String {
     format!("postgresql-{}-phone-holds", pg_major())
-}
-
-fn repo(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
 }
 
 fn read(path: &str) -> String {

@@ -15,7 +15,7 @@
 //! `decode()`, the function's signature), so TEXT is what the server would infer.
 
 use phone_holds_e2e::pgbouncer::PgBouncer;
-use phone_holds_e2e::Cluster;
+use phone_holds_e2e::{example, Cluster};
 use postgres::types::Type;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, SimpleQueryMessage};
@@ -26,10 +26,6 @@ use phone_holds_e2e::workflows::{bind, postgres_nodes, replacement_expressions, 
 const LEAD: &str = "07f26a19-e9dc-422c-b61d-030e3c7971bb";
 const OTHER_LEAD: &str = "2b1c1f4e-5d7a-4c3e-9a10-8f3d2e6b7c01";
 const ASSISTANT: &str = "5b0a4c1e-8f7d-4e2a-9c3b-1d2e3f4a5b6c";
-
-fn example(path: &str) -> String {
-    std::fs::read_to_string(format!("{}/../../examples/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap_or_else(|e| panic!("examples/{path}: {e}"))
-}
 
 /// Makes `database` with the extension set up and `numbers` numbers in its pool.
 fn set_up(cluster: &Cluster, database: &str, numbers: usize) {

@@ -6,7 +6,7 @@
 //! primary. Every function of the extension is one or the other here, so a new one must be
 //! placed. (docs/operations/replicas-and-failover.md)
 
-use phone_holds_e2e::{grafana, sqlstate, Cluster};
+use phone_holds_e2e::{example, grafana, sql_literal as literal, sqlstate, Cluster};
 use postgres::{Client, Row};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -14,14 +14,6 @@ use std::collections::BTreeSet;
 const ASSISTANT: &str = "5b0a4c1e-8f7d-4e2a-9c3b-1d2e3f4a5b6c";
 /// When the reads are asked: a day after the bookings below.
 const AS_OF: &str = "'2025-10-19 12:00+00'::timestamptz";
-
-fn example(path: &str) -> String {
-    std::fs::read_to_string(grafana::repo(&format!("examples/{path}"))).unwrap()
-}
-
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
 
 /// A primary as a user's looks after a day: numbers held, booked, completed, released (one
 /// within the callback window), a Cal.com booking, the assistant set for inbound calls.
